@@ -1,0 +1,1 @@
+"""The `workbench` command: thin shells over the core, text for people, JSON for scripts."""

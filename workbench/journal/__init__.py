@@ -1,0 +1,1 @@
+"""SQLite journal: intent before write, read back, confirm or roll back."""

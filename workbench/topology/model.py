@@ -1,0 +1,169 @@
+"""The immutable model of one node's CPUs, NUMA nodes, caches and devices.
+
+Every physical core has a node-unique id (sysfs `core_id` repeats across packages and dies);
+the readers assign them. Lookups the kubelet's `CPUDetails` offers are derived once, lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+from workbench.topology.cpuset import CPUSet
+
+
+@dataclass(frozen=True)
+class CPU:
+    """One logical CPU (a hardware thread, lstopo's PU)."""
+
+    id: int
+    core: int
+    socket: int
+    numa: int
+    die: int = 0
+    l3: int | None = None
+
+
+@dataclass(frozen=True)
+class NumaNode:
+    id: int
+    cpus: CPUSet
+    memory_bytes: int = 0
+    # page size in bytes -> number of pages
+    hugepages: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
+    distances: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Device:
+    """A PCI device with its NUMA node (None: the firmware gave none, so it has no preference)."""
+
+    name: str
+    kind: str = "pci"
+    numa: int | None = None
+    # Extended resource the device plugin advertises it as, e.g. `nvidia.com/gpu`.
+    resource: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Topology:
+    name: str
+    cpus: tuple[CPU, ...]
+    numa_nodes: tuple[NumaNode, ...]
+    devices: tuple[Device, ...] = ()
+    offline_cpus: CPUSet = field(default_factory=CPUSet)
+    # Things discovery noticed and the user should know (e.g. where hwloc sees it differently).
+    notes: tuple[str, ...] = ()
+
+    # ---- derived lookups ---------------------------------------------------------------
+    @cached_property
+    def cpu_by_id(self) -> Mapping[int, CPU]:
+        return MappingProxyType({c.id: c for c in self.cpus})
+
+    @cached_property
+    def all_cpus(self) -> CPUSet:
+        return CPUSet(c.id for c in self.cpus)
+
+    @cached_property
+    def node_by_id(self) -> Mapping[int, NumaNode]:
+        return MappingProxyType({n.id: n for n in self.numa_nodes})
+
+    @cached_property
+    def numa_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(n.id for n in self.numa_nodes))
+
+    @cached_property
+    def cpu_numa_ids(self) -> tuple[int, ...]:
+        """NUMA nodes that hold at least one CPU (the ones the kubelet's CPU topology knows)."""
+        return tuple(sorted({c.numa for c in self.cpus}))
+
+    @cached_property
+    def socket_ids(self) -> tuple[int, ...]:
+        return tuple(sorted({c.socket for c in self.cpus}))
+
+    @cached_property
+    def core_ids(self) -> tuple[int, ...]:
+        return tuple(sorted({c.core for c in self.cpus}))
+
+    @cached_property
+    def l3_ids(self) -> tuple[int, ...]:
+        return tuple(sorted({c.l3 for c in self.cpus if c.l3 is not None}))
+
+    def _group(self, key: str) -> Mapping[int, CPUSet]:
+        groups: dict[int, list[int]] = {}
+        for c in self.cpus:
+            k = getattr(c, key)
+            if k is not None:
+                groups.setdefault(k, []).append(c.id)
+        return MappingProxyType({k: CPUSet(v) for k, v in sorted(groups.items())})
+
+    @cached_property
+    def cpus_by_socket(self) -> Mapping[int, CPUSet]:
+        return self._group("socket")
+
+    @cached_property
+    def cpus_by_numa(self) -> Mapping[int, CPUSet]:
+        return self._group("numa")
+
+    @cached_property
+    def cpus_by_core(self) -> Mapping[int, CPUSet]:
+        return self._group("core")
+
+    @cached_property
+    def cpus_by_l3(self) -> Mapping[int, CPUSet]:
+        return self._group("l3")
+
+    @cached_property
+    def cpus_per_core(self) -> int:
+        """CPUs per core as the kubelet computes it: NumCPUs / NumCores (integer division)."""
+        return len(self.cpus) // max(1, len(self.core_ids))
+
+    @cached_property
+    def cpus_per_socket(self) -> int:
+        return len(self.cpus) // max(1, len(self.socket_ids))
+
+    @cached_property
+    def cpus_per_numa(self) -> int:
+        return len(self.cpus) // max(1, len(self.cpu_numa_ids))
+
+    @cached_property
+    def cpus_per_l3(self) -> int:
+        return len(self.cpus) // max(1, len(self.l3_ids)) if self.l3_ids else 0
+
+    def cpus_in_numa(self, ids: Iterable[int]) -> CPUSet:
+        out: set[int] = set()
+        by = self.cpus_by_numa
+        for i in ids:
+            out.update(by.get(i, ()))
+        return CPUSet(out)
+
+    def cpus_in_sockets(self, ids: Iterable[int]) -> CPUSet:
+        out: set[int] = set()
+        by = self.cpus_by_socket
+        for i in ids:
+            out.update(by.get(i, ()))
+        return CPUSet(out)
+
+    def numa_of(self, cpus: Iterable[int]) -> CPUSet:
+        by = self.cpu_by_id
+        return CPUSet(by[c].numa for c in cpus if c in by)
+
+    def sockets_of_numa(self, numa_ids: Iterable[int]) -> CPUSet:
+        wanted = set(numa_ids)
+        return CPUSet(c.socket for c in self.cpus if c.numa in wanted)
+
+    def numa_of_sockets(self, socket_ids: Iterable[int]) -> CPUSet:
+        wanted = set(socket_ids)
+        return CPUSet(c.numa for c in self.cpus if c.socket in wanted)
+
+    def siblings(self, cpu: int) -> CPUSet:
+        return self.cpus_by_core[self.cpu_by_id[cpu].core]
+
+    def distance(self, a: int, b: int) -> int | None:
+        node = self.node_by_id.get(a)
+        if node is None:
+            return None
+        return node.distances.get(b)
