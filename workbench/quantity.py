@@ -1,27 +1,307 @@
-"""Kubernetes resource quantities (placeholder API; the kube issue owns the full implementation).
+"""Kubernetes resource quantities, read and printed exactly as the API server does.
+
+Mirrors `k8s.io/apimachinery/pkg/api/resource` (`ParseQuantity`, `CanonicalizeBytes`):
+decimal SI suffixes (`n u m k M G T P E`), binary suffixes (`Ki` .. `Ei`), decimal exponents
+(`1e3`, `1.5E-3`), a leading sign, fractions, rounding up to nano precision, and the canonical
+form the API server prints back (`1.5` -> `1500m`, `1024Mi` -> `1Gi`). Values are exact
+`Fraction`s, never floats.
 
 Lives below every layer because both topology specs (`memory: 64Gi`) and pods use it.
 """
 
 from __future__ import annotations
 
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import total_ordering
+from typing import Literal
+
+Format = Literal["DecimalSI", "BinarySI", "DecimalExponent"]
+
+_BINARY_EXP = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_DECIMAL_EXP = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_DECIMAL_SUFFIX = {v: k for k, v in _DECIMAL_EXP.items()}
+_BINARY_SUFFIX = {0: "", **{v // 10: k for k, v in _BINARY_EXP.items()}}
+_SUFFIX_CHARS = frozenset("eEinumkKMGTP")
+_DIGITS = frozenset("0123456789")
+_MAX_INT32 = 2**31 - 1
+# BinarySI amounts are capped at the largest int64 when parsed (`maxAllowed` upstream).
+_MAX_ALLOWED = 2**63 - 1
+_NANO = 10**9
+# Go keeps a decimal exponent of up to 2^31 as a cheap scale; expanding that into an exact
+# integer is not feasible here, so larger magnitudes are refused (no resource is 10^1000).
+_MAX_DECIMAL_EXPONENT = 1000
+
+_HINT = "write e.g. 500m, 2, 1.5Gi or 64Mi"
+
+
+def _format_error(text: str, reason: str) -> ValueError:
+    return ValueError(f"{text!r} is not a valid quantity: {reason} ({_HINT})")
+
+
+def _split(text: str) -> tuple[bool, str, str, str]:
+    """`parseQuantityString`: sign, integer digits, fraction digits and the raw suffix."""
+    positive = True
+    pos = 0
+    end = len(text)
+    if pos < end and text[0] in "+-":
+        positive = text[0] == "+"
+        pos += 1
+    while pos < end and text[pos] == "0":
+        pos += 1
+    if pos >= end:
+        return positive, "0", "", ""
+    start = pos
+    while pos < end and text[pos] in _DIGITS:
+        pos += 1
+    num = text[start:pos] or "0"
+    denom = ""
+    if pos < end and text[pos] == ".":
+        pos += 1
+        start = pos
+        while pos < end and text[pos] in _DIGITS:
+            pos += 1
+        denom = text[start:pos]
+    suffix_start = pos
+    while pos < end and text[pos] in _SUFFIX_CHARS:
+        pos += 1
+    if pos < end and text[pos] in "+-":
+        pos += 1
+    while pos < end and text[pos] in _DIGITS:
+        pos += 1
+    if pos < end:
+        raise _format_error(
+            text, "quantities must match '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+        )
+    return positive, num, denom, text[suffix_start:]
+
+
+def _interpret(text: str, suffix: str) -> tuple[int, int, Format]:
+    """`suffixHandler.interpret`: (base, exponent, format) of a suffix."""
+    if suffix in _DECIMAL_EXP:
+        return 10, _DECIMAL_EXP[suffix], "DecimalSI"
+    if suffix in _BINARY_EXP:
+        return 2, _BINARY_EXP[suffix], "BinarySI"
+    if len(suffix) > 1 and suffix[0] in "eE":
+        body = suffix[1:]
+        digits = body[1:] if body[:1] in ("+", "-") else body
+        if digits and all(c in _DIGITS for c in digits):
+            exp = int(body)
+            if -_MAX_INT32 <= exp <= _MAX_INT32:
+                return 10, exp, "DecimalExponent"
+    raise _format_error(text, f"unable to parse quantity's suffix {suffix!r}")
+
+
+def _round_nano(value: Fraction) -> Fraction:
+    """Round the magnitude up to a whole number of nano units, as `ParseQuantity` does."""
+    scaled = abs(value) * _NANO
+    if scaled.denominator == 1:
+        return value
+    rounded = Fraction(math.ceil(scaled), _NANO)
+    return rounded if value > 0 else -rounded
+
+
+def _ceil_div_10(value: Fraction, exponent: int) -> int:
+    """ceil(value / 10^exponent) as an int (k8s `ScaledValue` rounds up)."""
+    return math.ceil(value / Fraction(10) ** exponent)
+
+
+@total_ordering
+@dataclass(frozen=True, eq=False)
+class Quantity:
+    """An exact resource amount plus the format the API server would print it in.
+
+    Equality, hashing and ordering use the amount only (`Quantity.Cmp`), so `1Gi == 1024Mi`.
+    """
+
+    amount: Fraction
+    format: Format = "DecimalSI"
+
+    # ---- construction -------------------------------------------------------------
+    @classmethod
+    def of(cls, value: int | Fraction, format: Format = "DecimalSI") -> Quantity:
+        return cls(Fraction(value), format)
+
+    @classmethod
+    def from_milli(cls, milli: int) -> Quantity:
+        return cls(Fraction(milli, 1000), "DecimalSI")
+
+    @classmethod
+    def from_bytes(cls, size: int) -> Quantity:
+        return cls(Fraction(size), "BinarySI")
+
+    # ---- derived values -----------------------------------------------------------
+    def value(self) -> int:
+        """Whole units, rounded up (`Quantity.Value`): 1500m -> 2, 100m memory -> 1 byte."""
+        return math.ceil(self.amount)
+
+    def milli_value(self) -> int:
+        """Thousandths, rounded up (`Quantity.MilliValue`): 0.5 -> 500, 1n -> 1."""
+        return _ceil_div_10(self.amount, -3)
+
+    def is_whole(self) -> bool:
+        """A whole number of units (the kubelet's `value*1000 == milliValue` for CPUs)."""
+        return self.amount.denominator == 1
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def sign(self) -> int:
+        return (self.amount > 0) - (self.amount < 0)
+
+    # ---- arithmetic ---------------------------------------------------------------
+    def __add__(self, other: Quantity) -> Quantity:
+        fmt = other.format if self.amount == 0 else self.format
+        return Quantity(self.amount + other.amount, fmt)
+
+    def __sub__(self, other: Quantity) -> Quantity:
+        fmt = other.format if self.amount == 0 else self.format
+        return Quantity(self.amount - other.amount, fmt)
+
+    def __neg__(self) -> Quantity:
+        return Quantity(-self.amount, self.format)
+
+    def __mul__(self, factor: int) -> Quantity:
+        return Quantity(self.amount * factor, self.format)
+
+    # ---- comparison ---------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Quantity):
+            return self.amount == other.amount
+        return NotImplemented
+
+    def __lt__(self, other: Quantity) -> bool:
+        return self.amount < other.amount
+
+    def __hash__(self) -> int:
+        return hash(self.amount)
+
+    # ---- printing -----------------------------------------------------------------
+    def __str__(self) -> str:
+        return self.canonical()
+
+    def __repr__(self) -> str:
+        return f"Quantity({self.canonical()!r})"
+
+    def canonical(self) -> str:
+        """The string the API server prints back (`Quantity.String`)."""
+        if self.amount == 0:
+            return "0"
+        sign = "-" if self.amount < 0 else ""
+        mag = abs(self.amount)
+        fmt = self.format
+        if fmt == "BinarySI":
+            if mag < 1024 or mag.denominator != 1:
+                # Small or fractional binary amounts print in decimal so nothing is rounded.
+                fmt = "DecimalSI"
+            else:
+                n = mag.numerator
+                exp = 0
+                while n % 1024 == 0:
+                    n //= 1024
+                    exp += 1
+                if exp in _BINARY_SUFFIX:
+                    return f"{sign}{n}{_BINARY_SUFFIX[exp]}"
+                # Past `Ei` there is no binary suffix: exact decimal in exponent notation.
+                fmt = "DecimalExponent"
+        mantissa, exp = _decimal_parts(mag)
+        if fmt == "DecimalSI" and exp in _DECIMAL_SUFFIX:
+            return f"{sign}{mantissa}{_DECIMAL_SUFFIX[exp]}"
+        return f"{sign}{mantissa}" + (f"e{exp}" if exp else "")
+
+
+def _decimal_parts(mag: Fraction) -> tuple[int, int]:
+    """`AsCanonicalBytes`: mantissa and an exponent that is a multiple of three."""
+    exp = 0
+    den = mag.denominator
+    num = mag.numerator
+    # Denominators of parsed amounts divide 10^9; scale to an integer mantissa.
+    while den != 1:
+        num *= 10
+        exp -= 1
+        g = math.gcd(num, den)
+        num //= g
+        den //= g
+        if exp < -400:  # not reachable from parsed values; keeps odd Fractions finite
+            num = math.ceil(Fraction(num, den))
+            break
+    while num % 10 == 0:
+        num //= 10
+        exp += 1
+    while exp % 3:
+        num *= 10
+        exp -= 1
+    return num, exp
+
+
+def parse_quantity(text: str | int | float) -> Quantity:
+    """Read a quantity as `resource.ParseQuantity` does; raises ValueError naming the problem.
+
+    Integers (YAML `cpu: 2`) and floats (`cpu: 0.5`) are read through their shortest decimal
+    text, as the API server sees JSON numbers.
+    """
+    if isinstance(text, bool):
+        raise _format_error(str(text).lower(), "a boolean is not a quantity")
+    if isinstance(text, int):
+        text = str(text)
+    elif isinstance(text, float):
+        if not math.isfinite(text):
+            raise _format_error(repr(text), "not a finite number")
+        text = repr(text)
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a valid quantity: expected a string or number ({_HINT})")
+    if text == "":
+        raise _format_error(text, "empty")
+    positive, num, denom, suffix = _split(text)
+    base, exponent, fmt = _interpret(text, suffix)
+    digits = int(num + denom)
+    if base == 10:
+        exponent -= len(denom)
+        if digits == 0:
+            amount = Fraction(0)
+        elif exponent > _MAX_DECIMAL_EXPONENT:
+            raise _format_error(text, "too large for this tool (more than 10^1000)")
+        elif exponent < -(_MAX_DECIMAL_EXPONENT + len(str(digits))):
+            amount = Fraction(1, _NANO)  # rounds up to the smallest representable amount
+        else:
+            amount = digits * Fraction(10) ** exponent
+    else:
+        amount = Fraction(digits * 2**exponent, 10 ** len(denom))
+    if not positive:
+        amount = -amount
+    amount = _round_nano(amount)
+    if fmt == "BinarySI":
+        if abs(amount) > _MAX_ALLOWED:
+            amount = Fraction(_MAX_ALLOWED if amount > 0 else -_MAX_ALLOWED)
+        if 0 < abs(amount) < 1:
+            fmt = "DecimalSI"
+    return Quantity(Fraction(amount), fmt)
+
+
+def format_quantity(q: Quantity) -> str:
+    return q.canonical()
+
+
+def format_cpu(milli: int) -> str:
+    """Canonical text of a CPU amount in millicores: 1500 -> `1500m`, 2000 -> `2`."""
+    return Quantity.from_milli(milli).canonical()
+
+
+def format_bytes(size: int) -> str:
+    """Canonical text of a memory amount in bytes, binary where exact: 1610612736 -> `1536Mi`."""
+    return Quantity.from_bytes(size).canonical()
 
 
 def parse_bytes(text: str | int) -> int:
-    """Whole bytes of a memory quantity such as `64Gi`, `16G` or `1073741824`."""
+    """Whole bytes of a memory quantity such as `64Gi`, `16G`, `1.5Gi` or `1073741824`."""
     if isinstance(text, int) and not isinstance(text, bool):
         if text < 0:
             raise ValueError(f"negative size {text}")
         return text
-    s = str(text).strip()
-    for table in (_BINARY, _DECIMAL):
-        for suffix, mult in table.items():
-            if s.endswith(suffix):
-                num = s[: -len(suffix)]
-                if num.isdigit():
-                    return int(num) * mult
-    if s.isdigit():
-        return int(s)
-    raise ValueError(f"not a size: {text!r}")
+    q = parse_quantity(str(text).strip())
+    if q.sign() < 0:
+        raise ValueError(f"negative size {text!r}")
+    if not q.is_whole():
+        raise ValueError(f"{text!r} is not a whole number of bytes")
+    return q.value()
