@@ -1,0 +1,99 @@
+"""Real-kernel test: boot a throwaway QEMU VM with a 2-socket, 4-NUMA-node, SMT topology and a
+distance matrix, cgroup2 mounted, and run `guest_check.py` inside it.
+
+The VM boots once per session (~10-20 s under TCG); each check the guest reports is its own test
+so a failure names what broke. Never touches this machine's cgroups: the guest has its own kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+HARNESS = HERE / "numa-vm.sh"
+CACHE = Path(os.environ.get("NUMA_VM_CACHE", "/var/cache/numa-vm"))
+
+# What QEMU is told; the guest must discover exactly this.
+SOCKETS, CORES, THREADS, NODES_PER_SOCKET = 2, 2, 2, 2
+DISTANCES = [
+    [10, 12, 20, 22],
+    [12, 10, 22, 20],
+    [20, 22, 10, 12],
+    [22, 20, 12, 10],
+]
+EXPECTED_CHECKS = (
+    "topology-sockets",
+    "topology-numa-cpus",
+    "topology-siblings",
+    "topology-distances",
+    "cgroup-v2-detected",
+    "commit-dry-run-writes-nothing",
+    "commit-apply",
+    "pinning-took-effect",
+    "rollback-restores",
+    "pinning-undone",
+    "crash-recovery",
+)
+
+pytestmark = [pytest.mark.vm, pytest.mark.slow]
+
+
+def _vm_ready() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return "needs Linux"
+    if shutil.which("qemu-system-x86_64") is None:
+        return "qemu-system-x86 not installed (run tests/vm/numa-vm.sh --setup)"
+    if not (CACHE / "kernel" / "vmlinux").is_file():
+        return f"no guest kernel in {CACHE} (run tests/vm/numa-vm.sh --setup)"
+    if os.geteuid() != 0:
+        return "the 9p root share needs root"
+    return None
+
+
+@pytest.fixture(scope="module")
+def guest_report() -> dict[str, dict[str, Any]]:
+    reason = _vm_ready()
+    if reason:
+        pytest.skip(reason)
+    expected = {
+        "sockets": SOCKETS,
+        "cores_per_socket": CORES,
+        "threads": THREADS,
+        "numa_nodes": SOCKETS * NODES_PER_SOCKET,
+        "distances": DISTANCES,
+    }
+    cmd = [
+        "bash", str(HARNESS),
+        "--sockets", str(SOCKETS), "--cores", str(CORES), "--threads", str(THREADS),
+        "--nodes-per-socket", str(NODES_PER_SOCKET), "--mem-per-node", "256",
+        "--dist", ";".join(" ".join(str(v) for v in row) for row in DISTANCES),
+        "--timeout", "240",
+        "-e", "PYTHONDONTWRITEBYTECODE=1",
+        "--", sys.executable, str(HERE / "guest_check.py"), json.dumps(expected),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    checks: dict[str, dict[str, Any]] = {}
+    for line in proc.stdout.splitlines():
+        idx = line.find("CHECK ")
+        if idx >= 0:
+            rec = json.loads(line[idx + len("CHECK ") :])
+            checks[rec["name"]] = rec
+    if not checks:
+        pytest.fail(f"the guest reported nothing (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return checks
+
+
+@pytest.mark.parametrize("name", EXPECTED_CHECKS)
+def test_guest_check(guest_report: dict[str, dict[str, Any]], name: str) -> None:
+    rec = guest_report.get(name)
+    assert rec is not None, f"the guest did not run {name}"
+    assert rec["ok"], f"{name}: {rec.get('detail')}"
