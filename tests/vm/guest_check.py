@@ -75,7 +75,7 @@ def status_field(pid: int, field: str) -> str:
 
 def tree_snapshot() -> dict[str, dict[str, str]]:
     snap: dict[str, dict[str, str]] = {}
-    for dirpath, dirnames, _ in os.walk(CG, followlinks=False):
+    for dirpath, _dirs, _files in os.walk(CG, followlinks=False):
         rel = os.path.relpath(dirpath, CG)
         vals = {}
         for f in ("cpuset.cpus", "cpuset.mems", "cpu.max", "memory.max", "cgroup.subtree_control"):

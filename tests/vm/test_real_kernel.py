@@ -88,7 +88,8 @@ def guest_report() -> dict[str, dict[str, Any]]:
             rec = json.loads(line[idx + len("CHECK ") :])
             checks[rec["name"]] = rec
     if not checks:
-        pytest.fail(f"the guest reported nothing (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+        tail = f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+        pytest.fail(f"the guest reported nothing (exit {proc.returncode}):\n{tail}")
     return checks
 
 
