@@ -1,6 +1,54 @@
-"""Node topology: sysfs or a topology spec -> one immutable `Topology` model."""
+"""Node topology: sysfs or a topology spec -> one immutable `Topology` model.
+
+Heavy helpers are imported lazily so `import workbench.topology` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from workbench.topology.cpuset import CPUSet, CPUSetError
 from workbench.topology.model import CPU, Device, NumaNode, Topology
 
-__all__ = ["CPU", "CPUSet", "CPUSetError", "Device", "NumaNode", "Topology"]
+if TYPE_CHECKING:
+    from workbench.topology.demo import demo_topology
+    from workbench.topology.render import render_sysfs
+    from workbench.topology.spec import dump_spec, load_spec, save_spec, spec_yaml
+    from workbench.topology.sysfs import read_sysfs
+
+_LAZY = {
+    "read_sysfs": "workbench.topology.sysfs",
+    "load_spec": "workbench.topology.spec",
+    "dump_spec": "workbench.topology.spec",
+    "save_spec": "workbench.topology.spec",
+    "spec_yaml": "workbench.topology.spec",
+    "render_sysfs": "workbench.topology.render",
+    "demo_topology": "workbench.topology.demo",
+}
+
+__all__ = [
+    "CPU",
+    "CPUSet",
+    "CPUSetError",
+    "Device",
+    "NumaNode",
+    "Topology",
+    "demo_topology",
+    "dump_spec",
+    "load_spec",
+    "read_sysfs",
+    "render_sysfs",
+    "save_spec",
+    "spec_yaml",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.topology' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,18 @@
+"""The built-in demo node: the 2-socket Intel sub-NUMA-clustering machine shipped as package data."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import yaml
+
+from workbench.topology.model import Topology
+from workbench.topology.spec import load_spec
+
+DEMO_SPEC = "intel-2s-snc.yaml"
+
+
+def demo_topology() -> Topology:
+    """2 sockets x 16 cores x 2 threads, SNC2 (4 NUMA nodes, distances 10/11/21), with devices."""
+    text = resources.files("workbench").joinpath("data", "topologies", DEMO_SPEC).read_text(encoding="utf-8")
+    return load_spec(yaml.safe_load(text))
