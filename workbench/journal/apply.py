@@ -1,0 +1,179 @@
+"""Apply a plan under the journal: durable intent, re-check, write, read back, undo on failure."""
+
+from __future__ import annotations
+
+import errno as errno_mod
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from workbench.cgroups.write import Write
+from workbench.journal import store, values
+from workbench.journal.fault import FaultHook
+from workbench.journal.store import Journal
+from workbench.journal.tree import CgroupTree, find_pid
+from workbench.journal.undo import undo_txn
+
+
+@dataclass
+class ApplyResult:
+    txid: int
+    ok: bool
+    reason: str = ""
+    # Per step: (target, final state, detail), in plan order.
+    steps: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class Abort(Exception):
+    """Stop applying; everything done so far is undone."""
+
+
+def _errname(code: int | None) -> str:
+    return errno_mod.errorcode.get(code or 0, str(code))
+
+
+def apply_plan(
+    journal: Journal,
+    tree: CgroupTree,
+    writes: Sequence[Write],
+    *,
+    subject: str = "",
+    confirm_within: float | None = None,
+    faults: FaultHook | None = None,
+) -> ApplyResult:
+    """Apply `writes` in order. The caller holds the operator lock and has run recovery.
+
+    Raises before the kernel is touched if the intent cannot be recorded (disk full, read-only
+    journal): the journal write is the gate, not a formality.
+    """
+    hook = faults or FaultHook()
+    paths = [str(tree.resolve(w.cgroup, w.file)) for w in writes]
+    inodes = [tree.inode(w.cgroup) if tree.exists(w.cgroup) else None for w in writes]
+    origins = [find_pid(tree, w.value.strip()) if w.file == "cgroup.procs" else None for w in writes]
+    txid = journal.begin(
+        writes,
+        cgroup_root=str(tree.root),
+        paths=paths,
+        inodes=inodes,
+        origins=origins,
+        subject=subject,
+        confirm_within=confirm_within,
+    )
+    created: dict[str, int] = {}
+    reason = ""
+    try:
+        for seq, w in enumerate(writes):
+            if w.action == "mkdir":
+                _apply_mkdir(journal, tree, txid, seq, w, created, hook)
+            else:
+                _apply_write(journal, tree, txid, seq, w, inodes[seq], created, hook)
+    except Abort as exc:
+        reason = str(exc)
+    if reason:
+        undo_txn(journal, tree, txid, reason=f"apply failed: {reason}; undone", faults=hook)
+    else:
+        final = store.PENDING_CONFIRM if confirm_within is not None else store.APPLIED
+        journal.set_state(txid, final, expect=[store.APPLYING])
+    return ApplyResult(txid, not reason, reason, [(s.target, s.state, s.error) for s in journal.steps(txid)])
+
+
+def _apply_mkdir(
+    journal: Journal,
+    tree: CgroupTree,
+    txid: int,
+    seq: int,
+    w: Write,
+    created: dict[str, int],
+    hook: FaultHook,
+) -> None:
+    if tree.exists(w.cgroup):
+        journal.set_step(txid, seq, state=store.S_SKIPPED, error="appeared since the plan")
+        raise Abort(f"{w.cgroup} appeared since the plan was made")
+    journal.set_step(txid, seq, state=store.S_INTENT, written_wall=None)
+    hook.reached("intent")
+    try:
+        tree.mkdir(w.cgroup)
+    except OSError as exc:
+        journal.set_step(txid, seq, state=store.S_FAILED, errno=exc.errno, error=exc.strerror or str(exc))
+        hook.reached("write")
+        raise Abort(f"mkdir {w.cgroup}: {_errname(exc.errno)} ({exc.strerror})") from None
+    hook.reached("write")
+    inode = tree.inode(w.cgroup)
+    if inode is None:
+        journal.set_step(txid, seq, state=store.S_FAILED, error="gone right after mkdir")
+        raise Abort(f"{w.cgroup} vanished right after it was created")
+    created[w.cgroup] = inode
+    journal.set_step(txid, seq, state=store.S_VERIFIED, inode=inode, readback="exists")
+    hook.reached("readback")
+
+
+def _apply_write(
+    journal: Journal,
+    tree: CgroupTree,
+    txid: int,
+    seq: int,
+    w: Write,
+    planned_inode: int | None,
+    created: dict[str, int],
+    hook: FaultHook,
+) -> None:
+    if not tree.exists(w.cgroup):
+        journal.set_step(txid, seq, state=store.S_SKIPPED, error="cgroup gone")
+        raise Abort(f"{w.cgroup or '/'} is gone since the plan was made")
+    inode = tree.inode(w.cgroup)
+    expected_inode = planned_inode if planned_inode is not None else created.get(w.cgroup)
+    if expected_inode is not None and inode != expected_inode:
+        journal.set_step(txid, seq, state=store.S_SKIPPED, error="cgroup re-created")
+        raise Abort(f"{w.cgroup} was removed and re-created since the plan was made")
+    before = w.before
+    live = tree.read(w.cgroup, w.file)
+    if w.file == "cgroup.procs":
+        # Membership changes all the time; what matters is where the pid was (its origin).
+        before = live
+    elif before is None:
+        # The file did not exist at plan time (its cgroup is created by this plan).
+        before = live
+    elif live is None:
+        journal.set_step(txid, seq, state=store.S_SKIPPED, error="file gone")
+        raise Abort(f"{w.target} is gone since the plan was made")
+    elif not values.same(w.file, live, before):
+        journal.set_step(txid, seq, state=store.S_SKIPPED, error=f"changed to {live.strip()!r}")
+        raise Abort(
+            f"{w.target} changed since the plan: {before.strip()!r} -> {live.strip()!r} (another writer)"
+        )
+    journal.set_step(txid, seq, state=store.S_INTENT, inode=inode, before=before)
+    hook.reached("intent")
+    try:
+        tree.write(w.cgroup, w.file, w.value)
+    except OSError as exc:
+        journal.set_step(
+            txid,
+            seq,
+            state=store.S_FAILED,
+            errno=exc.errno,
+            error=exc.strerror or str(exc),
+            written_wall=None,
+        )
+        hook.reached("write")
+        raise Abort(f"writing {w.value!r} to {w.target}: {_errname(exc.errno)} ({exc.strerror})") from None
+    hook.reached("write")
+    readback = tree.read(w.cgroup, w.file)
+    if readback is None:
+        ok = False
+    elif w.file == "cgroup.procs":
+        ok = w.value.strip() in readback.split()
+    else:
+        ok = values.normalise(w.file, readback) == values.expected_after(w.file, before, w.value)
+    if not ok:
+        journal.set_step(
+            txid,
+            seq,
+            state=store.S_FAILED,
+            readback=readback,
+            error=f"read back {readback!r}",
+            written_wall=time.time(),
+        )
+        hook.reached("readback")
+        raise Abort(f"{w.target} read back {readback!r} after writing {w.value!r}")
+    journal.set_step(txid, seq, state=store.S_VERIFIED, readback=readback, written_wall=time.time())
+    hook.reached("readback")

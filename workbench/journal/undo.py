@@ -1,0 +1,264 @@
+"""Undo: roll a transaction back, and recover whatever a crash left half done.
+
+The undo of one write is a compare-and-swap: the before-image goes back only if the live value
+is still what we wrote (our read-back, or the intended value when the crash came before the
+read-back was recorded). Anything else means the kubelet, systemd or another operator wrote it
+after us; that is recorded as a conflict and left alone. A value already equal to the
+before-image needs nothing, which is what makes undo idempotent and lets recovery resume an
+undo that was itself interrupted.
+"""
+
+from __future__ import annotations
+
+import errno as errno_mod
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.errors import InputError
+from workbench.journal import clock, store, values
+from workbench.journal.fault import FaultHook
+from workbench.journal.store import Journal, Step
+from workbench.journal.tree import CgroupTree
+
+# How the journal reaches the tree a transaction was applied to.
+TreeOpener = Callable[[str], CgroupTree]
+
+S_UNDO_FAILED = "undo_failed"
+NEEDS_OPERATOR = "needs_operator"
+
+
+@dataclass
+class UndoResult:
+    txid: int
+    state: str
+    undone: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    voided: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def _errname(code: int | None) -> str:
+    return errno_mod.errorcode.get(code or 0, str(code))
+
+
+def _finish(journal: Journal, step: Step, state: str, error: str = "", **more: Any) -> str:
+    journal.set_step(
+        step.txn_id, step.seq, state=state, error=error or step.error, undone_wall=time.time(), **more
+    )
+    return state
+
+
+def undo_step(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -> tuple[str, str]:
+    """Take one step back if it is still ours. Returns (new state, detail)."""
+    if step.state in store.STEP_DONE:
+        return step.state, step.error
+    if step.state == store.S_PLANNED:
+        return _finish(journal, step, store.S_SKIPPED, "never attempted"), ""
+    if step.state == store.S_FAILED and step.errno is not None:
+        # The kernel refused the write as a whole: nothing reached it.
+        return _finish(journal, step, store.S_UNDONE, f"refused by the kernel ({_errname(step.errno)})"), ""
+    if not tree.exists(step.cgroup):
+        detail = "cgroup gone" if step.action != "mkdir" else "already removed"
+        state = store.S_VOID if step.action != "mkdir" else store.S_UNDONE
+        return _finish(journal, step, state, detail), detail
+    live_inode = tree.inode(step.cgroup)
+    if step.inode is not None and live_inode != step.inode:
+        detail = f"{step.cgroup} was re-created (inode {step.inode} -> {live_inode}); not written"
+        return _finish(journal, step, store.S_VOID, detail), detail
+    if step.action == "mkdir":
+        return _undo_mkdir(journal, tree, step, hook)
+    if step.file == "cgroup.procs":
+        return _undo_attach(journal, tree, step, hook)
+    live = tree.read(step.cgroup, step.file)
+    if live is None:
+        detail = f"{step.target} is gone; not written"
+        return _finish(journal, step, store.S_VOID, detail), detail
+    if values.same(step.file, live, step.before):
+        return _finish(journal, step, store.S_UNDONE), ""
+    ours = (
+        values.normalise(step.file, step.readback)
+        if step.readback is not None
+        else values.expected_after(step.file, step.before, step.value)
+    )
+    if values.normalise(step.file, live) != ours:
+        detail = f"{step.target} is now {live.strip()!r}, not what we wrote ({step.value!r}); left alone"
+        return _finish(journal, step, store.S_CONFLICT, detail), detail
+    back = values.undo_value(step.file, step.before, step.value)
+    if back is None:
+        return _finish(journal, step, store.S_UNDONE), ""
+    try:
+        tree.write(step.cgroup, step.file, back)
+    except OSError as exc:
+        hook.reached("undo")
+        detail = f"undo of {step.target} refused: {_errname(exc.errno)} ({exc.strerror})"
+        return _finish(journal, step, S_UNDO_FAILED, detail), detail
+    hook.reached("undo")
+    again = tree.read(step.cgroup, step.file)
+    if not values.same(step.file, again, step.before):
+        detail = f"undo of {step.target} read back {again!r}, wanted {step.before!r}"
+        return _finish(journal, step, S_UNDO_FAILED, detail), detail
+    return _finish(journal, step, store.S_UNDONE), ""
+
+
+def _undo_mkdir(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -> tuple[str, str]:
+    try:
+        tree.rmdir(step.cgroup)
+    except OSError as exc:
+        hook.reached("undo")
+        detail = f"cannot remove {step.cgroup}: {_errname(exc.errno)} (someone else uses it); left alone"
+        return _finish(journal, step, store.S_CONFLICT, detail), detail
+    hook.reached("undo")
+    return _finish(journal, step, store.S_UNDONE), ""
+
+
+def _undo_attach(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -> tuple[str, str]:
+    pid = step.value.strip()
+    if pid not in (tree.read(step.cgroup, "cgroup.procs") or "").split():
+        # Exited, or moved on by someone else: nothing of ours to undo.
+        return _finish(journal, step, store.S_UNDONE, "process no longer there"), ""
+    if step.origin is None:
+        detail = f"pid {pid}: its former cgroup is unknown; left in {step.cgroup}"
+        return _finish(journal, step, store.S_CONFLICT, detail), detail
+    if step.origin == step.cgroup:
+        return _finish(journal, step, store.S_UNDONE), ""
+    try:
+        tree.write(step.origin, "cgroup.procs", pid)
+    except OSError as exc:
+        hook.reached("undo")
+        if exc.errno == errno_mod.ESRCH:
+            return _finish(journal, step, store.S_UNDONE, "process exited"), ""
+        detail = f"moving pid {pid} back to {step.origin or '/'}: {_errname(exc.errno)}"
+        return _finish(journal, step, S_UNDO_FAILED, detail), detail
+    hook.reached("undo")
+    return _finish(journal, step, store.S_UNDONE), ""
+
+
+def void_txn(journal: Journal, txid: int, reason: str) -> UndoResult:
+    result = UndoResult(txid, store.VOID)
+    for step in journal.steps(txid):
+        if step.state not in store.STEP_DONE:
+            journal.set_step(txid, step.seq, state=store.S_VOID, error=reason)
+            result.voided.append(step.target)
+    journal.set_state(txid, store.VOID, reason=reason, finished=True)
+    return result
+
+
+def undo_txn(
+    journal: Journal,
+    tree: CgroupTree,
+    txid: int,
+    *,
+    reason: str,
+    faults: FaultHook | None = None,
+    expect: tuple[str, ...] | None = None,
+) -> UndoResult:
+    """Undo every step of `txid`, newest first. Safe to repeat and to resume after a crash.
+
+    With `expect`, the transaction is only touched if it is in one of those states, checked and
+    changed in one SQLite transaction: that is how a late confirm timer loses to `confirm`.
+    """
+    hook = faults or FaultHook()
+    txn = journal.txn(txid)
+    if txn.boot_id != journal.boot_id:
+        return void_txn(journal, txid, f"from another boot ({txn.boot_id}); cgroups did not survive it")
+    if expect is not None and txn.state not in expect:
+        return UndoResult(txid, txn.state)
+    if txn.state in (store.VOID, store.ROLLED_BACK):
+        # Already finished: repeating a rollback changes nothing (conflicts stay recorded).
+        steps = journal.steps(txid)
+        return UndoResult(txid, txn.state, conflicts=[s.error for s in steps if s.state == store.S_CONFLICT])
+    if txn.state != store.ROLLING_BACK:
+        allowed = expect if expect is not None else (*store.LIVE, store.APPLYING, NEEDS_OPERATOR)
+        if not journal.set_state(txid, store.ROLLING_BACK, reason=reason, expect=allowed):
+            return UndoResult(txid, journal.txn(txid).state)
+    result = UndoResult(txid, store.ROLLED_BACK)
+    for step in reversed(journal.steps(txid)):
+        was = step.state
+        state, detail = undo_step(journal, tree, step, hook)
+        if state == store.S_UNDONE and was not in store.STEP_DONE:
+            result.undone += 1
+        elif state == store.S_CONFLICT and was != store.S_CONFLICT:
+            result.conflicts.append(detail)
+            journal.event(txid, "conflict", detail)
+        elif state == store.S_CONFLICT:
+            result.conflicts.append(step.error)
+        elif state == store.S_VOID and was != store.S_VOID:
+            result.voided.append(detail)
+        elif state == S_UNDO_FAILED:
+            result.failed.append(detail)
+    result.state = NEEDS_OPERATOR if result.failed else store.ROLLED_BACK
+    journal.set_state(txid, result.state, finished=True)
+    return result
+
+
+def rollback(
+    journal: Journal,
+    open_tree: TreeOpener,
+    txid: int | None = None,
+    *,
+    reason: str = "rolled back by the operator",
+    if_unconfirmed: bool = False,
+    faults: FaultHook | None = None,
+) -> UndoResult:
+    """Roll back `txid`, or the newest transaction whose change is live."""
+    if txid is None:
+        live = journal.txns(states=[*store.LIVE, NEEDS_OPERATOR], newest_first=True)
+        if not live:
+            raise InputError(
+                "nothing to roll back: no applied transaction in the journal",
+                source=str(journal.path),
+                fix="`workbench journal` lists them",
+            )
+        txid = live[0].id
+    txn = journal.txn(txid)
+    if if_unconfirmed:
+        return undo_txn(
+            journal,
+            open_tree(txn.cgroup_root),
+            txid,
+            faults=faults,
+            reason="not confirmed in time; rolled back",
+            expect=(store.PENDING_CONFIRM,),
+        )
+    return undo_txn(journal, open_tree(txn.cgroup_root), txid, reason=reason, faults=faults)
+
+
+def recover(journal: Journal, open_tree: TreeOpener, *, faults: FaultHook | None = None) -> list[UndoResult]:
+    """Run on every start, under the operator lock: finish what a crash or a reboot left."""
+    done = []
+    now = clock.boot_clock()
+    for txn in journal.txns(states=[*store.UNFINISHED, *store.LIVE]):
+        if txn.boot_id != journal.boot_id:
+            done.append(
+                void_txn(journal, txn.id, f"from another boot ({txn.boot_id}); cgroups did not survive it")
+            )
+        elif txn.state in store.UNFINISHED:
+            why = (
+                "interrupted while applying"
+                if txn.state == store.APPLYING
+                else "interrupted while rolling back"
+            )
+            reason = (
+                txn.reason
+                if txn.state == store.ROLLING_BACK and txn.reason
+                else f"{why}; rolled back by recovery"
+            )
+            done.append(undo_txn(journal, open_tree(txn.cgroup_root), txn.id, reason=reason, faults=faults))
+        elif (
+            txn.state == store.PENDING_CONFIRM
+            and txn.confirm_deadline_boot is not None
+            and now >= txn.confirm_deadline_boot
+        ):
+            done.append(
+                undo_txn(
+                    journal,
+                    open_tree(txn.cgroup_root),
+                    txn.id,
+                    faults=faults,
+                    reason="not confirmed in time; rolled back by recovery",
+                    expect=(store.PENDING_CONFIRM,),
+                )
+            )
+    return done
