@@ -1,0 +1,141 @@
+"""The lookups the kubelet's `CPUTopology`/`CPUDetails` offer, computed once per `Topology`.
+
+The CPU picker asks "which cores of socket S", "how many CPUs in NUMA node N" thousands of
+times per admission; building these tables once keeps a 512-CPU node fast.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from workbench.topology.model import Topology
+
+# An uncore (L3) cache id for CPUs whose cache the topology does not know: cAdvisor reports 0,
+# so every such CPU shares one cache, as in the kubelet's own test topologies.
+UNKNOWN_UNCORE = 0
+
+
+def _freeze(groups: dict[int, list[int]]) -> Mapping[int, tuple[int, ...]]:
+    return MappingProxyType({k: tuple(sorted(set(v))) for k, v in sorted(groups.items())})
+
+
+@dataclass(frozen=True)
+class CPUIndex:
+    """Static facts about a node's CPUs, keyed the way the kubelet's CPU manager keys them."""
+
+    cpus: tuple[int, ...]
+    core_of: Mapping[int, int]
+    socket_of: Mapping[int, int]
+    numa_of: Mapping[int, int]
+    uncore_of: Mapping[int, int]
+    cpus_in_core: Mapping[int, tuple[int, ...]]
+    cpus_in_socket: Mapping[int, tuple[int, ...]]
+    cpus_in_numa: Mapping[int, tuple[int, ...]]
+    cpus_in_uncore: Mapping[int, tuple[int, ...]]
+    cores_in_socket: Mapping[int, tuple[int, ...]]
+    cores_in_numa: Mapping[int, tuple[int, ...]]
+    cores_in_uncore: Mapping[int, tuple[int, ...]]
+    sockets_in_numa: Mapping[int, tuple[int, ...]]
+    numas_in_socket: Mapping[int, tuple[int, ...]]
+    uncores_in_numa: Mapping[int, tuple[int, ...]]
+
+    @property
+    def num_cpus(self) -> int:
+        return len(self.cpus)
+
+    @property
+    def num_cores(self) -> int:
+        return len(self.cpus_in_core)
+
+    @property
+    def num_sockets(self) -> int:
+        return len(self.cpus_in_socket)
+
+    @property
+    def num_numa(self) -> int:
+        return len(self.cpus_in_numa)
+
+    @property
+    def numa_ids(self) -> tuple[int, ...]:
+        return tuple(self.cpus_in_numa)
+
+    @property
+    def cpus_per_core(self) -> int:
+        """`CPUsPerCore`: NumCPUs / NumCores, integer division as in the kubelet."""
+        return self.num_cpus // self.num_cores if self.num_cores else 0
+
+    @property
+    def numa_first(self) -> bool:
+        """`NumSockets >= NumNUMANodes`: NUMA nodes hold whole sockets, so they are taken first."""
+        return self.num_sockets >= self.num_numa
+
+
+def build_index(topology: Topology) -> CPUIndex:
+    core_of: dict[int, int] = {}
+    socket_of: dict[int, int] = {}
+    numa_of: dict[int, int] = {}
+    uncore_of: dict[int, int] = {}
+    by_core: dict[int, list[int]] = {}
+    by_socket: dict[int, list[int]] = {}
+    by_numa: dict[int, list[int]] = {}
+    by_uncore: dict[int, list[int]] = {}
+    cores_socket: dict[int, list[int]] = {}
+    cores_numa: dict[int, list[int]] = {}
+    cores_uncore: dict[int, list[int]] = {}
+    sockets_numa: dict[int, list[int]] = {}
+    numas_socket: dict[int, list[int]] = {}
+    uncores_numa: dict[int, list[int]] = {}
+    for c in topology.cpus:
+        uncore = c.l3 if c.l3 is not None else UNKNOWN_UNCORE
+        core_of[c.id] = c.core
+        socket_of[c.id] = c.socket
+        numa_of[c.id] = c.numa
+        uncore_of[c.id] = uncore
+        by_core.setdefault(c.core, []).append(c.id)
+        by_socket.setdefault(c.socket, []).append(c.id)
+        by_numa.setdefault(c.numa, []).append(c.id)
+        by_uncore.setdefault(uncore, []).append(c.id)
+        cores_socket.setdefault(c.socket, []).append(c.core)
+        cores_numa.setdefault(c.numa, []).append(c.core)
+        cores_uncore.setdefault(uncore, []).append(c.core)
+        sockets_numa.setdefault(c.numa, []).append(c.socket)
+        numas_socket.setdefault(c.socket, []).append(c.numa)
+        uncores_numa.setdefault(c.numa, []).append(uncore)
+    return CPUIndex(
+        cpus=tuple(sorted(core_of)),
+        core_of=MappingProxyType(core_of),
+        socket_of=MappingProxyType(socket_of),
+        numa_of=MappingProxyType(numa_of),
+        uncore_of=MappingProxyType(uncore_of),
+        cpus_in_core=_freeze(by_core),
+        cpus_in_socket=_freeze(by_socket),
+        cpus_in_numa=_freeze(by_numa),
+        cpus_in_uncore=_freeze(by_uncore),
+        cores_in_socket=_freeze(cores_socket),
+        cores_in_numa=_freeze(cores_numa),
+        cores_in_uncore=_freeze(cores_uncore),
+        sockets_in_numa=_freeze(sockets_numa),
+        numas_in_socket=_freeze(numas_socket),
+        uncores_in_numa=_freeze(uncores_numa),
+    )
+
+
+# Topology is a frozen value; caching by identity (checked through a weak reference) avoids
+# hashing a whole node's CPU list on every lookup.
+_CACHE: dict[int, tuple[weakref.ref[Topology], CPUIndex]] = {}
+
+
+def cpu_index(topology: Topology) -> CPUIndex:
+    key = id(topology)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is topology:
+        return hit[1]
+    index = build_index(topology)
+    if len(_CACHE) > 64:
+        for k in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
+            del _CACHE[k]
+    _CACHE[key] = (weakref.ref(topology), index)
+    return index
