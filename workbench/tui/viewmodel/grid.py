@@ -1,0 +1,374 @@
+"""The NUMA grid as lines of cells: sockets > NUMA nodes > cores (columns) > hyperthreads (rows).
+
+lstopo's conventions: boxes for NUMA nodes, one column per core with its threads stacked, OS
+(physical) CPU ids, runs of identical idle cores collapsed (`--factorize`) when a node would not
+fit, and a zoom into one node. Pure layout: the widget maps each cell's role/kind to a style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from workbench.topology.cpuset import CPUSet
+from workbench.topology.model import Topology
+from workbench.tui.viewmodel.owners import (
+    ASCII_GLYPHS,
+    ASCII_PREVIEW_GLYPH,
+    GLYPHS,
+    PREVIEW_GLYPH,
+    Owner,
+    OwnerKind,
+)
+
+Role = Literal["text", "border", "title", "cpu", "run", "dim"]
+Direction = Literal["left", "right", "up", "down"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    role: Role = "text"
+    cpu: int | None = None  # the CPU drawn here (first CPU of a collapsed run)
+    kind: OwnerKind | None = None
+    cpus: CPUSet = field(default_factory=CPUSet)  # every CPU this cell stands for
+    preview: bool = False
+
+
+Line = tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    lines: tuple[Line, ...]
+    positions: Mapping[int, tuple[int, int]]  # cpu -> (line, x) of the cell standing for it
+    width: int
+    collapsed: bool = False
+
+    def text(self) -> str:
+        return "\n".join("".join(c.text for c in line).rstrip() for line in self.lines)
+
+
+@dataclass(frozen=True)
+class _Box:
+    lines: list[list[Cell]]
+    width: int
+
+
+_BOX_UNICODE = {"tl": "┌", "tr": "┐", "bl": "└", "br": "┘", "h": "─", "v": "│"}
+_BOX_ASCII = {"tl": "+", "tr": "+", "bl": "+", "br": "+", "h": "-", "v": "|"}
+
+
+def _gib(size: int) -> str:
+    gib = size / 2**30
+    return f"{gib:.0f}G" if gib >= 10 or gib == int(gib) else f"{gib:.1f}G"
+
+
+def _cores_of_node(topology: Topology, node: int) -> list[list[int]]:
+    """Cores of a NUMA node, each as its CPUs sorted, cores ordered by their lowest CPU."""
+    cores: dict[int, list[int]] = {}
+    for cpu in topology.cpus:
+        if cpu.numa == node:
+            cores.setdefault(cpu.core, []).append(cpu.id)
+    return sorted((sorted(v) for v in cores.values()), key=lambda c: c[0])
+
+
+def _glyph(owner: Owner | None, preview: bool, ascii_only: bool) -> str:
+    if preview:
+        return ASCII_PREVIEW_GLYPH if ascii_only else PREVIEW_GLYPH
+    kind = owner.kind if owner else OwnerKind.SHARED
+    return (ASCII_GLYPHS if ascii_only else GLYPHS)[kind]
+
+
+def _columns(
+    cores: list[list[int]],
+    owners: Mapping[int, Owner],
+    preview: CPUSet,
+    id_width: int,
+    collapse: bool,
+    ascii_only: bool,
+) -> list[list[Cell]]:
+    """One list of cells per column (a core, or a run of identical cores), one cell per thread row."""
+    threads = max((len(c) for c in cores), default=1)
+
+    def key(core: list[int]) -> tuple[object, ...]:
+        return tuple((owners.get(c), c in preview) for c in core)
+
+    cols: list[list[Cell]] = []
+    i = 0
+    while i < len(cores):
+        j = i
+        if collapse:
+            while (
+                j + 1 < len(cores)
+                and key(cores[j + 1]) == key(cores[i])
+                and len(cores[j + 1]) == len(cores[i])
+            ):
+                j += 1
+        run = cores[i : j + 1]
+        if len(run) >= 3:
+            col = []
+            for t in range(threads):
+                ids = CPUSet(c[t] for c in run if t < len(c))
+                first = run[0][t] if t < len(run[0]) else None
+                owner = owners.get(first) if first is not None else None
+                pv = first in preview if first is not None else False
+                text = _glyph(owner, pv, ascii_only) + str(ids)
+                col.append(
+                    Cell(text, "run", first, owner.kind if owner else None, ids, pv) if ids else Cell("")
+                )
+            cols.append(col)
+            i = j + 1
+            continue
+        for core in run:
+            col = []
+            for t in range(threads):
+                if t < len(core):
+                    cpu = core[t]
+                    owner = owners.get(cpu)
+                    pv = cpu in preview
+                    text = _glyph(owner, pv, ascii_only) + str(cpu).rjust(id_width)
+                    col.append(Cell(text, "cpu", cpu, owner.kind if owner else None, CPUSet([cpu]), pv))
+                else:
+                    col.append(Cell(""))
+            cols.append(col)
+        i = j + 1
+    # pad every cell of a column to the column's width
+    out = []
+    for col in cols:
+        w = max(len(c.text) for c in col)
+        out.append([Cell(c.text.ljust(w), c.role, c.cpu, c.kind, c.cpus, c.preview) for c in col])
+    return out
+
+
+def _box(
+    title: str,
+    body: list[list[Cell]],
+    inner: int,
+    ascii_only: bool,
+    footer: str = "",
+) -> _Box:
+    b = _BOX_ASCII if ascii_only else _BOX_UNICODE
+    title = f" {title} "
+    inner = max(inner, len(title) + 1, len(footer) + 2)
+    top_rest = max(0, inner - len(title) - 1)
+    lines: list[list[Cell]] = [
+        [Cell(b["tl"] + b["h"], "border"), Cell(title, "title"), Cell(b["h"] * top_rest + b["tr"], "border")]
+    ]
+    for row in body:
+        used = sum(len(c.text) for c in row)
+        lines.append(
+            [Cell(b["v"] + " ", "border"), *row, Cell(" " * max(0, inner - used - 1)), Cell(b["v"], "border")]
+        )
+    if footer:
+        lines.append(
+            [Cell(b["v"] + " ", "border"), Cell(footer.ljust(inner - 1), "dim"), Cell(b["v"], "border")]
+        )
+    lines.append([Cell(b["bl"] + b["h"] * inner + b["br"], "border")])
+    return _Box(lines, inner + 2)
+
+
+def _node_box(
+    topology: Topology,
+    node: int,
+    owners: Mapping[int, Owner],
+    preview: CPUSet,
+    memory: Mapping[int, tuple[int, int]],
+    max_width: int,
+    id_width: int,
+    collapse: bool,
+    ascii_only: bool,
+) -> _Box:
+    cores = _cores_of_node(topology, node)
+    total = topology.node_by_id[node].memory_bytes if node in topology.node_by_id else 0
+    used, mem_total = memory.get(node, (0, total))
+    title = f"NUMA {node}"
+    if mem_total:
+        title += f" · {_gib(mem_total - used)} free/{_gib(mem_total)}"
+    devices = [d.name for d in topology.devices if d.numa == node]
+    footer = ("dev " + ",".join(devices)) if devices else ""
+    if not cores:
+        return _box(title, [[Cell("memory only", "dim")]], len("memory only") + 2, ascii_only, footer)
+    cols = _columns(cores, owners, preview, id_width, collapse, ascii_only)
+    threads = len(cols[0])
+    # wrap columns into bands that fit max_width (box border and padding take 4 cells)
+    bands: list[list[list[Cell]]] = [[]]
+    used_w = 0
+    for col in cols:
+        w = len(col[0].text) + 1
+        if bands[-1] and used_w + w > max_width - 3:
+            bands.append([])
+            used_w = 0
+        bands[-1].append(col)
+        used_w += w
+    body: list[list[Cell]] = []
+    inner = 0
+    for band in bands:
+        for t in range(threads):
+            row: list[Cell] = []
+            for col in band:
+                row.append(col[t])
+                row.append(Cell(" "))
+            inner = max(inner, sum(len(c.text) for c in row) + 1)
+            body.append(row)
+    return _box(title, body, inner, ascii_only, footer)
+
+
+def layout_grid(
+    topology: Topology,
+    owners: Mapping[int, Owner],
+    width: int,
+    *,
+    preview: CPUSet | None = None,
+    memory: Mapping[int, tuple[int, int]] | None = None,
+    zoom: int | None = None,
+    collapse: bool | None = None,
+    ascii_only: bool = False,
+    max_lines: int | None = None,
+) -> GridLayout:
+    """Lay the node out in `width` columns.
+
+    `collapse=None` collapses runs of identical cores only when the full picture would need more
+    than `max_lines` lines (or, with no limit, more than three bands per node).
+    """
+    preview = preview or CPUSet()
+    memory = memory or {}
+    id_width = len(str(max((c.id for c in topology.cpus), default=0)))
+    width = max(width, 24)
+
+    def build(do_collapse: bool) -> GridLayout:
+        lines: list[Line] = []
+        nodes_by_socket: dict[int, list[int]] = {}
+        for node in topology.numa_ids:
+            if zoom is not None and node != zoom:
+                continue
+            sockets = topology.sockets_of_numa([node])
+            sock = min(sockets) if sockets else -1
+            nodes_by_socket.setdefault(sock, []).append(node)
+        for sock in sorted(nodes_by_socket):
+            nodes = nodes_by_socket[sock]
+            header = f"Socket {sock}" if sock >= 0 else "Memory-only nodes"
+            if zoom is not None:
+                header += f" · zoomed on NUMA {zoom}"
+            lines.append((Cell(header, "title"),))
+            boxes = [
+                _node_box(topology, n, owners, preview, memory, width, id_width, do_collapse, ascii_only)
+                for n in nodes
+            ]
+            rows: list[list[_Box]] = [[]]
+            row_w = 0
+            for box in boxes:
+                if rows[-1] and row_w + box.width + 1 > width:
+                    rows.append([])
+                    row_w = 0
+                rows[-1].append(box)
+                row_w += box.width + 1
+            for row in rows:
+                height = max(len(b.lines) for b in row)
+                for y in range(height):
+                    cells: list[Cell] = []
+                    for b in row:
+                        part = b.lines[y] if y < len(b.lines) else [Cell(" " * b.width)]
+                        cells.extend(part)
+                        cells.append(Cell(" "))
+                    lines.append(tuple(cells))
+        positions: dict[int, tuple[int, int]] = {}
+        for y, line in enumerate(lines):
+            x = 0
+            for cell in line:
+                if cell.role in ("cpu", "run"):
+                    for cpu in cell.cpus:
+                        positions.setdefault(cpu, (y, x))
+                x += len(cell.text)
+        return GridLayout(tuple(lines), positions, width, do_collapse)
+
+    if collapse is not None:
+        return build(collapse)
+    full = build(False)
+    if max_lines is not None and len(full.lines) <= max_lines:
+        return full
+    if max_lines is None:
+        return full
+    collapsed = build(True)
+    return collapsed if len(collapsed.lines) < len(full.lines) else full
+
+
+def cell_at(layout: GridLayout, cpu: int) -> Cell | None:
+    pos = layout.positions.get(cpu)
+    if pos is None:
+        return None
+    y, x = pos
+    at = 0
+    for cell in layout.lines[y]:
+        if at == x:
+            return cell
+        at += len(cell.text)
+    return None
+
+
+def _anchors(layout: GridLayout) -> list[tuple[int, int, int]]:
+    """(line, x, cpu) of every selectable cell; a run is one stop, its first CPU."""
+    out = []
+    for y, line in enumerate(layout.lines):
+        x = 0
+        for cell in line:
+            if cell.role in ("cpu", "run") and cell.cpu is not None:
+                out.append((y, x, cell.cpu))
+            x += len(cell.text)
+    return out
+
+
+def move(layout: GridLayout, cpu: int | None, direction: Direction) -> int | None:
+    """The CPU the cursor lands on moving from `cpu` (hjkl / arrows)."""
+    anchors = _anchors(layout)
+    if not anchors:
+        return None
+    if cpu is None or cpu not in layout.positions:
+        return anchors[0][2]
+    y, x = layout.positions[cpu]
+    if direction in ("left", "right"):
+        same = sorted((ax, c) for ay, ax, c in anchors if ay == y)
+        xs = [ax for ax, _ in same]
+        i = xs.index(x) if x in xs else 0
+        j = i - 1 if direction == "left" else i + 1
+        if 0 <= j < len(same):
+            return same[j][1]
+        # wrap to the neighbouring line's end/start, as reading order
+        ys = sorted({ay for ay, _, _ in anchors})
+        k = ys.index(y) + (-1 if direction == "left" else 1)
+        if 0 <= k < len(ys):
+            row = sorted((ax, c) for ay, ax, c in anchors if ay == ys[k])
+            return row[-1][1] if direction == "left" else row[0][1]
+        return cpu
+    ys = sorted({ay for ay, _, _ in anchors})
+    # prefer a line in the same box column: nearest line with a cell near x
+    candidates = [ay for ay in ys if (ay < y if direction == "up" else ay > y)]
+    candidates.sort(key=lambda ay: abs(ay - y))
+    for ay in candidates:
+        row = [(ax, c) for by, ax, c in anchors if by == ay]
+        best = min(row, key=lambda r: abs(r[0] - x))
+        if abs(best[0] - x) <= 8:
+            return best[1]
+    if candidates:
+        row = [(ax, c) for by, ax, c in anchors if by == candidates[0]]
+        return min(row, key=lambda r: abs(r[0] - x))[1]
+    return cpu
+
+
+def numa_memory(topology: Topology, used_by_node: Mapping[int, int]) -> dict[int, tuple[int, int]]:
+    """(used, total) bytes per NUMA node."""
+    return {n.id: (used_by_node.get(n.id, 0), n.memory_bytes) for n in topology.numa_nodes}
+
+
+def distance_rows(topology: Topology) -> list[list[str]]:
+    """The NUMA distance matrix as text rows, header first (lstopo's `--distances`)."""
+    ids = topology.numa_ids
+    rows = [["", *(str(i) for i in ids)]]
+    for a in ids:
+        rows.append([str(a), *(str(topology.distance(a, b) or "-") for b in ids)])
+    return rows
+
+
+def visible_kinds(lines: Sequence[Line]) -> set[OwnerKind]:
+    return {c.kind for line in lines for c in line if c.kind is not None}

@@ -1,0 +1,183 @@
+"""Themes as data files (TOML or YAML), validated before the app sees them.
+
+A theme is Textual's base colours plus one colour per CPU owner kind (app-specific theme
+variables `owner-<kind>`). A broken file becomes a problem line for the app to report; it never
+stops the app starting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from workbench.errors import InputError
+
+OWNER_KEYS = ("shared", "reserved", "bubble", "pod-shared", "exclusive", "preview")
+COLOR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "warning",
+    "error",
+    "success",
+)
+_TOP_KEYS = {"name", "dark", "ansi", "colors", "owners", "variables"}
+_COLOR = re.compile(
+    r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}"
+    r"|rgba?\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*(,\s*[0-9.]+\s*)?\)"
+    r"|ansi_[a-z_]+)$"
+)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+DEFAULT_OWNER_COLORS: Mapping[str, str] = MappingProxyType(
+    {
+        "shared": "#8a8a8a",
+        "reserved": "#ffd75f",
+        "bubble": "#5f87af",
+        "pod-shared": "#87afff",
+        "exclusive": "#5fd7ff",
+        "preview": "#ff87d7",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ThemeSpec:
+    name: str
+    dark: bool
+    colors: Mapping[str, str]
+    owners: Mapping[str, str]
+    variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    ansi: bool = False
+    source: str = ""
+
+    def all_variables(self) -> dict[str, str]:
+        out = dict(self.variables)
+        out.update({f"owner-{k}": v for k, v in self.owners.items()})
+        return out
+
+
+def _read(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        return tomllib.loads(text)
+    return yaml.safe_load(text)
+
+
+def _colour_table(data: Any, where: str, src: str, allowed: Iterable[str] | None) -> dict[str, str]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError("must be a table of colours", source=src, field=where)
+    out: dict[str, str] = {}
+    allowed_set = set(allowed) if allowed is not None else None
+    for key, value in data.items():
+        if allowed_set is not None and key not in allowed_set:
+            raise InputError(
+                f"unknown key {key!r}",
+                source=src,
+                field=f"{where}.{key}",
+                fix=f"use one of {sorted(allowed_set)}",
+            )
+        if not isinstance(value, str) or not _COLOR.match(value.strip()):
+            raise InputError(
+                f"{value!r} is not a colour",
+                source=src,
+                field=f"{where}.{key}",
+                fix="write #rrggbb, rgb(r,g,b) or ansi_<name>",
+            )
+        out[str(key)] = value.strip()
+    return out
+
+
+def parse_theme(data: Any, source: str = "") -> ThemeSpec:
+    """Validate one theme document; raises InputError naming the file and field."""
+    if not isinstance(data, dict):
+        raise InputError("a theme must be a table", source=source)
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise InputError(
+            f"unknown key {sorted(unknown)[0]!r}", source=source, fix=f"keys are {sorted(_TOP_KEYS)}"
+        )
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InputError(
+            "missing or invalid name", source=source, field="name", fix="lower-case words with '-'"
+        )
+    for flag in ("dark", "ansi"):
+        if flag in data and not isinstance(data[flag], bool):
+            raise InputError("must be true or false", source=source, field=flag)
+    colors = _colour_table(data.get("colors"), "colors", source, COLOR_KEYS)
+    if "primary" not in colors:
+        raise InputError("a theme needs a primary colour", source=source, field="colors.primary")
+    owners = _colour_table(data.get("owners"), "owners", source, OWNER_KEYS)
+    missing = [k for k in OWNER_KEYS if k not in owners]
+    if missing:
+        raise InputError(
+            f"no colour for owner kind {missing[0]!r}", source=source, field=f"owners.{missing[0]}"
+        )
+    variables = _colour_table(data.get("variables"), "variables", source, None)
+    return ThemeSpec(
+        name=name,
+        dark=bool(data.get("dark", True)),
+        colors=MappingProxyType(colors),
+        owners=MappingProxyType(owners),
+        variables=MappingProxyType(variables),
+        ansi=bool(data.get("ansi", False)),
+        source=source,
+    )
+
+
+def load_theme_file(path: Path) -> ThemeSpec:
+    try:
+        data = _read(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", source=str(path)) from None
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"not valid {path.suffix.lstrip('.').upper()}: {first}", source=str(path)) from None
+    return parse_theme(data, str(path))
+
+
+def theme_dirs() -> list[Path]:
+    """Built-in themes (the repository's `themes/`), then the user's, then $WORKBENCH_THEMES."""
+    dirs = [Path(__file__).resolve().parents[3] / "themes"]
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    dirs.append(config / "workbench" / "themes")
+    extra = os.environ.get("WORKBENCH_THEMES")
+    if extra:
+        dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    return dirs
+
+
+def load_themes(dirs: Iterable[Path]) -> tuple[list[ThemeSpec], list[str]]:
+    """Every valid theme in `dirs` (later files override earlier ones by name) and one problem
+    line for each broken file."""
+    themes: dict[str, ThemeSpec] = {}
+    problems: list[str] = []
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        for path in sorted(d.iterdir()):
+            if path.suffix not in (".toml", ".yaml", ".yml"):
+                continue
+            try:
+                spec = load_theme_file(path)
+            except InputError as exc:
+                problems.append(exc.line())
+                continue
+            themes[spec.name] = spec
+    return list(themes.values()), problems

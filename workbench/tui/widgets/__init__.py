@@ -1,0 +1,1 @@
+"""Widgets of the workbench app; each draws a view-model from `workbench.tui.viewmodel`."""

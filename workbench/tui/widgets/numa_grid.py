@@ -1,0 +1,208 @@
+"""The NUMA grid: one widget drawing its own lines (Textual's Line API), so a node with hundreds
+of CPUs costs one widget, not hundreds."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from workbench.topology.cpuset import CPUSet
+from workbench.topology.model import Topology
+from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
+from workbench.tui.viewmodel.owners import Owner, OwnerKind, related_cpus
+
+
+class NumaGrid(ScrollView, can_focus=True):
+    """Sockets > NUMA nodes > cores > hyperthreads, each CPU with its owner's glyph and colour."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "move('left')", "Left", show=False, id="grid.left"),
+        Binding("right,l", "move('right')", "Right", show=False, id="grid.right"),
+        Binding("up,k", "move('up')", "Up", show=False, id="grid.up"),
+        Binding("down,j", "move('down')", "Down", show=False, id="grid.down"),
+        Binding("z", "zoom", "Zoom node", id="grid.zoom"),
+        Binding("c", "collapse", "Collapse runs", show=False, id="grid.collapse"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "numa-grid--shared",
+        "numa-grid--reserved",
+        "numa-grid--bubble",
+        "numa-grid--pod-shared",
+        "numa-grid--exclusive",
+        "numa-grid--preview",
+        "numa-grid--border",
+        "numa-grid--title",
+        "numa-grid--dim",
+        "numa-grid--cursor",
+        "numa-grid--related",
+    }
+
+    DEFAULT_CSS = """
+    NumaGrid { background: $surface; padding: 0 0; }
+    NumaGrid > .numa-grid--shared { color: $owner-shared; }
+    NumaGrid > .numa-grid--reserved { color: $owner-reserved; }
+    NumaGrid > .numa-grid--bubble { color: $owner-bubble; }
+    NumaGrid > .numa-grid--pod-shared { color: $owner-pod-shared; }
+    NumaGrid > .numa-grid--exclusive { color: $owner-exclusive; text-style: bold; }
+    NumaGrid > .numa-grid--preview { color: $owner-preview; text-style: bold; }
+    NumaGrid > .numa-grid--border { color: $foreground-muted; }
+    NumaGrid > .numa-grid--title { color: $foreground; text-style: bold; }
+    NumaGrid > .numa-grid--dim { color: $foreground-muted; }
+    NumaGrid > .numa-grid--cursor { text-style: reverse bold; }
+    NumaGrid > .numa-grid--related { text-style: underline; }
+    """
+
+    class CursorMoved(Message):
+        def __init__(self, grid: NumaGrid, cpu: int | None) -> None:
+            super().__init__()
+            self.grid = grid
+            self.cpu = cpu
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.topology: Topology | None = None
+        self.owners: dict[int, Owner] = {}
+        self.preview: CPUSet = CPUSet()
+        self.memory: dict[int, tuple[int, int]] = {}
+        self.highlight: CPUSet = CPUSet()  # CPUs of the selected pod / filter match
+        self.cursor: int | None = None
+        self.zoom: int | None = None
+        self.collapse: bool | None = None
+        self.ascii_only = False
+        self.grid_layout: GridLayout | None = None
+        self._strips: dict[int, Strip] = {}
+        self._related: CPUSet = CPUSet()
+
+    # ---- data ----------------------------------------------------------------------------
+    def show(
+        self,
+        topology: Topology,
+        owners: dict[int, Owner],
+        *,
+        preview: CPUSet | None = None,
+        memory: dict[int, tuple[int, int]] | None = None,
+    ) -> None:
+        self.topology = topology
+        self.owners = owners
+        self.preview = preview or CPUSet()
+        self.memory = memory or {}
+        self._relayout()
+
+    def set_highlight(self, cpus: CPUSet) -> None:
+        self.highlight = cpus
+        self._invalidate()
+
+    def _relayout(self) -> None:
+        if self.topology is None:
+            return
+        width = self.scrollable_content_region.width or self.size.width or 80
+        height = self.scrollable_content_region.height or self.size.height or None
+        self.grid_layout = layout_grid(
+            self.topology,
+            self.owners,
+            width,
+            preview=self.preview,
+            memory=self.memory,
+            zoom=self.zoom,
+            collapse=self.collapse,
+            ascii_only=self.ascii_only,
+            max_lines=height,
+        )
+        if self.cursor is None or self.cursor not in self.grid_layout.positions:
+            self.cursor = move(self.grid_layout, None, "right")
+        self.virtual_size = Size(self.grid_layout.width, len(self.grid_layout.lines))
+        self._update_related()
+        self._invalidate()
+
+    def _update_related(self) -> None:
+        if self.topology is not None and self.cursor is not None:
+            self._related = related_cpus(self.topology, self.owners, self.cursor)
+        else:
+            self._related = CPUSet()
+
+    def _invalidate(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    # ---- actions ---------------------------------------------------------------------------
+    def action_move(self, direction: Direction) -> None:
+        if self.grid_layout is None:
+            return
+        new = move(self.grid_layout, self.cursor, direction)
+        if new is None or new == self.cursor:
+            return
+        self.cursor = new
+        self._update_related()
+        self._invalidate()
+        y, x = self.grid_layout.positions[new]
+        self.scroll_to_region_if_needed(y, x)
+        self.post_message(self.CursorMoved(self, new))
+
+    def scroll_to_region_if_needed(self, y: int, x: int) -> None:
+        top = self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        if y < top:
+            self.scroll_to(y=max(0, y - 1), animate=False)
+        elif y >= top + height:
+            self.scroll_to(y=y - height + 2, animate=False)
+
+    def action_zoom(self) -> None:
+        if self.topology is None:
+            return
+        if self.zoom is None and self.cursor is not None:
+            self.zoom = self.topology.cpu_by_id[self.cursor].numa
+        else:
+            self.zoom = None
+        self.scroll_to(y=0, animate=False)
+        self._relayout()
+
+    def action_collapse(self) -> None:
+        self.collapse = True if self.collapse is None else (not self.collapse)
+        self._relayout()
+
+    def move_cursor_to(self, cpu: int) -> None:
+        self.cursor = cpu
+        self._update_related()
+        self._invalidate()
+
+    # ---- drawing ---------------------------------------------------------------------------
+    def _style_of(self, cell: Cell) -> Style:
+        if cell.role in ("border", "title", "dim"):
+            return self.get_component_rich_style(f"numa-grid--{cell.role}")
+        if cell.role not in ("cpu", "run"):
+            return Style()
+        if cell.preview:
+            style = self.get_component_rich_style("numa-grid--preview")
+        else:
+            kind = cell.kind or OwnerKind.SHARED
+            style = self.get_component_rich_style(f"numa-grid--{kind.value}")
+        if self.cursor is not None and self.cursor in cell.cpus:
+            style += self.get_component_rich_style("numa-grid--cursor")
+        elif not cell.cpus.isdisjoint(self._related) or not cell.cpus.isdisjoint(self.highlight):
+            style += self.get_component_rich_style("numa-grid--related")
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        strip = self._strips.get(index)
+        if strip is None:
+            if self.grid_layout is None or index >= len(self.grid_layout.lines):
+                strip = Strip.blank(width, self.rich_style)
+            else:
+                base = self.rich_style
+                segments = [Segment(c.text, base + self._style_of(c)) for c in self.grid_layout.lines[index]]
+                strip = Strip(segments).extend_cell_length(max(width, self.grid_layout.width), base)
+            self._strips[index] = strip
+        return strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
