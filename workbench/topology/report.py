@@ -120,7 +120,7 @@ def topology_to_text(t: Topology, width: int = 80) -> str:
                 extra.append("hugepages " + ", ".join(pages))
             detail = f" ({'; '.join(extra)})" if extra else ""
             out.append(f"    NUMANode {n.id}{detail}: CPUs {ncpus}")
-            l3_here = sorted({t.cpu_by_id[c].l3 for c in ncpus if t.cpu_by_id[c].l3 is not None})
+            l3_here = sorted({l3 for c in ncpus if (l3 := t.cpu_by_id[c].l3) is not None})
             no_l3 = CPUSet(c for c in ncpus if t.cpu_by_id[c].l3 is None)
             for l3 in l3_here:
                 part = by_l3[l3] & ncpus
