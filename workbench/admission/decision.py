@@ -45,6 +45,10 @@ class ContainerPlacement:
     memory_max: str
     exclusive_cpus: int = 0
     memory_blocks: tuple[MemoryBlock, ...] = ()
+    # Scope container: this container's own provider hints and merged hint (empty under scope pod,
+    # where Decision.providers/hint hold the one pod-wide merge).
+    hint: Hint | None = None
+    providers: ProviderHints = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,5 @@ class Decision:
     state_after: NodeState = field(default_factory=NodeState)
     # Human advice, clearly separate from what the kubelet would do.
     advice: tuple[str, ...] = ()
+    # Scope container: the container whose hint merge or allocation failed ("" otherwise).
+    failed_container: str = ""
