@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-WriteAction = Literal["mkdir", "write"]
+# "rmdir" undoes a "mkdir" (the journal builds it with `workbench.cgroups.plan.inverse`).
+WriteAction = Literal["mkdir", "write", "rmdir"]
 
 
 @dataclass(frozen=True)
