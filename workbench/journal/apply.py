@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import errno as errno_mod
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from workbench.cgroups.ops import read_back
 from workbench.cgroups.write import Write
+from workbench.errors import InputError
 from workbench.journal import store, values
 from workbench.journal.fault import FaultHook
 from workbench.journal.store import Journal
@@ -22,6 +25,10 @@ class ApplyResult:
     reason: str = ""
     # Per step: (target, final state, detail), in plan order.
     steps: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class IntentNotRecorded(InputError):
+    """The journal could not record the intent; the kernel was not touched."""
 
 
 class Abort(Exception):
@@ -40,25 +47,51 @@ def apply_plan(
     subject: str = "",
     confirm_within: float | None = None,
     faults: FaultHook | None = None,
+    on_intent: Callable[[int], None] | None = None,
 ) -> ApplyResult:
     """Apply `writes` in order. The caller holds the operator lock and has run recovery.
 
-    Raises before the kernel is touched if the intent cannot be recorded (disk full, read-only
-    journal): the journal write is the gate, not a formality.
+    Raises `IntentNotRecorded` before the kernel is touched if the intent cannot be recorded
+    (disk full, read-only journal): the journal write is the gate, not a formality.
+    `on_intent(txid)` runs once the intent is durable and before the first write (the confirm
+    timer is armed there, so no moment exists where the change is live without its watchdog);
+    if it raises, the transaction is closed with nothing written and the error propagates.
     """
     hook = faults or FaultHook()
+    unsupported = sorted({w.action for w in writes} - {"mkdir", "write"})
+    if unsupported:
+        raise InputError(f"the journal cannot undo {', '.join(unsupported)}; plan refused")
     paths = [str(tree.resolve(w.cgroup, w.file)) for w in writes]
     inodes = [tree.inode(w.cgroup) if tree.exists(w.cgroup) else None for w in writes]
-    origins = [find_pid(tree, w.value.strip()) if w.file == "cgroup.procs" else None for w in writes]
-    txid = journal.begin(
-        writes,
-        cgroup_root=str(tree.root),
-        paths=paths,
-        inodes=inodes,
-        origins=origins,
-        subject=subject,
-        confirm_within=confirm_within,
-    )
+    # For cgroup.procs the plan's `before` names the cgroup the PID came from.
+    origins = [
+        (w.before if w.before is not None else find_pid(tree, w.value.strip()))
+        if w.file == "cgroup.procs"
+        else None
+        for w in writes
+    ]
+    try:
+        txid = journal.begin(
+            writes,
+            cgroup_root=str(tree.root),
+            paths=paths,
+            inodes=inodes,
+            origins=origins,
+            subject=subject,
+            confirm_within=confirm_within,
+        )
+    except sqlite3.Error as exc:
+        raise IntentNotRecorded(
+            f"cannot record the intent ({exc}); nothing was written",
+            source=str(journal.path),
+            fix="free space on the journal's disk or pass --journal PATH",
+        ) from exc
+    if on_intent is not None:
+        try:
+            on_intent(txid)
+        except BaseException as exc:
+            undo_txn(journal, tree, txid, reason=f"not started: {exc}", faults=hook)
+            raise
     created: dict[str, int] = {}
     reason = ""
     try:
@@ -157,23 +190,25 @@ def _apply_write(
         hook.reached("write")
         raise Abort(f"writing {w.value!r} to {w.target}: {_errname(exc.errno)} ({exc.strerror})") from None
     hook.reached("write")
-    readback = tree.read(w.cgroup, w.file)
-    if readback is None:
-        ok = False
-    elif w.file == "cgroup.procs":
-        ok = w.value.strip() in readback.split()
-    else:
+    # The cgroups layer's read-back also checks what the value does: a cpuset the kernel
+    # narrowed (effective != requested) or an invalid partition fails here, though the write
+    # itself succeeded.
+    check = read_back(tree, w)
+    readback = check.value
+    ok = check.ok and readback is not None
+    if ok and readback is not None and w.file not in ("cgroup.procs", "cgroup.subtree_control"):
         ok = values.normalise(w.file, readback) == values.expected_after(w.file, before, w.value)
     if not ok:
+        problem = check.problem or f"read back {readback!r} after writing {w.value!r}"
         journal.set_step(
             txid,
             seq,
             state=store.S_FAILED,
             readback=readback,
-            error=f"read back {readback!r}",
+            error=problem,
             written_wall=time.time(),
         )
         hook.reached("readback")
-        raise Abort(f"{w.target} read back {readback!r} after writing {w.value!r}")
+        raise Abort(f"{w.target}: {problem}")
     journal.set_step(txid, seq, state=store.S_VERIFIED, readback=readback, written_wall=time.time())
     hook.reached("readback")

@@ -174,9 +174,24 @@ def undo_txn(
         if not journal.set_state(txid, store.ROLLING_BACK, reason=reason, expect=allowed):
             return UndoResult(txid, journal.txn(txid).state)
     result = UndoResult(txid, store.ROLLED_BACK)
+    # Cgroups holding a value someone else wrote after us: a cgroup we created is kept then,
+    # since removing it would take their value with it.
+    touched_by_others: set[str] = set()
     for step in reversed(journal.steps(txid)):
         was = step.state
+        if step.action == "mkdir" and step.state not in store.STEP_DONE:
+            users = sorted(
+                c for c in touched_by_others if c == step.cgroup or c.startswith(step.cgroup + "/")
+            )
+            if users:
+                detail = f"{step.cgroup} kept: someone else changed values in it ({', '.join(users)})"
+                _finish(journal, step, store.S_CONFLICT, detail)
+                result.conflicts.append(detail)
+                journal.event(txid, "conflict", detail)
+                continue
         state, detail = undo_step(journal, tree, step, hook)
+        if state == store.S_CONFLICT:
+            touched_by_others.add(step.cgroup)
         if state == store.S_UNDONE and was not in store.STEP_DONE:
             result.undone += 1
         elif state == store.S_CONFLICT and was != store.S_CONFLICT:
