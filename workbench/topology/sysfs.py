@@ -294,6 +294,7 @@ def read_sysfs(root: Path | str = "/", *, name: str | None = None) -> Topology:
     core_key: dict[int, tuple[int, ...]] = {}
     siblings: dict[int, frozenset[int]] = {}
     no_topology: list[int] = []
+    unknown_package: list[int] = []
     caches = _CacheFinder(cpu_root, online_set)
     # Which optional files this kernel has, probed once: failed opens cost as much as reads.
     probe: set[str] = set()
@@ -313,6 +314,8 @@ def read_sysfs(root: Path | str = "/", *, name: str | None = None) -> Topology:
     for c in online:
         t = f"{cpu_root}/cpu{c}/topology"
         pkg = _int(f"{t}/physical_package_id")
+        if pkg is not None and pkg < 0:
+            unknown_package.append(c)
         core_id = _int(f"{t}/core_id")
         if core_id is None:
             no_topology.append(c)
@@ -338,6 +341,12 @@ def read_sysfs(root: Path | str = "/", *, name: str | None = None) -> Topology:
         notes.append(
             f"CPUs {_ranges(no_topology)} have no topology/core_id; each counts as its own core "
             "(cadvisor would leave them out)"
+        )
+    if unknown_package:
+        notes.append(
+            f"physical_package_id is -1 (unknown) for CPUs {_ranges(unknown_package)}: the kubelet "
+            "sees them in one socket, -1, shown as socket 0 here (hwloc builds packages from "
+            "core_siblings instead)"
         )
     l3_of = caches.ids()
 
@@ -421,6 +430,18 @@ def read_sysfs(root: Path | str = "/", *, name: str | None = None) -> Topology:
     split = [
         c for c in online if c in siblings and not siblings[c].issubset(groups[(numa_of[c],) + core_key[c]])
     ]
+    wide = [
+        c
+        for c in online
+        if c in siblings and len(groups[(numa_of[c],) + core_key[c]]) > len(siblings[c])
+        and siblings[c].issubset(groups[(numa_of[c],) + core_key[c]])
+    ]
+    if wide:
+        notes.append(
+            f"CPUs {_ranges(wide)} share a core_id with CPUs that are not their thread siblings; "
+            "the kubelet groups cores by core_id, so they count as one core here (hwloc shows "
+            "one core per sibling set)"
+        )
     if split:
         first = split[0]
         notes.append(
