@@ -74,6 +74,16 @@ class Session:
             self._preview = None
         return decision
 
+    def place_committed(self, pending: object = None) -> bool:
+        """The draft just committed joins the node: its decision's state becomes the node's."""
+        p = self.preview()
+        if p.result.pod is None or p.decision is None or not p.decision.admitted:
+            return False
+        self.state = p.decision.state_after
+        self.placed[p.result.pod.key] = (p.result.pod, p.decision)
+        self._preview = None
+        return True
+
     def remove(self, pod_key: str) -> None:
         from workbench.admission.admit import release
 

@@ -1,0 +1,165 @@
+"""The workbench Textual app: modes for the Node, Draft, Commit and Journal screens, themes from
+data files, keys remappable by binding id, and no timers while idle."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from workbench.tui.screens.commit import CommitScreen
+from workbench.tui.screens.draft import DraftScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.journal import JournalScreen
+from workbench.tui.screens.node import NodeScreen
+from workbench.tui.theming import DEFAULT_THEME, MONO_THEME, load_app_themes
+from workbench.tui.viewmodel.commit import Committer
+from workbench.tui.viewmodel.keymap import load_keymap
+from workbench.tui.viewmodel.session import Session
+from workbench.tui.viewmodel.themes import DEFAULT_OWNER_COLORS
+
+
+class WorkbenchApp(App[None]):
+    CSS_PATH = "workbench.tcss"
+    TITLE = "NUMA Workbench"
+    ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "node": NodeScreen,
+        "draft": DraftScreen,
+        "commit": CommitScreen,
+        "journal": JournalScreen,
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("colon", "command_palette", "Commands", show=False, id="app.palette"),
+        Binding("1", "switch_mode('node')", "Node", id="app.node"),
+        Binding("2", "switch_mode('draft')", "Draft", id="app.draft"),
+        Binding("3", "switch_mode('commit')", "Commit", id="app.commit"),
+        Binding("4", "switch_mode('journal')", "Journal", id="app.journal"),
+        Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
+    ]
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        theme: str | None = None,
+        keymap_paths: Iterable[Path] | None = None,
+        ascii_only: bool = False,
+        committer: Committer | None = None,
+    ) -> None:
+        # Textual removes NO_COLOR from the environment while it starts; decide before it does.
+        self.wants_mono = "NO_COLOR" in os.environ
+        super().__init__()
+        self.session = session
+        self.committer = committer
+        self.ascii_only = ascii_only
+        themes, problems = load_app_themes()
+        for t in themes:
+            self.register_theme(t)
+        self.workbench_themes = [t.name for t in themes]
+        self.session.notices.extend(problems)
+        wanted = MONO_THEME if self.wants_mono and theme is None else (theme or DEFAULT_THEME)
+        if wanted not in self.available_themes:
+            self.session.notices.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+        keymap, kproblems = load_keymap(binding_ids(), keymap_paths)
+        self.session.notices.extend(kproblems)
+        if keymap:
+            self.set_keymap(keymap)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {f"owner-{k}": v for k, v in DEFAULT_OWNER_COLORS.items()}
+
+    def on_mount(self) -> None:
+        self.switch_mode("node")
+        for notice in self.session.notices:
+            self.notify(notice, severity="warning", timeout=8)
+        self.session.notices.clear()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        """(keys, id, description) of every binding, with the user's remapping applied."""
+        keymap = self._keymap
+        rows = []
+        for b in _all_bindings():
+            if b.id:
+                rows.append((keymap.get(b.id, b.key), b.id, b.description or b.action))
+        return rows
+
+    def action_next_theme(self) -> None:
+        names = self.workbench_themes
+        i = names.index(self.theme) + 1 if self.theme in names else 0
+        self.theme = names[i % len(names)]
+        self.notify(f"theme {self.theme}", timeout=2)
+
+    def get_system_commands(self, screen: Screen[None]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode in ("node", "draft", "commit", "journal"):
+            yield SystemCommand(
+                f"Go to {mode}", f"open the {mode} screen", lambda m=mode: self.switch_mode(m)
+            )
+        from workbench.tui.viewmodel.scenarios import SCENARIOS
+
+        for name in SCENARIOS:
+            yield SystemCommand(
+                f"Scenario: {name}", "load this pod into the draft", lambda n=name: self.load_scenario(n)
+            )
+        yield SystemCommand("Cycle topology policy", "re-decide the draft", self.cycle_policy)
+        yield SystemCommand("Toggle topology scope", "container / pod", self.toggle_scope)
+
+    def load_scenario(self, name: str) -> None:
+        from workbench.tui.viewmodel.scenarios import scenario_pod
+
+        self.session.load_pod(scenario_pod(name))
+        self.switch_mode("draft")
+        self._refresh_screen()
+
+    def cycle_policy(self) -> None:
+        policy = self.session.cycle_policy()
+        self.notify(f"topology policy {policy}", timeout=2)
+        self._refresh_screen()
+
+    def toggle_scope(self) -> None:
+        scope = self.session.toggle_scope()
+        self.notify(f"topology scope {scope}", timeout=2)
+        self._refresh_screen()
+
+    def _refresh_screen(self) -> None:
+        refresh = getattr(self.screen, "refresh_view", None)
+        if callable(refresh):
+            refresh()
+
+    def write_allowed(self) -> bool:
+        """The one gate every write path checks (k9s lesson: read-only must not leak)."""
+        if self.session.read_only:
+            reason = self.session.read_only_reason or "--read-only"
+            self.notify(f"read-only: {reason}; nothing written", severity="warning", timeout=4)
+            return False
+        return True
+
+
+def _all_bindings() -> list[Binding]:
+    from workbench.tui.widgets.numa_grid import NumaGrid
+
+    out: list[Binding] = []
+    for cls in (WorkbenchApp, NodeScreen, NumaGrid, DraftScreen, CommitScreen, JournalScreen, HelpScreen):
+        out.extend(b for b in cls.BINDINGS if isinstance(b, Binding))
+    return out
+
+
+def binding_ids() -> list[str]:
+    return [b.id for b in _all_bindings() if b.id]

@@ -1,0 +1,1 @@
+"""The screens: Node (the grid), Draft (editor + live preview), Commit, Journal, Help."""

@@ -1,0 +1,200 @@
+"""Commit screen: the plan as a diff (dry run by default), an explicit confirmation to apply,
+the commit-confirmed countdown with confirm/rollback keys, and the values read back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from workbench.errors import InputError
+from workbench.tui.viewmodel.commit import PlannedCommit
+
+if TYPE_CHECKING:
+    from workbench.tui.app import WorkbenchApp
+
+
+class CommitScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "apply", "Apply…", id="commit.apply"),
+        Binding("y", "confirm", "Confirm", id="commit.confirm"),
+        Binding("r", "rollback", "Roll back", id="commit.rollback"),
+        Binding("R", "replan", "Re-plan", show=False, id="commit.replan"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.planned: PlannedCommit | None = None
+        self.ticker: Timer | None = None
+        self.last_result = ""
+
+    @property
+    def wb(self) -> WorkbenchApp:
+        from workbench.tui.app import WorkbenchApp
+
+        assert isinstance(self.app, WorkbenchApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="commit-header", classes="header")
+        with VerticalScroll(id="plan"):
+            yield Static(id="plan-text", markup=False)
+        yield Static(id="commit-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only: the write keys are hidden from the footer, not just refused.
+        if action in ("apply", "confirm", "rollback") and self.wb.session.read_only:
+            return None
+        pending = self.wb.committer.pending if self.wb.committer else None
+        if action in ("confirm", "rollback") and pending is None:
+            return None
+        if action == "apply" and pending is not None:
+            return None
+        return True
+
+    def refresh_view(self) -> None:
+        s = self.wb.session
+        c = self.wb.committer
+        mode = (
+            "READ-ONLY: nothing can be written" if s.read_only else "DRY RUN: nothing written until you apply"
+        )
+        target = f" · cgroup root {c.root}" if c else ""
+        self.query_one("#commit-header", Static).update(f"Commit · {mode}{target}")
+        preview = s.preview()
+        text: str
+        self.planned = None
+        if c is None:
+            text = "No cgroup tree to write to (read-only session)."
+        elif preview.decision is None:
+            text = "The draft has invalid fields; fix them on the Draft screen (2)."
+        elif not preview.decision.admitted:
+            text = f"The kubelet would reject this pod ({preview.decision.reason}); nothing to commit."
+        else:
+            try:
+                self.planned = c.plan(preview.decision)
+                notes = "\n".join(f"note: {n}" for n in self.planned.notes)
+                text = (
+                    f"Plan for {preview.decision.pod_key}: {len(self.planned.writes)} writes\n\n"
+                    f"{self.planned.diff}\n{notes}"
+                )
+            except InputError as exc:
+                text = f"The plan was refused: {exc.line()}"
+        self.query_one("#plan-text", Static).update(text)
+        self._status()
+        self.refresh_bindings()
+
+    def _status(self) -> None:
+        c = self.wb.committer
+        lines = []
+        if c and c.pending:
+            p = c.pending
+            lines.append(
+                f"Transaction {p.txid} APPLIED, waiting for confirmation: rolls back by itself in "
+                f"{p.remaining():.0f} s · y confirm · r roll back now"
+            )
+            lines += [
+                f"  read back {t}: {got}" + ("" if got == want else f" (wanted {want})")
+                for t, want, got in p.readback[:8]
+            ]
+        elif self.planned is not None and not self.wb.session.read_only:
+            lines.append("a: apply (asks for confirmation, then opens a confirm window)")
+        if self.last_result:
+            lines.append(self.last_result)
+        self.query_one("#commit-status", Static).update(Content("\n".join(lines)))
+
+    def _tick(self) -> None:
+        c = self.wb.committer
+        if c is None or c.pending is None:
+            self._stop_ticker()
+            return
+        if c.pending.remaining() <= 0:
+            txid = c.pending.txid
+            self._stop_ticker()
+            self._do_rollback(txid, "not confirmed in time")
+            return
+        self._status()
+
+    def _stop_ticker(self) -> None:
+        # The countdown is the only timer in the app, and only while a commit is pending.
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+
+    def action_apply(self) -> None:
+        from workbench.tui.screens.dialogs import ConfirmDialog
+
+        if not self.wb.write_allowed() or self.planned is None or self.wb.committer is None:
+            return
+        planned = self.planned
+        c = self.wb.committer
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.last_result = "not applied"
+                self._status()
+                return
+            try:
+                pending = c.apply(planned, subject=f"tui: {planned.decision.pod_key}")
+            except InputError as exc:
+                self.last_result = f"apply failed: {exc.line()}"
+                self.refresh_view()
+                return
+            self.last_result = f"applied transaction {pending.txid}"
+            self.ticker = self.set_interval(1.0, self._tick)
+            self.refresh_view()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Apply {len(planned.writes)} writes under {c.root}?",
+                f"confirm within {c.confirm_seconds:.0f} s afterwards, or it rolls back by itself",
+            ),
+            answered,
+        )
+
+    def action_confirm(self) -> None:
+        c = self.wb.committer
+        if not self.wb.write_allowed() or c is None or c.pending is None:
+            return
+        txid = c.pending.txid
+        pending = c.pending
+        try:
+            self.last_result = c.confirm(txid)
+        except InputError as exc:
+            self.last_result = exc.line()
+        else:
+            self.wb.session.place_committed(pending)
+        self._stop_ticker()
+        self.refresh_view()
+
+    def action_rollback(self) -> None:
+        c = self.wb.committer
+        if not self.wb.write_allowed() or c is None or c.pending is None:
+            return
+        self._stop_ticker()
+        self._do_rollback(c.pending.txid, "rolled back by the operator")
+
+    def _do_rollback(self, txid: int, reason: str) -> None:
+        c = self.wb.committer
+        if c is None:
+            return
+        try:
+            self.last_result = c.rollback(txid, reason)
+        except InputError as exc:
+            self.last_result = exc.line()
+        self.refresh_view()
+
+    def action_replan(self) -> None:
+        self.refresh_view()

@@ -1,0 +1,140 @@
+"""Node screen: the NUMA grid with owners, the CPU under the cursor, pods, distances, legend."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from workbench.topology.cpuset import CPUSet
+from workbench.tui.viewmodel.grid import numa_memory
+from workbench.tui.viewmodel.node_view import cpu_info, devices_text, distance_text, header, pod_lines
+from workbench.tui.viewmodel.owners import Owner, pod_cpus
+from workbench.tui.widgets.legend import Legend
+from workbench.tui.widgets.numa_grid import NumaGrid
+
+if TYPE_CHECKING:
+    from workbench.tui.app import WorkbenchApp
+
+
+class NodeScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "next_pod", "Next pod", id="node.next_pod"),
+        Binding("slash", "filter", "Filter", id="node.filter"),
+        Binding("L", "legend", "Legend", id="node.legend"),
+        Binding("escape", "clear", "Clear", show=False, id="node.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owners: dict[int, Owner] = {}
+        self.selected_pod: str | None = None
+        self.match = ""
+
+    @property
+    def wb(self) -> WorkbenchApp:
+        from workbench.tui.app import WorkbenchApp
+
+        assert isinstance(self.app, WorkbenchApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="node-header", classes="header")
+        with Horizontal(id="node-body"):
+            yield NumaGrid(id="grid")
+            with VerticalScroll(id="side"):
+                yield Static(id="pods", classes="panel")
+                yield Static(id="distances", classes="panel")
+                yield Static(id="devices", classes="panel")
+                yield Legend(id="side-legend", classes="panel")
+        yield Static(id="cpu-info", classes="status")
+        yield Legend(compact=True, id="legend-strip", classes="hidden")
+        yield Input(placeholder="filter pods by name (esc clears)", id="filter", classes="hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#pods", Static).border_title = "Pods"
+        self.query_one("#distances", Static).border_title = "NUMA distances"
+        self.query_one("#devices", Static).border_title = "Devices"
+        self.query_one("#side-legend", Legend).border_title = "Legend"
+        self.refresh_view()
+        self.query_one(NumaGrid).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        s = self.wb.session
+        self.owners = s.owners()
+        self.query_one("#node-header", Static).update(
+            header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason)
+        )
+        grid = self.query_one(NumaGrid)
+        grid.show(s.topology, self.owners, memory=numa_memory(s.topology, s.memory_used()))
+        self.query_one("#distances", Static).update(distance_text(s.topology))
+        self.query_one("#devices", Static).update(devices_text(s.topology))
+        self._update_pods()
+        self._update_info(grid.cursor)
+
+    def _update_pods(self) -> None:
+        lines = pod_lines(self.owners, self.match)
+        text = "\n".join(("▶ " if k == self.selected_pod else "  ") + line for k, line in lines)
+        self.query_one("#pods", Static).update(Content(text or "no pods hold CPUs"))
+        grid = self.query_one(NumaGrid)
+        if self.selected_pod:
+            grid.set_highlight(pod_cpus(self.owners, self.selected_pod))
+        elif self.match:
+            grid.set_highlight(CPUSet(c for k, _ in lines for c in pod_cpus(self.owners, k)))
+        else:
+            grid.set_highlight(CPUSet())
+
+    def _update_info(self, cpu: int | None) -> None:
+        self.query_one("#cpu-info", Static).update(cpu_info(self.wb.session.topology, self.owners, cpu))
+
+    def on_numa_grid_cursor_moved(self, event: NumaGrid.CursorMoved) -> None:
+        self._update_info(event.cpu)
+
+    def action_next_pod(self) -> None:
+        keys = [k for k, _ in pod_lines(self.owners, self.match)]
+        if not keys:
+            return
+        i = keys.index(self.selected_pod) + 1 if self.selected_pod in keys else 0
+        self.selected_pod = keys[i] if i < len(keys) else None
+        if self.selected_pod:
+            cpus = pod_cpus(self.owners, self.selected_pod)
+            grid = self.query_one(NumaGrid)
+            grid.move_cursor_to(min(cpus))
+            self._update_info(grid.cursor)
+        self._update_pods()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.match = event.value.strip()
+            self.selected_pod = None
+            self._update_pods()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(NumaGrid).focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.add_class("hidden")
+        self.match = ""
+        self.selected_pod = None
+        self._update_pods()
+        self.query_one(NumaGrid).focus()
+
+    def action_legend(self) -> None:
+        self.query_one("#legend-strip").toggle_class("hidden")

@@ -1,0 +1,26 @@
+"""The legend: every owner kind's glyph, colour and meaning (htop users keep asking)."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from workbench.tui.viewmodel.owners import DESCRIPTIONS, GLYPHS, PREVIEW_GLYPH, OwnerKind
+
+
+def legend_content(compact: bool = False) -> Content:
+    parts: list[str] = []
+    for kind in OwnerKind:
+        parts.append(f"[$owner-{kind.value} bold]{GLYPHS[kind]}[/] {DESCRIPTIONS[kind]}")
+    parts.append(f"[$owner-preview bold]{PREVIEW_GLYPH}[/] draft would take")
+    parts.append("[reverse]n[/] cursor  [underline]n[/] related")
+    return Content.from_markup(("  " if compact else "\n").join(parts))
+
+
+class Legend(Static):
+    DEFAULT_CSS = """
+    Legend { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, compact: bool = False, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(legend_content(compact), id=id, classes=classes)
