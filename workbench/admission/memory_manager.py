@@ -1,0 +1,517 @@
+"""The memory manager's `Static` policy (`memorymanager/policy_static.go`), pod-level path included.
+
+Memory is not picked page by page: "allocating" charges the per-NUMA tables and records blocks
+(`{numaAffinity, type, size}`); a container's cpuset.mems is the NUMA nodes of its blocks.
+Policy `None` gives no hints and pins nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from workbench.admission.bitmask import ids_of, is_narrower_than, iterate_bitmasks, mask_of
+from workbench.admission.decision import Hint
+from workbench.admission.errors import EMPTY_POD_SHARED_POOL_ERROR, AdmissionError, AllocationError
+from workbench.admission.gates import (
+    POD_LEVEL_RESOURCE_MANAGERS,
+    POD_LEVEL_RESOURCES,
+    gate,
+    pod_level_managers,
+)
+from workbench.admission.memory_state import (
+    U64,
+    MachineState,
+    charge,
+    default_machine_state,
+    export_machine_state,
+    machine_state_from,
+    machine_states_equal,
+    release,
+    resource_order,
+)
+from workbench.admission.provider import HintMap
+from workbench.errors import InputError
+from workbench.kube.model import (
+    MEMORY,
+    Container,
+    MemoryBlock,
+    NodeConfig,
+    NodeState,
+    PodSpec,
+    is_memory_resource,
+)
+from workbench.kube.qos import container_guaranteed_equivalent, pod_qos
+from workbench.topology.cpuset import CPUSet
+from workbench.topology.model import Topology
+
+POLICY_STATIC = "Static"
+POLICY_NONE = "None"
+
+Requests = dict[str, int]
+
+
+class MemoryManager:
+    """A working copy of the memory manager for one admission (HintProvider "memory")."""
+
+    name = "memory"
+
+    def __init__(self, topology: Topology, config: NodeConfig, state: NodeState) -> None:
+        self.topology = topology
+        self.config = config
+        self.static = config.memory_manager_policy == POLICY_STATIC
+        if self.static:
+            reserved = sum(r.limits.get(MEMORY, 0) for r in config.reserved_memory)
+            if reserved <= 0:
+                raise InputError(
+                    "[memorymanager] you should specify the system reserved memory",
+                    source=config.source,
+                    field="reservedMemory",
+                    fix="reserve memory per NUMA node (kube-reserved + system-reserved + eviction)",
+                )
+        self._checkpoint_empty = not state.memory
+        self.machine: MachineState = (
+            machine_state_from(state.memory)
+            if state.memory
+            else default_machine_state(topology, config)
+        )
+        self.assignments: dict[str, dict[str, list[MemoryBlock]]] = {
+            uid: {c: list(blocks) for c, blocks in containers.items()}
+            for uid, containers in state.memory_assignments.items()
+        }
+        self.pod_memory: dict[str, list[MemoryBlock]] = {
+            uid: list(blocks) for uid, blocks in state.pod_memory.items()
+        }
+        # podUID -> mask -> resource -> bytes standard init containers left for later containers
+        self.reusable: dict[str, dict[int, dict[str, int]]] = {}
+
+    # ---- requests ------------------------------------------------------------------------
+    def _guaranteed(self, pod: PodSpec) -> bool:
+        return pod_qos(pod, pod_level_resources_gate=gate(self.config, POD_LEVEL_RESOURCES)) == (
+            "Guaranteed"
+        )
+
+    def _skipped_pod_level(self, pod: PodSpec) -> bool:
+        """Pod-level resources with either gate off: the manager leaves the pod alone."""
+        return pod.has_pod_level_resources and not pod_level_managers(self.config, pod)
+
+    def container_requests(self, pod: PodSpec, container: Container) -> Requests:
+        """`getContainerRequestedResources`: memory and hugepages requests (bytes)."""
+        if pod_level_managers(self.config, pod) and not container_guaranteed_equivalent(container):
+            return {}
+        res = container.resources
+        names = {n for n in (*res.requests, *res.limits) if is_memory_resource(n)}
+        # The API server defaults a missing request to the limit.
+        return {n: res.requests.get(n, res.limits.get(n, 0)) for n in resource_order(names)}
+
+    def pod_requests(self, pod: PodSpec) -> Requests:
+        """`getPodRequestedResources`: pod-level requests, or the init/app max-sum rule."""
+        if pod_level_managers(self.config, pod):
+            reqs = pod.resources.requests
+            return {n: reqs[n] for n in resource_order(reqs) if is_memory_resource(n) and reqs[n] > 0}
+        by_init: Requests = {}
+        by_sidecars: Requests = {}
+        for c in pod.init_containers:
+            for name, qty in self.container_requests(pod, c).items():
+                by_init.setdefault(name, 0)
+                if c.restartable:
+                    by_sidecars[name] = by_sidecars.get(name, 0) + qty
+                elif by_sidecars.get(name, 0) + qty > by_init[name]:
+                    by_init[name] = by_sidecars.get(name, 0) + qty
+        by_app: Requests = {}
+        for c in pod.containers:
+            for name, qty in self.container_requests(pod, c).items():
+                by_app[name] = by_app.get(name, 0) + qty
+        out: Requests = {}
+        for name in resource_order(by_app):
+            out[name] = max(by_app[name] + by_sidecars.get(name, 0), by_init.get(name, 0))
+        return out
+
+    # ---- hints ---------------------------------------------------------------------------
+    def container_hints(self, pod: PodSpec, container: Container) -> HintMap | None:
+        if not self.static or not self._guaranteed(pod):
+            return None
+        reqs = self.container_requests(pod, container)
+        if self._skipped_pod_level(pod):
+            return None
+        blocks = self.assignments.get(pod.key, {}).get(container.name)
+        if blocks is not None:
+            return self._regenerate(blocks, reqs)
+        return self.calculate_hints(pod, reqs)
+
+    def pod_hints(self, pod: PodSpec) -> HintMap | None:
+        if not self.static or not self._guaranteed(pod):
+            return None
+        reqs = self.pod_requests(pod)
+        if self._skipped_pod_level(pod):
+            return None
+        if pod_level_managers(self.config, pod) and self.validate_pod_scope(pod) is not None:
+            return {name: [] for name in reqs}
+        if not reqs:
+            return None
+        for c in pod.all_containers:
+            blocks = self.assignments.get(pod.key, {}).get(c.name)
+            if blocks is not None:
+                return self._regenerate(blocks, reqs)
+        return self.calculate_hints(pod, reqs)
+
+    def _regenerate(self, blocks: Sequence[MemoryBlock], reqs: Requests) -> HintMap | None:
+        """`regenerateHints`: the hints of an allocation that already exists."""
+        hints: dict[str, list[Hint]] = {name: [] for name in reqs}
+        if len(blocks) != len(reqs):
+            return None
+        for b in blocks:
+            if b.type not in reqs or b.size != reqs[b.type]:
+                return None
+            hints[b.type].append(Hint(frozenset(b.numa_affinity), True))
+        return hints
+
+    def calculate_hints(self, pod: PodSpec, reqs: Requests) -> dict[str, list[Hint]]:
+        """`calculateHints`: every feasible NUMA mask, preferred when it is a narrowest one."""
+        machine = self.machine
+        nodes = sorted(machine)
+        min_affinity = len(nodes)
+        found: list[int] = []
+        for mask in iterate_bitmasks(nodes):
+            bits = sorted(ids_of(mask))
+            single = len(bits) == 1
+            if any(
+                sum(self._table_value(n, r, "allocatable") for n in bits) < size
+                for r, size in reqs.items()
+            ):
+                continue
+            min_affinity = min(min_affinity, len(bits))
+            if single and len(machine[bits[0]].cells) > 1:
+                continue
+            if not single and any(
+                machine[n].number_of_assignments > 0
+                and (len(machine[n].cells) == 1 or sorted(machine[n].cells) != bits)
+                for n in bits
+            ):
+                continue
+            if any(
+                sum(self._table_value(n, r, "free") for n in bits) + self._reusable(pod, mask, r)
+                < size
+                for r, size in reqs.items()
+            ):
+                continue
+            found.append(mask)
+        hints: dict[str, list[Hint]] = {}
+        if found:
+            for name in reqs:
+                hints[name] = [Hint(ids_of(m), m.bit_count() == min_affinity) for m in found]
+        return hints
+
+    def _table_value(self, node: int, resource: str, column: str) -> int:
+        table = self.machine[node].memory_map.get(resource)
+        return 0 if table is None else int(getattr(table, column))
+
+    def _reusable(self, pod: PodSpec, mask: int, resource: str) -> int:
+        return self.reusable.get(pod.key, {}).get(mask, {}).get(resource, 0)
+
+    # ---- allocation ----------------------------------------------------------------------
+    def _satisfies(self, mask: int, reqs: Requests) -> bool:
+        """`isAffinitySatisfyRequest`: enough free memory under the mask for every resource."""
+        bits = ids_of(mask)
+        return all(
+            sum(self._table_value(n, r, "free") for n in bits) >= size for r, size in reqs.items()
+        )
+
+    def _violates(self, mask: int) -> bool:
+        """`isAffinityViolatingNUMAAllocations`: single and cross-NUMA allocations never mix."""
+        bits = sorted(ids_of(mask))
+        if len(bits) == 1:
+            return False
+        for n in bits:
+            node = self.machine.get(n)
+            if node is None or node.number_of_assignments == 0:
+                continue
+            if len(node.cells) == 1 or sorted(node.cells) != bits:
+                return True
+        return False
+
+    @staticmethod
+    def _best(hints: Sequence[Hint]) -> Hint | None:
+        """`findBestHint`: preferred first, then narrowest."""
+        best: Hint | None = None
+        best_mask = 0
+        for h in hints:
+            m = mask_of(h.mask or ())
+            if best is None:
+                best, best_mask = h, m
+                continue
+            if h.preferred and not best.preferred:
+                best, best_mask = h, m
+                continue
+            if h.preferred == best.preferred and is_narrower_than(m, best_mask):
+                best, best_mask = h, m
+        return best
+
+    def _resolve_hint(self, pod: PodSpec, hint: Hint | None, reqs: Requests) -> list[int]:
+        """The NUMA nodes to charge: the topology hint, defaulted and extended as upstream does."""
+        best = hint if hint is not None else Hint(None, False)
+        if best.mask is None:
+            hints = self.calculate_hints(pod, reqs)
+            default = self._best(hints.get(MEMORY, [])) if hints else None
+            if default is None:
+                raise AllocationError(
+                    "[memorymanager] failed to get the default NUMA affinity, "
+                    "no NUMA nodes with enough memory is available"
+                )
+            if not default.preferred and best.preferred:
+                raise AllocationError("[memorymanager] failed to find the default preferred hint")
+            best = default
+        assert best.mask is not None
+        if not self._satisfies(mask_of(best.mask), reqs):
+            wanted = best.mask
+            candidates = [
+                h for h in self.calculate_hints(pod, reqs).get(MEMORY, [])
+                if h.mask is not None and wanted <= h.mask
+            ]
+            extended = self._best(candidates)
+            if extended is None:
+                raise AllocationError(
+                    "[memorymanager] failed to find NUMA nodes to extend the current topology hint"
+                )
+            if not extended.preferred and best.preferred:
+                raise AllocationError("[memorymanager] failed to find the extended preferred hint")
+            best = extended
+        assert best.mask is not None
+        if self._violates(mask_of(best.mask)):
+            raise AllocationError("[memorymanager] preferred hint violates NUMA node allocation")
+        return sorted(best.mask)
+
+    def allocate(self, pod: PodSpec, container: Container, hint: Hint | None) -> None:
+        """`Allocate` (idempotent): charge the container's request on the hinted NUMA nodes."""
+        if not self.static or not self._guaranteed(pod) or self._skipped_pod_level(pod):
+            return
+        existing = self.assignments.get(pod.key, {}).get(container.name)
+        if existing is not None:
+            self._update_reusable(pod, container, existing)
+            return
+        reqs = self.container_requests(pod, container)
+        nodes = self._resolve_hint(pod, hint, reqs)
+        mask = mask_of(nodes)
+        blocks: list[MemoryBlock] = []
+        for name, size in reqs.items():
+            blocks.append(MemoryBlock(tuple(nodes), name, size))
+            reusable = self._reusable(pod, mask, name)
+            charged = 0 if reusable >= size else size - reusable
+            charge(self.machine, nodes, name, charged)
+        self._update_reusable(pod, container, blocks)
+        self.assignments.setdefault(pod.key, {})[container.name] = blocks
+        self._shrink_init_blocks(pod, container, blocks)
+
+    def _update_reusable(self, pod: PodSpec, container: Container, blocks: Sequence[MemoryBlock]) -> None:
+        """`updatePodReusableMemory`: standard init memory is reusable by later containers."""
+        for uid in list(self.reusable):
+            if uid != pod.key:
+                del self.reusable[uid]
+        if any(c.name == container.name and c.kind == "init" for c in pod.init_containers):
+            per_mask = self.reusable.setdefault(pod.key, {})
+            for b in blocks:
+                entry = per_mask.setdefault(mask_of(b.numa_affinity), {})
+                if b.size > entry.get(b.type, 0):
+                    entry[b.type] = b.size
+            return
+        for b in blocks:
+            m = mask_of(b.numa_affinity)
+            have = self._reusable(pod, m, b.type)
+            if have != 0:
+                self.reusable[pod.key][m][b.type] = 0 if b.size >= have else have - b.size
+
+    def _shrink_init_blocks(self, pod: PodSpec, container: Container, blocks: Sequence[MemoryBlock]) -> None:
+        """`updateInitContainersMemoryBlocks`: reused init memory leaves the init blocks."""
+        pod_blocks = self.assignments.get(pod.key, {})
+        for block in blocks:
+            size = block.size
+            for init in pod.init_containers:
+                if init.name == container.name or size == 0:
+                    break
+                if init.restartable:
+                    continue
+                init_blocks = pod_blocks.get(init.name)
+                if not init_blocks:
+                    continue
+                updated: list[MemoryBlock] = []
+                for ib in init_blocks:
+                    if ib.size == 0 or ib.type != block.type or set(ib.numa_affinity) != set(
+                        block.numa_affinity
+                    ):
+                        updated.append(ib)
+                        continue
+                    if ib.size > size:
+                        updated.append(dataclasses.replace(ib, size=ib.size - size))
+                        size = 0
+                    else:
+                        size -= ib.size
+                        updated.append(dataclasses.replace(ib, size=0))
+                pod_blocks[init.name] = updated
+
+    # ---- pod-level path ------------------------------------------------------------------
+    def validate_pod_scope(self, pod: PodSpec) -> str | None:
+        """`validatePodScopeResources` for memory: the empty-shared-pool message, or None."""
+        total = self.pod_requests(pod)
+        names = resource_order(total)
+        shared_long_running = False
+        exclusive: Requests = {}
+        for c in pod.init_containers:
+            reqs = self.container_requests(pod, c)
+            if not c.restartable:
+                if reqs:
+                    for name in names:
+                        pool = (total[name] - exclusive.get(name, 0)) % U64
+                        if reqs.get(name, 0) > pool:
+                            return (
+                                f"pod rejected, largest exclusive init container requests "
+                                f"{reqs.get(name, 0)} of {name}, but only {pool} available"
+                            )
+                else:
+                    for name in names:
+                        if exclusive.get(name, 0) >= total[name]:
+                            return (
+                                f"pod rejected, pod has shared init containers but no {name} "
+                                "available for them"
+                            )
+                continue
+            if not reqs:
+                shared_long_running = True
+                continue
+            for name, qty in reqs.items():
+                exclusive[name] = exclusive.get(name, 0) + qty
+        for c in pod.containers:
+            reqs = self.container_requests(pod, c)
+            if not reqs:
+                shared_long_running = True
+                continue
+            for name, qty in reqs.items():
+                exclusive[name] = exclusive.get(name, 0) + qty
+        if shared_long_running:
+            for name in names:
+                if exclusive.get(name, 0) >= total[name]:
+                    return (
+                        f"pod rejected, sum of exclusive container {name} requests equals pod "
+                        "budget, leaving no memory for shared containers"
+                    )
+        return None
+
+    def allocate_pod(self, pod: PodSpec, hint: Hint | None) -> None:
+        """`AllocatePod`: one pod bubble of memory, partitioned among the containers."""
+        if not self.static or not pod_level_managers(self.config, pod) or not self._guaranteed(pod):
+            return
+        total = self.pod_requests(pod)
+        problem = self.validate_pod_scope(pod)
+        if problem is not None:
+            raise AdmissionError(EMPTY_POD_SHARED_POOL_ERROR, problem)
+        nodes = self._resolve_hint(pod, hint, total)
+        affinity = tuple(nodes)
+
+        def blocks_of(amounts: Mapping[str, int]) -> list[MemoryBlock]:
+            return [MemoryBlock(affinity, n, s) for n, s in amounts.items() if s > 0]
+
+        exclusive: dict[str, list[MemoryBlock]] = {}
+        sidecars: Requests = {}
+        for c in pod.init_containers:
+            reqs = self.container_requests(pod, c)
+            if not reqs:
+                if c.restartable:
+                    continue
+                pool = {n: (t - sidecars.get(n, 0)) % U64 for n, t in total.items()}
+                exclusive[c.name] = blocks_of(pool)
+                continue
+            exclusive[c.name] = blocks_of(reqs)
+            if c.restartable:
+                for n, q in reqs.items():
+                    sidecars[n] = sidecars.get(n, 0) + q
+        shared = {n: (t - sidecars.get(n, 0)) % U64 for n, t in total.items()}
+        for c in pod.containers:
+            reqs = self.container_requests(pod, c)
+            if not reqs:
+                continue
+            for n, q in reqs.items():
+                if q > 0:
+                    shared[n] = (shared.get(n, 0) - q) % U64
+            exclusive[c.name] = blocks_of(reqs)
+        shared_blocks = blocks_of(shared)
+        self.pod_memory[pod.key] = [MemoryBlock(affinity, n, s) for n, s in total.items()]
+        for n, s in total.items():
+            charge(self.machine, nodes, n, s)
+        entries = self.assignments.setdefault(pod.key, {})
+        for c in pod.all_containers:
+            entries[c.name] = exclusive.get(c.name, shared_blocks)
+
+    # ---- start-up check -------------------------------------------------------------------
+    def validate_state(self) -> str | None:
+        """`validateState`: why the kubelet would refuse this checkpoint at start, or None."""
+        if not self.static:
+            return None
+        if self._checkpoint_empty:
+            if self.assignments:
+                return "[memorymanager] machine state can not be empty when it has memory assignments"
+            return None
+        expected = default_machine_state(self.topology, self.config)
+        gate_on = gate(self.config, POD_LEVEL_RESOURCE_MANAGERS)
+        for uid, containers in self.assignments.items():
+            pod_blocks = self.pod_memory.get(uid)
+            if gate_on and pod_blocks:
+                groups: list[tuple[str, list[MemoryBlock]]] = [("", pod_blocks)]
+            else:
+                groups = list(containers.items())
+            for name, blocks in groups:
+                for b in blocks:
+                    for n in b.numa_affinity:
+                        if n not in expected:
+                            return (
+                                f"[memorymanager] (pod: {uid}, container: {name}) the memory "
+                                "assignment uses the NUMA that does not exist"
+                            )
+                        if b.type not in expected[n].memory_map:
+                            return (
+                                f"[memorymanager] (pod: {uid}, container: {name}) the memory "
+                                "assignment uses memory resource that does not exist"
+                            )
+                    charge(expected, list(b.numa_affinity), b.type, b.size)
+        if not machine_states_equal(self.machine, expected):
+            return "[memorymanager] the expected machine state is different from the real one"
+        return None
+
+    # ---- removal and export --------------------------------------------------------------
+    def remove_pod(self, pod_key: str) -> None:
+        """Release the pod's memory as the kubelet does once all its containers are removed."""
+        pod_blocks = self.pod_memory.pop(pod_key, None)
+        containers = self.assignments.pop(pod_key, {})
+        if pod_blocks is not None:
+            release(self.machine, pod_blocks)
+        else:
+            for blocks in containers.values():
+                release(self.machine, blocks)
+        self.reusable.pop(pod_key, None)
+
+    def export(self, state: NodeState) -> NodeState:
+        if not self.static:
+            return dataclasses.replace(state, memory_policy=POLICY_NONE)
+        return dataclasses.replace(
+            state,
+            memory_policy=POLICY_STATIC,
+            memory=export_machine_state(self.machine),
+            memory_assignments=MappingProxyType(
+                {
+                    uid: MappingProxyType({c: tuple(b) for c, b in containers.items()})
+                    for uid, containers in self.assignments.items()
+                }
+            ),
+            pod_memory=MappingProxyType({uid: tuple(b) for uid, b in self.pod_memory.items()}),
+        )
+
+    # ---- queries -------------------------------------------------------------------------
+    def container_blocks(self, pod: PodSpec, container: Container) -> tuple[MemoryBlock, ...]:
+        return tuple(self.assignments.get(pod.key, {}).get(container.name, ()))
+
+    def container_mems(self, pod: PodSpec, container: Container) -> CPUSet | None:
+        """cpuset.mems for the container (`GetMemoryNUMANodes`); None when nothing is pinned."""
+        nodes = {n for b in self.container_blocks(pod, container) for n in b.numa_affinity}
+        return CPUSet(nodes) if nodes else None
+
+    def pod_blocks(self, pod: PodSpec) -> tuple[MemoryBlock, ...]:
+        return tuple(self.pod_memory.get(pod.key, ()))
