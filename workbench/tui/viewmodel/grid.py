@@ -185,7 +185,7 @@ def _node_box(
     used, mem_total = memory.get(node, (0, total))
     title = f"NUMA {node}"
     if mem_total:
-        title += f" · {_gib(mem_total - used)} free/{_gib(mem_total)}"
+        title += f"{' - ' if ascii_only else ' · '}{_gib(mem_total - used)} free/{_gib(mem_total)}"
     devices = [d.name for d in topology.devices if d.numa == node]
     footer = ("dev " + ",".join(devices)) if devices else ""
     if not cores:
@@ -250,7 +250,7 @@ def layout_grid(
             nodes = nodes_by_socket[sock]
             header = f"Socket {sock}" if sock >= 0 else "Memory-only nodes"
             if zoom is not None:
-                header += f" · zoomed on NUMA {zoom}"
+                header += f"{' - ' if ascii_only else ' · '}zoomed on NUMA {zoom}"
             lines.append((Cell(header, "title"),))
             boxes = [
                 _node_box(topology, n, owners, preview, memory, width, id_width, do_collapse, ascii_only)
