@@ -1,4 +1,10 @@
-"""Kubernetes inputs: pods, quantities, kubelet configuration and checkpoint files."""
+"""Kubernetes inputs: pods, quantities, kubelet configuration and checkpoint files.
+
+Submodules (imported on use, so `import workbench.kube` stays cheap): `pod` (manifests ->
+`PodSpec`), `validate` (API-server checks with field paths), `writer` (edited drafts back to
+YAML), `config` (KubeletConfiguration -> `NodeConfig`), `checkpoint` (kubelet state files ->
+`NodeState`), `qos`, `yamlio`.
+"""
 
 from workbench.kube.model import (
     Container,

@@ -35,6 +35,7 @@ from typing import Any
 from workbench.errors import InputError
 from workbench.kube.config import load_kubelet_config
 from workbench.kube.model import (
+    MEMORY,
     DeviceAllocation,
     MemoryBlock,
     MemoryTable,
@@ -44,8 +45,9 @@ from workbench.kube.model import (
     PodInfo,
 )
 from workbench.kube.yamlio import decode, load_one
+from workbench.quantity import parse_bytes
 from workbench.topology.cpuset import CPUSet, CPUSetError
-from workbench.topology.model import Topology
+from workbench.topology.model import NumaNode, Topology
 
 CPU_STATE = "cpu_manager_state"
 MEMORY_STATE = "memory_manager_state"
@@ -392,12 +394,16 @@ def check_memory_state(mc: MemoryCheckpoint, config: NodeConfig, topology: Topol
         )
     charged: dict[str, int] = {}
     for numa, node in sorted(mc.machine.items()):
+        hugepages = sum(t.total for res, t in node.memory_map.items() if res.startswith("hugepages-"))
+        topo_node = topology.node_by_id.get(numa) if topology is not None else None
         for res, t in node.memory_map.items():
             where = f"NUMA node {numa} {res}"
-            if t.allocatable != t.total - t.system_reserved:
+            # Regular memory's allocatable also excludes the node's hugepages (getDefaultMachineState).
+            others = hugepages if res == MEMORY else 0
+            if t.allocatable != t.total - t.system_reserved - others:
                 out.add(
-                    f"{where}: allocatable {t.allocatable} != total {t.total} - "
-                    f"systemReserved {t.system_reserved}"
+                    f"{where}: allocatable {t.allocatable} != total {t.total} - systemReserved "
+                    f"{t.system_reserved}" + (f" - hugepages {others}" if others else "")
                 )
             if t.free != t.allocatable - t.reserved:
                 out.add(f"{where}: free {t.free} != allocatable {t.allocatable} - reserved {t.reserved}")
@@ -407,6 +413,13 @@ def check_memory_state(mc: MemoryCheckpoint, config: NodeConfig, topology: Topol
                     f"{where}: systemReserved {t.system_reserved} differs from reservedMemory in the "
                     f"kubelet config ({want_sys}); the kubelet would refuse to start"
                 )
+            if topo_node is not None:
+                real = _real_total(topo_node, res)
+                if real is not None and real != t.total:
+                    out.add(
+                        f"[memorymanager] the expected machine state is different from the real one: "
+                        f"{where} total {t.total} in the checkpoint, {real} on this machine"
+                    )
             charged[res] = charged.get(res, 0) + t.reserved
     assigned: dict[str, int] = {}
     for uid, per in mc.assignments.items():
@@ -425,6 +438,19 @@ def check_memory_state(mc: MemoryCheckpoint, config: NodeConfig, topology: Topol
                 f"{assigned.get(res, 0)} bytes in assigned blocks"
             )
     return out.items
+
+
+def _real_total(node: NumaNode, res: str) -> int | None:
+    """Bytes of `res` on a NUMA node according to the topology (None: the topology does not say)."""
+    if res == MEMORY:
+        return node.memory_bytes or None
+    if res.startswith("hugepages-"):
+        try:
+            size = parse_bytes(res[len("hugepages-") :])
+        except ValueError:
+            return None
+        return node.hugepages.get(size, 0) * size
+    return None
 
 
 # ---- device manager --------------------------------------------------------------------

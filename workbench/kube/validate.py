@@ -12,14 +12,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from workbench.errors import InputError
-from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, PodSpec
+from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, Container, ContainerKind, PodSpec, Resources
 from workbench.kube.pod import (
     aggregate_container_requests,
+    amount,
     is_pod_level_resource,
-    pod_from_spec,
     quantity_text,
     spec_path_of,
 )
@@ -162,12 +162,13 @@ def _check_list(out: _Collector, raw: Any, field: str, *, pod_level: bool) -> di
     return values
 
 
-def _check_resources(out: _Collector, raw: Any, field: str, *, pod_level: bool) -> None:
+def _check_resources(out: _Collector, raw: Any, field: str, *, pod_level: bool) -> Resources:
+    """Problems of one `resources` block; returns its valid part with requests defaulted to limits."""
     if raw is None:
-        return
+        return Resources()
     if not isinstance(raw, Mapping):
         out.error(field, "must be a mapping with requests and limits")
-        return
+        return Resources()
     _misspelled(out, raw, RESOURCES_FIELDS, field, ("requests", "limits"))
     requests = _check_list(out, raw.get("requests"), f"{field}.requests", pod_level=pod_level)
     limits = _check_list(out, raw.get("limits"), f"{field}.limits", pod_level=pod_level)
@@ -194,10 +195,18 @@ def _check_resources(out: _Collector, raw: Any, field: str, *, pod_level: bool) 
         has_huge = any(n.startswith(HUGEPAGES_PREFIX) for n in (*requests, *limits))
         if has_huge and not any(n in (CPU, MEMORY) for n in (*requests, *limits)):
             out.error(field, "HugePages require cpu or memory")
+    req_out = {n: amount(n, q) for n, q in requests.items()}
+    lim_out = {n: amount(n, q) for n, q in limits.items()}
+    for n, v in lim_out.items():
+        req_out.setdefault(n, v)
+    return Resources(MappingProxyType(req_out), MappingProxyType(lim_out))
 
 
-def _check_containers(out: _Collector, spec: Mapping[str, Any], prefix: str) -> None:
+def _check_containers(
+    out: _Collector, spec: Mapping[str, Any], prefix: str
+) -> tuple[list[Container], list[Container]]:
     seen: dict[str, str] = {}
+    found: dict[str, list[Container]] = {"initContainers": [], "containers": []}
     for key in ("initContainers", "containers"):
         raw_list = spec.get(key)
         if raw_list is None:
@@ -227,7 +236,12 @@ def _check_containers(out: _Collector, spec: Mapping[str, Any], prefix: str) -> 
                 out.error(
                     f"{field}.restartPolicy", f'Unsupported value: "{policy}": supported values: "Always"'
                 )
-            _check_resources(out, raw.get("resources"), f"{field}.resources", pod_level=False)
+            res = _check_resources(out, raw.get("resources"), f"{field}.resources", pod_level=False)
+            kind: ContainerKind = "app"
+            if key == "initContainers":
+                kind = "sidecar" if policy == "Always" else "init"
+            found[key].append(Container(name if isinstance(name, str) else f"#{i}", kind, res))
+    return found["initContainers"], found["containers"]
 
 
 def _check_budget(out: _Collector, pod: PodSpec, prefix: str) -> None:
@@ -286,18 +300,33 @@ def validate_pod_spec(
         out.error(prefix or "spec", "must be a mapping (the pod spec)")
         return out.problems
     _misspelled(out, spec, POD_SPEC_FIELDS, prefix, ("resources",))
-    _check_resources(out, spec.get("resources"), f"{dot}resources", pod_level=True)
-    _check_containers(out, spec, dot)
-    if out.has_errors:
-        return out.problems
-    try:
-        pod = pod_from_spec(spec, name=name, source=source, prefix=prefix)
-    except InputError as exc:
-        out.error(exc.field, exc.problem)
-        return out.problems
+    pod_res = _check_resources(out, spec.get("resources"), f"{dot}resources", pod_level=True)
+    init, app = _check_containers(out, spec, dot)
+    # The checks below compare amounts: run them on every value that was valid, as the API
+    # server does after defaulting (pod requests default to pod limits, hugepages first to the
+    # containers' aggregate).
+    if pod_res.limits:
+        requests = {
+            n: v for n, v in pod_res.requests.items() if n not in pod_res.limits or n in _explicit(spec)
+        }
+        aggregate = aggregate_container_requests(init, app)
+        for n, v in aggregate.items():
+            if n.startswith(HUGEPAGES_PREFIX) and n not in requests:
+                requests[n] = v
+        for n, v in pod_res.limits.items():
+            requests.setdefault(n, v)
+        pod_res = Resources(MappingProxyType(requests), pod_res.limits)
+    pod = PodSpec(name, resources=pod_res, init_containers=tuple(init), containers=tuple(app), source=source)
     _check_budget(out, pod, dot)
     _check_exclusive(out, pod, dot)
     return out.problems
+
+
+def _explicit(spec: Mapping[str, Any]) -> set[str]:
+    """Pod-level request names written in the manifest (not defaulted)."""
+    res = spec.get("resources")
+    req = res.get("requests") if isinstance(res, Mapping) else None
+    return {n for n in req if isinstance(n, str)} if isinstance(req, Mapping) else set()
 
 
 def validate_pod_doc(doc: Any, source: str = "") -> list[Problem]:

@@ -1,0 +1,347 @@
+"""`workbench validate FILE...` and `workbench node --kubelet-dir DIR`.
+
+`validate` checks pods (and pod templates) the way the API server would, and kubelet
+configurations the way the kubelet does at start; it prints every problem with its file and
+field path. Exit 0: nothing wrong (warnings only, unless --strict); 1: problems; 2: a file could
+not be read at all.
+
+`node` shows a captured node's live allocations from its checkpoint files: the default CPU set,
+each pod's bubble and per-container CPU sets, per-NUMA memory tables, devices, and what the
+kubelet would object to at start. Exit 1 when the checkpoints have problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from workbench.cli.common import add_format_option, add_topology_options, emit_json, load_topology
+from workbench.errors import InputError
+from workbench.kube.model import NodeConfig, NodeState
+from workbench.topology.model import Topology
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check pod manifests and kubelet configs for problems",
+        description="Check pods (and workload pod templates) as the API server would, and "
+        "KubeletConfiguration files as the kubelet does at start. '-' reads stdin.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="YAML files (pods, workloads, kubelet configs)")
+    p.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
+    add_topology_options(p)
+    add_format_option(p)
+    p.set_defaults(func=run_validate)
+
+    n = sub.add_parser(
+        "node",
+        help="show a captured node's live allocations (kubelet checkpoints)",
+        description="Read config.yaml, cpu_manager_state, memory_manager_state (and the device "
+        "checkpoint) from a kubelet directory and show what is allocated where.",
+    )
+    n.add_argument("--kubelet-dir", metavar="DIR", required=True, help="e.g. a copy of /var/lib/kubelet")
+    add_topology_options(n)
+    add_format_option(n)
+    n.set_defaults(func=run_node)
+
+
+# ---- validate --------------------------------------------------------------------------
+def _explicit_topology(args: argparse.Namespace) -> Topology | None:
+    if getattr(args, "topology", None) or getattr(args, "sysfs_root", None) or getattr(args, "demo", False):
+        return load_topology(args)
+    return None
+
+
+def validate_file(path: str, topology: Topology | None = None) -> list[Any]:
+    """Problems of one file (raises InputError if it cannot be read or parsed)."""
+    from workbench.kube import config as kcfg
+    from workbench.kube.pod import spec_path_of
+    from workbench.kube.problem import Problem
+    from workbench.kube.validate import validate_pod_doc
+    from workbench.kube.yamlio import load_documents, read_text
+
+    text, label = read_text(path)
+    docs = load_documents(text, label)
+    problems: list[Problem] = []
+    checked = 0
+    for index, doc in enumerate(docs):
+        if not isinstance(doc, Mapping):
+            problems.append(Problem(f"document {index + 1}", "is not an object", "error", label))
+            continue
+        objects = doc.get("items") if doc.get("kind") == "List" else [doc]
+        for obj in objects if isinstance(objects, list) else []:
+            if not isinstance(obj, Mapping):
+                continue
+            if obj.get("kind") == kcfg.KIND:
+                checked += 1
+                problems.extend(kcfg.config_problems(obj, label, topology))
+            elif spec_path_of(obj) is not None:
+                checked += 1
+                problems.extend(validate_pod_doc(obj, label))
+    if not checked:
+        problems.append(
+            Problem("", "no Pod, workload or KubeletConfiguration found (nothing to check)", "error", label)
+        )
+    return problems
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    topology = _explicit_topology(args)
+    unreadable: list[str] = []
+    results: list[Any] = []
+    for path in args.files:
+        try:
+            results.extend(validate_file(path, topology))
+        except InputError as exc:
+            unreadable.append(exc.line())
+    errors = sum(1 for p in results if p.severity == "error")
+    warnings = len(results) - errors
+    if args.format == "json":
+        emit_json(
+            {
+                "files": list(args.files),
+                "problems": [p.as_dict() for p in results],
+                "unreadable": unreadable,
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
+    else:
+        for line in unreadable:
+            print(f"workbench: {line}", file=sys.stderr)
+        for p in results:
+            print(p.line())
+        if not results and not unreadable:
+            print(f"ok: {len(args.files)} file(s), no problems")
+        elif results:
+            print(f"{errors} error(s), {warnings} warning(s)")
+    if unreadable:
+        return 2
+    if errors or (warnings and args.strict):
+        return 1
+    return 0
+
+
+# ---- node ------------------------------------------------------------------------------
+def _fmt_bytes(n: int) -> str:
+    from workbench.quantity import format_bytes
+
+    return format_bytes(n)
+
+
+def config_summary(cfg: NodeConfig) -> dict[str, Any]:
+    return {
+        "cpu_manager_policy": cfg.cpu_manager_policy,
+        "cpu_manager_policy_options": dict(cfg.cpu_manager_policy_options),
+        "reserved_system_cpus": str(cfg.reserved_system_cpus)
+        if cfg.reserved_system_cpus is not None
+        else None,
+        "kube_reserved": dict(cfg.kube_reserved),
+        "system_reserved": dict(cfg.system_reserved),
+        "topology_manager_policy": cfg.topology_manager_policy,
+        "topology_manager_scope": cfg.topology_manager_scope,
+        "topology_manager_policy_options": dict(cfg.topology_manager_policy_options),
+        "memory_manager_policy": cfg.memory_manager_policy,
+        "reserved_memory": [
+            {"numa_node": r.numa_node, "limits": dict(r.limits)} for r in cfg.reserved_memory
+        ],
+        "feature_gates": dict(cfg.feature_gates),
+        "cpu_cfs_quota": cfg.cpu_cfs_quota,
+        "cpu_cfs_quota_period_us": cfg.cpu_cfs_quota_period_us,
+        "cgroup_driver": cfg.cgroup_driver,
+        "eviction_hard": dict(cfg.eviction_hard),
+    }
+
+
+def _block_dict(b: Any) -> dict[str, Any]:
+    return {"numa_affinity": list(b.numa_affinity), "type": b.type, "size": b.size}
+
+
+def pods_view(state: NodeState, topology: Topology | None) -> list[dict[str, Any]]:
+    """One entry per pod UID: its bubble, containers (CPU sets, memory blocks) and devices."""
+    out: list[dict[str, Any]] = []
+    for uid in state.pod_uids():
+        info = state.pods.get(uid)
+        cpus = state.cpu_assignments.get(uid, {})
+        mems = state.memory_assignments.get(uid, {})
+        bubble = state.pod_cpusets.get(uid)
+        names = list(dict.fromkeys([*cpus, *mems, *(d.container for d in state.devices if d.pod_uid == uid)]))
+        containers = []
+        for name in names:
+            cs = cpus.get(name)
+            shared = cs is not None and sum(1 for other in cpus.values() if other == cs) > 1
+            # The checkpoint does not say why a container holds its set: a set shared by several
+            # containers of a pod is its shared pool; inside a bubble a set of one container may be
+            # exclusive or the pool of a lone shared container ("bubble").
+            if cs is None:
+                isolation = "host"
+            elif shared:
+                isolation = "pod"
+            elif bubble is not None and len(cpus) > 1:
+                isolation = "bubble"
+            else:
+                isolation = "container"
+            containers.append(
+                {
+                    "name": name,
+                    "cpuset": str(cs) if cs is not None else None,
+                    "numa": str(topology.numa_of(cs)) if topology is not None and cs is not None else None,
+                    "isolation": isolation,
+                    "memory": [_block_dict(b) for b in mems.get(name, ())],
+                    "devices": [
+                        {"resource": d.resource, "ids": sorted(d.device_ids)}
+                        for d in state.devices
+                        if d.pod_uid == uid and d.container == name
+                    ],
+                }
+            )
+        out.append(
+            {
+                "uid": uid,
+                "name": info.name if info else "",
+                "namespace": info.namespace if info else "",
+                "pod_cpuset": str(bubble) if bubble is not None else None,
+                "pod_numa": str(topology.numa_of(bubble))
+                if topology is not None and bubble is not None
+                else None,
+                "pod_memory": [_block_dict(b) for b in state.pod_memory.get(uid, ())],
+                "containers": containers,
+            }
+        )
+    return out
+
+
+def memory_view(state: NodeState) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for numa, node in sorted((state.memory or {}).items()):
+        for res, t in sorted(node.memory_map.items(), key=lambda kv: (kv[0] != "memory", kv[0])):
+            rows.append(
+                {
+                    "numa": numa,
+                    "resource": res,
+                    "total": t.total,
+                    "system_reserved": t.system_reserved,
+                    "allocatable": t.allocatable,
+                    "reserved": t.reserved,
+                    "free": t.free,
+                    "cells": list(node.cells),
+                    "assignments": node.number_of_assignments,
+                }
+            )
+    return rows
+
+
+def node_document(kd: Any, topology: Topology | None) -> dict[str, Any]:
+    state: NodeState = kd.state
+    return {
+        "kubelet_dir": state.source,
+        "topology": topology.name if topology is not None else None,
+        "config": config_summary(kd.config),
+        "checkpoints": {
+            "files": list(kd.files),
+            "cpu_version": kd.cpu_version,
+            "memory_version": kd.memory_version,
+        },
+        "cpu_policy": state.cpu_policy,
+        "default_cpuset": str(state.default_cpuset) if state.default_cpuset is not None else None,
+        "pods": pods_view(state, topology),
+        "memory_policy": state.memory_policy,
+        "memory": memory_view(state),
+        "registered_devices": {k: list(v) for k, v in state.registered_devices.items()},
+        "problems": list(state.problems),
+    }
+
+
+def _print_node(doc: dict[str, Any]) -> None:
+    cfg = doc["config"]
+    cp = doc["checkpoints"]
+    print(
+        f"Kubelet dir  {doc['kubelet_dir']}" + (f"   topology {doc['topology']}" if doc["topology"] else "")
+    )
+    reserved = cfg["reserved_system_cpus"]
+    gates = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in cfg["feature_gates"].items()) or "defaults"
+    print(
+        f"Config       cpu {cfg['cpu_manager_policy']}"
+        + (f" (reserved {reserved})" if reserved else "")
+        + f" · memory {cfg['memory_manager_policy']} · topology {cfg['topology_manager_policy']}"
+        f"/{cfg['topology_manager_scope']} · cgroup {cfg['cgroup_driver']}"
+    )
+    print(f"Gates        {gates}")
+    versions = ", ".join(
+        f"{name} {v}"
+        for name, v in (
+            ("cpu_manager_state", cp["cpu_version"]),
+            ("memory_manager_state", cp["memory_version"]),
+        )
+        if v
+    )
+    print(f"Checkpoints  {versions or 'none (fresh node)'}")
+    default = doc["default_cpuset"]
+    print(f"Default set  {default if default is not None else '(fresh: all CPUs)'}  (node shared pool)")
+    print()
+    if not doc["pods"]:
+        print("Pods         none with pinned CPUs, memory or devices")
+    for pod in doc["pods"]:
+        label = f"{pod['namespace']}/{pod['name']}" if pod["namespace"] else pod["name"] or pod["uid"]
+        print(f"Pod {label}  ({pod['uid']})")
+        if pod["pod_cpuset"] is not None:
+            mem = ", ".join(
+                f"{_fmt_bytes(b['size'])} {b['type']} on {b['numa_affinity']}" for b in pod["pod_memory"]
+            )
+            numa = f"NUMA {pod['pod_numa']}" if pod["pod_numa"] is not None else ""
+            print(f"  {'pod bubble':<14} {pod['pod_cpuset']:<20}{numa:<9} {'':<17}{mem}")
+        for c in pod["containers"]:
+            isolation = {
+                "container": "exclusive",
+                "pod": "pod shared pool",
+                "bubble": "in pod bubble",
+                "host": "node shared pool",
+            }[c["isolation"]]
+            cs = c["cpuset"] if c["cpuset"] is not None else "-"
+            numa = f"NUMA {c['numa']}" if c["numa"] else ""
+            mem = ", ".join(
+                f"{_fmt_bytes(b['size'])} {b['type']} on {b['numa_affinity']}" for b in c["memory"]
+            )
+            devs = ", ".join(f"{d['resource']}: {','.join(d['ids'])}" for d in c["devices"])
+            extras = "   ".join(x for x in (mem, devs) if x)
+            print(f"  {c['name']:<14} {cs:<20}{numa:<9} {isolation:<17}{extras}")
+        print()
+    if doc["memory"]:
+        print("Memory manager (per NUMA node)")
+        print(
+            f"  {'NUMA':<5}{'resource':<16}{'total':>10}{'sys-resv':>10}{'allocatable':>13}{'reserved':>10}"
+            f"{'free':>10}  cells"
+        )
+        for r in doc["memory"]:
+            print(
+                f"  {r['numa']:<5}{r['resource']:<16}{_fmt_bytes(r['total']):>10}"
+                f"{_fmt_bytes(r['system_reserved']):>10}"
+                f"{_fmt_bytes(r['allocatable']):>13}{_fmt_bytes(r['reserved']):>10}{_fmt_bytes(r['free']):>10}"
+                f"  {','.join(str(c) for c in r['cells'])}"
+            )
+        print()
+    for res, ids in doc["registered_devices"].items():
+        print(f"Devices      {res}: {len(ids)} registered ({', '.join(ids)})")
+    if doc["problems"]:
+        print("Problems (the kubelet would refuse this state at start)")
+        for p in doc["problems"]:
+            print(f"  ✗ {p}")
+    else:
+        print("Problems     none")
+
+
+def run_node(args: argparse.Namespace) -> int:
+    from workbench.kube.checkpoint import read_kubelet_dir
+
+    topology = load_topology(args)
+    kd = read_kubelet_dir(Path(args.kubelet_dir), topology)
+    doc = node_document(kd, topology)
+    if args.format == "json":
+        emit_json(doc)
+    else:
+        _print_node(doc)
+    return 1 if kd.state.problems else 0
