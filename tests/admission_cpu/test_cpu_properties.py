@@ -1,0 +1,183 @@
+"""Properties of the CPU manager simulation on random machines and random pods (hypothesis).
+
+- exclusive allocations never overlap each other or the shared pool, never use reserved CPUs,
+  and together with the shared pool account for every CPU;
+- a container allocated with one of its own hints stays inside the hinted NUMA nodes;
+- allocating a pod and then removing it restores the node state exactly.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from cpu_test_pods import C, make_multi_container_pod, make_pod, make_pod_level
+from cpu_test_topologies import build
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.admission.cpu_manager import CPUManager
+from workbench.admission.errors import AdmissionError
+from workbench.kube.model import NodeConfig, NodeState
+from workbench.topology.cpuset import CPUSet
+from workbench.topology.model import Topology
+
+OPTION_SETS = [
+    {},
+    {"full-pcpus-only": "true"},
+    {"distribute-cpus-across-numa": "true"},
+    {"distribute-cpus-across-numa": "true", "full-pcpus-only": "true"},
+    {"distribute-cpus-across-cores": "true"},
+    {"prefer-align-cpus-by-uncorecache": "true"},
+    {"strict-cpu-reservation": "true"},
+]
+GATES = MappingProxyType(
+    {"PodLevelResources": True, "PodLevelResourceManagers": True, "CPUManagerPolicyAlphaOptions": True}
+)
+
+
+@st.composite
+def machines(draw: st.DrawFn) -> Topology:
+    sockets = draw(st.integers(1, 2))
+    numa_per_socket = draw(st.integers(1, 2))
+    cores_per_numa = draw(st.integers(1, 4))
+    threads = draw(st.integers(1, 2))
+    cores = sockets * numa_per_socket * cores_per_numa
+    rows = []
+    for t in range(threads):
+        for i in range(cores):
+            numa = i // cores_per_numa
+            rows.append((t * cores + i, i, numa // numa_per_socket, numa, numa))
+    return build("random", rows)
+
+
+def _config(topology: Topology, options: dict[str, str], reserved: int) -> NodeConfig:
+    return NodeConfig(
+        cpu_manager_policy="static",
+        system_reserved={"cpu": reserved * 1000},
+        cpu_manager_policy_options=MappingProxyType(options),
+        feature_gates=GATES,
+        topology_manager_scope="pod",
+    )
+
+
+def _check_invariants(mgr: CPUManager, topology: Topology, strict: bool) -> None:
+    state = mgr.export(NodeState())
+    seen: set[int] = set()
+    for entries in state.cpu_assignments.values():
+        pod_cpus: set[int] = set()
+        for cpus in entries.values():
+            pod_cpus.update(cpus)
+        assert not (pod_cpus & seen), "two pods share an exclusive CPU"
+        seen |= pod_cpus
+    for bubble in state.pod_cpusets.values():
+        seen |= set(bubble)
+    default = state.default_cpuset or CPUSet()
+    assert not (seen & set(default)), "an exclusive CPU is still in the shared pool"
+    assert not (seen & set(mgr.reserved)), "a reserved CPU was handed out"
+    everything = set(topology.all_cpus) - (set(mgr.reserved) if strict else set())
+    assert seen | set(default) == everything
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    topology=machines(),
+    options=st.sampled_from(OPTION_SETS),
+    reserved=st.integers(1, 2),
+    requests=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 50)), min_size=1, max_size=6),
+)
+def test_allocations_are_disjoint_and_respect_hints(
+    topology: Topology, options: dict[str, str], reserved: int, requests: list[tuple[int, int]]
+) -> None:
+    mgr = CPUManager(topology, _config(topology, options, reserved), NodeState())
+    strict = "strict-cpu-reservation" in options
+    for n, (cpus, pick) in enumerate(requests):
+        pod = make_pod(f"pod-{n}", "c", str(cpus), str(cpus))
+        container = pod.containers[0]
+        hints = mgr.container_hints(pod, container)
+        assert hints is not None
+        listed = list(hints["cpu"])
+        hint = listed[pick % len(listed)] if listed else None
+        try:
+            mgr.allocate(pod, container, hint)
+        except AdmissionError:
+            assert mgr.container_cpus(pod, container) is None
+            continue
+        got = mgr.container_cpus(pod, container)
+        assert got is not None and len(got) == cpus
+        if hint is not None and hint.mask is not None:
+            assert set(topology.numa_of(got)) <= hint.mask, (hint, got)
+        _check_invariants(mgr, topology, strict)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    topology=machines(),
+    options=st.sampled_from(OPTION_SETS),
+    inits=st.lists(st.tuples(st.integers(0, 3), st.booleans()), max_size=3),
+    apps=st.lists(st.integers(0, 3), min_size=1, max_size=3),
+    first=st.integers(0, 3),
+)
+def test_allocate_then_remove_restores_state(
+    topology: Topology, options: dict[str, str], inits: list[tuple[int, bool]], apps: list[int], first: int
+) -> None:
+    mgr = CPUManager(topology, _config(topology, options, 1), NodeState())
+    # a pod already running, so removal must give back exactly what the new pod took
+    running = make_pod("running", "c", str(first), str(first)) if first else None
+    if running is not None:
+        try:
+            mgr.allocate(running, running.containers[0], None)
+        except AdmissionError:
+            pass
+    before = mgr.export(NodeState())
+    pod = make_multi_container_pod(
+        [(str(c), str(c)) for c, _ in inits],
+        [(str(c), str(c)) for c in apps],
+        uid="new",
+        sidecars=[i for i, (_, side) in enumerate(inits) if side],
+    )
+    try:
+        for c in pod.all_containers:
+            mgr.allocate(pod, c, None)
+    except AdmissionError:
+        pass
+    _check_invariants(mgr, topology, "strict-cpu-reservation" in options)
+    mgr.remove_pod(pod.key)
+    assert mgr.export(NodeState()) == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    topology=machines(),
+    budget=st.integers(1, 8),
+    apps=st.lists(st.integers(0, 3), min_size=1, max_size=4),
+    sidecar=st.integers(0, 2),
+)
+def test_pod_bubble_partition_and_release(
+    topology: Topology, budget: int, apps: list[int], sidecar: int
+) -> None:
+    mgr = CPUManager(topology, _config(topology, {}, 1), NodeState())
+    before = mgr.export(NodeState())
+    inits = [C("side", str(sidecar), str(sidecar), sidecar=True)] if sidecar else []
+    containers = [C(f"app{i}", str(n), str(n)) if n else C(f"app{i}") for i, n in enumerate(apps)]
+    pod = make_pod_level("plr", str(budget), str(budget), inits, containers)
+    try:
+        mgr.allocate_pod(pod, None)
+    except AdmissionError as err:
+        assert err.reason in ("EmptyPodSharedPoolError", "UnexpectedAdmissionError")
+        assert mgr.export(NodeState()).cpu_assignments == before.cpu_assignments
+        return
+    bubble = mgr.pod_cpus(pod)
+    assert bubble is not None and len(bubble) == budget
+    exclusive: set[int] = set()
+    for c in pod.all_containers:
+        cpus = mgr.container_cpus(pod, c)
+        assert cpus is not None and cpus <= bubble
+        if mgr.isolation(pod, c) == "container":
+            assert not (set(cpus) & exclusive), "exclusive containers of one pod overlap"
+            exclusive |= set(cpus)
+    for c in pod.all_containers:
+        if mgr.isolation(pod, c) == "pod":
+            assert not (set(mgr.container_cpus(pod, c) or ()) & exclusive)
+    _check_invariants(mgr, topology, False)
+    mgr.remove_pod(pod.key)
+    assert mgr.export(NodeState()) == before
