@@ -55,14 +55,14 @@ class CommitScreen(Screen[None]):
         self.refresh_view()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Read-only: the write keys are hidden from the footer, not just refused.
+        # False hides the key from the footer (Textual 8): read-only shows no write keys at all.
         if action in ("apply", "confirm", "rollback") and self.wb.session.read_only:
-            return None
+            return False
         pending = self.wb.committer.pending if self.wb.committer else None
         if action in ("confirm", "rollback") and pending is None:
-            return None
+            return False
         if action == "apply" and pending is not None:
-            return None
+            return False
         return True
 
     def refresh_view(self) -> None:

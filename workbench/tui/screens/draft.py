@@ -85,15 +85,17 @@ class DraftScreen(Screen[None]):
         yield Static(id="draft-status", classes="status")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one("#preview-grid", NumaGrid).can_focus = False
-        self.rebuild_form()
+        await self.rebuild_form()
+        # Command keys first (k9s grammar): i or enter edits a field, esc leaves it.
+        self.query_one("#preview").focus()
 
-    def on_screen_resume(self) -> None:
-        self.rebuild_form()
+    async def on_screen_resume(self) -> None:
+        await self.rebuild_form()
 
     def refresh_view(self) -> None:
-        self.rebuild_form()
+        self.call_later(self.rebuild_form)
 
     # ---- form ------------------------------------------------------------------------------
     def _form_widgets(self) -> list[Vertical | Static | Horizontal]:
@@ -128,17 +130,19 @@ class DraftScreen(Screen[None]):
 
     def _res_row(self, scope: str, cpu: str, cpu_lim: str, mem: str, mem_lim: str) -> Horizontal:
         widgets: list[Label | Input] = []
-        for (field, label, _), value in zip(_FIELDS[1:], (cpu, cpu_lim, mem, mem_lim), strict=True):
-            widgets.append(Label(label))
+        for n, ((field, label, _), value) in enumerate(
+            zip(_FIELDS[1:], (cpu, cpu_lim, mem, mem_lim), strict=True)
+        ):
+            widgets.append(Label(label, classes="first" if n == 0 else ""))
             widgets.append(Input(value, id=input_id(f"{scope}.{field}"), compact=True))
         return Horizontal(*widgets, classes="field-row res-row")
 
-    def rebuild_form(self, focus: str | None = None) -> None:
+    async def rebuild_form(self, focus: str | None = None) -> None:
         form = self.query_one("#draft-form", VerticalScroll)
         focused = focus or (self.focused.id if isinstance(self.focused, Input) else None)
         with self.app.batch_update():
-            form.remove_children()
-            form.mount_all(self._form_widgets())
+            await form.remove_children()
+            await form.mount_all(self._form_widgets())
         if focused:
             self.call_after_refresh(self._refocus, focused)
         self.redecide()
@@ -220,26 +224,26 @@ class DraftScreen(Screen[None]):
             self._sync_heads()
 
     # ---- actions -----------------------------------------------------------------------------
-    def _edit(self, draft: dm.Draft, focus: str | None = None) -> None:
+    async def _edit(self, draft: dm.Draft, focus: str | None = None) -> None:
         self.wb.session.set_draft(draft)
         self.current = min(self.current, max(0, len(draft.containers) - 1))
-        self.rebuild_form(focus)
+        await self.rebuild_form(focus)
 
-    def action_add(self, kind: str) -> None:
+    async def action_add(self, kind: str) -> None:
         d = dm.add_container(self.wb.session.draft, "sidecar" if kind == "sidecar" else "app")
         self.current = len(d.containers) - 1
-        self._edit(d, input_id(f"c{self.current}.cpu"))
+        await self._edit(d, input_id(f"c{self.current}.cpu"))
 
-    def action_remove(self) -> None:
-        self._edit(dm.remove_container(self.wb.session.draft, self.current))
+    async def action_remove(self) -> None:
+        await self._edit(dm.remove_container(self.wb.session.draft, self.current))
 
-    def action_exclusive(self) -> None:
+    async def action_exclusive(self) -> None:
         if self.wb.session.draft.containers:
-            self._edit(dm.toggle_exclusive(self.wb.session.draft, self.current))
+            await self._edit(dm.toggle_exclusive(self.wb.session.draft, self.current))
 
-    def action_kind(self) -> None:
+    async def action_kind(self) -> None:
         if self.wb.session.draft.containers:
-            self._edit(dm.cycle_kind(self.wb.session.draft, self.current))
+            await self._edit(dm.cycle_kind(self.wb.session.draft, self.current))
 
     def action_policy(self) -> None:
         self.wb.cycle_policy()
@@ -288,7 +292,7 @@ class DraftScreen(Screen[None]):
             self.notify(exc.line(), severity="error", timeout=6)
             return
         self.current = 0
-        self.rebuild_form()
+        self.refresh_view()
 
     def action_save(self) -> None:
         from workbench.tui.screens.dialogs import SaveDialog

@@ -68,8 +68,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         [_c("trainer", "12", "40Gi")],
         init=[_c("mesh-proxy", sidecar=True)],
     ),
-    # 20 CPUs cannot come from one 16-CPU NUMA node: single-numa-node rejects, restricted admits.
-    "too-big-for-one-numa": _pod("wide", "hpc", _guaranteed("20", "16Gi"), [_c("solver", "20", "16Gi")]),
+    # 20 CPUs and 120Gi cannot come from one NUMA node (16 CPUs, 96Gi): single-numa-node rejects,
+    # restricted admits on the two nodes of one socket.
+    "too-big-for-one-numa": _pod("wide", "hpc", _guaranteed("20", "120Gi"), [_c("solver", "20", "120Gi")]),
     # Every CPU of the budget is exclusive, yet a sidecar needs the pod shared pool: rejected.
     "empty-shared-pool": _pod(
         "no-pool",
