@@ -119,7 +119,8 @@ def main() -> int:
         bare_file.unlink(missing_ok=True)
     floor_t, floor_m, _ = results["bare textual (floor)"]
     print(
-        f"{'case':<22} {'first paint':>12} {'RSS':>10} {'idle bytes':>11} {'paint ratio':>12} {'RSS ratio':>10}"
+        f"{'case':<22} {'first paint':>12} {'RSS':>10} {'idle bytes':>11}"
+        f" {'paint ratio':>12} {'RSS ratio':>10}"
     )
     for label, (t, m, idle) in results.items():
         print(

@@ -80,7 +80,7 @@ class JournalScreen(Screen[None]):
     def _selected(self) -> tuple[Txn, list[Step], list[tuple[float, str, str]]] | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
-            return False
+            return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         for item in self.history:
             if str(item[0].id) == key:
