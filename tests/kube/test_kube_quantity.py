@@ -100,8 +100,26 @@ def test_parse_matches_upstream_table(text: str, amount: Fraction, fmt: str) -> 
 # TestQuantityParse "invalid" list, plus spellings people actually try.
 @pytest.mark.parametrize(
     "text",
-    ["1.1.M", "1+1.0M", "0.1mi", "0.1am", "aoeu", ".5i", "1i", "-3.01i", "-3.01e-", "1e4294967297",
-     " 1", "1 ", "", "1K", "1e", "2 cpus", "1gb", "1GB"],
+    [
+        "1.1.M",
+        "1+1.0M",
+        "0.1mi",
+        "0.1am",
+        "aoeu",
+        ".5i",
+        "1i",
+        "-3.01i",
+        "-3.01e-",
+        "1e4294967297",
+        " 1",
+        "1 ",
+        "",
+        "1K",
+        "1e",
+        "2 cpus",
+        "1gb",
+        "1GB",
+    ],
 )
 def test_invalid_quantities_raise_a_clear_value_error(text: str) -> None:
     with pytest.raises(ValueError, match="not a valid quantity"):
@@ -160,10 +178,21 @@ def test_canonical_string_matches_upstream_table(amount: Fraction, fmt: str, tex
 # TestQuantityParseEmit
 @pytest.mark.parametrize(
     ("text", "canonical"),
-    [("1Ki", "1Ki"), ("1024Mi", "1Gi"), ("1000M", "1G"), (".001Ki", "1024m"), (".000001Ki", "1024u"),
-     (".000000001Ki", "1024n"), (".000000000001Ki", "2n"),
-     # what operators type in pod specs
-     ("1.5", "1500m"), ("0.5", "500m"), ("1536Mi", "1536Mi"), ("1.5Gi", "1536Mi"), ("2000m", "2")],
+    [
+        ("1Ki", "1Ki"),
+        ("1024Mi", "1Gi"),
+        ("1000M", "1G"),
+        (".001Ki", "1024m"),
+        (".000001Ki", "1024u"),
+        (".000000001Ki", "1024n"),
+        (".000000000001Ki", "2n"),
+        # what operators type in pod specs
+        ("1.5", "1500m"),
+        ("0.5", "500m"),
+        ("1536Mi", "1536Mi"),
+        ("1.5Gi", "1536Mi"),
+        ("2000m", "2"),
+    ],
 )
 def test_parse_then_print_gives_the_api_servers_form(text: str, canonical: str) -> None:
     assert str(parse_quantity(text)) == canonical
@@ -237,8 +266,9 @@ def test_ordering_agrees_with_the_value(a: Fraction, b: Fraction, fa: str, fb: s
     assert (qa.milli_value() <= qb.milli_value()) or a > b
 
 
-_suffixes = st.sampled_from(["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi",
-                             "Ei", "e3", "E-2", "e+1"])
+_suffixes = st.sampled_from(
+    ["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "e3", "E-2", "e+1"]
+)
 
 
 @given(st.integers(0, 10**6), st.integers(0, 999), _suffixes, st.sampled_from(["", "-", "+"]))

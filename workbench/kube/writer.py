@@ -68,8 +68,10 @@ def _write_resources(holder: dict[str, Any], target: Resources) -> None:
             block[key] = _merge_list(block.get(key), values)
         else:
             block.pop(key, None)
-    if block or existing is not None:
+    if block:
         holder["resources"] = block
+    elif existing is not None and isinstance(existing, Mapping) and not existing:
+        pass  # the user's own `resources: {}` stays as written
     else:
         holder.pop("resources", None)
 

@@ -1,0 +1,19 @@
+"""Paths shared by the kube tests (fixtures live in the repo, never in ../shared).
+
+A plain module with a unique name (not conftest.py) so `import` finds exactly this file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.topology import load_spec
+from workbench.topology.model import Topology
+
+REPO = Path(__file__).resolve().parents[2]
+PODS = REPO / "fixtures" / "pods"
+KUBELET = REPO / "fixtures" / "kubelet"
+TOPOLOGIES = REPO / "fixtures" / "topologies"
+
+
+def topology(name: str) -> Topology:
+    return load_spec(TOPOLOGIES / f"{name}.yaml")
