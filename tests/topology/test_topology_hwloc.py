@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def _hwloc_facts(root: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", tree_names())
-def test_discovery_matches_lstopo(name: str, sysfs_trees: dict[str, Path]) -> None:
+def test_discovery_matches_lstopo(name: str, sysfs_trees: Mapping[str, Path]) -> None:
     hw = _hwloc_facts(sysfs_trees[name])
     topo = read_sysfs(sysfs_trees[name])
     ours: dict[str, Any] = {
@@ -120,7 +121,7 @@ def test_discovery_matches_lstopo(name: str, sysfs_trees: dict[str, Path]) -> No
         assert all(set(d) <= {nid} for nid, d in ours_distances.items())
 
 
-def test_documented_differences_are_explained_in_notes(sysfs_trees: dict[str, Path]) -> None:
+def test_documented_differences_are_explained_in_notes(sysfs_trees: Mapping[str, Path]) -> None:
     """Each machine where the kubelet's view differs tells the user so in the topology notes."""
     for name in KUBELET_DIFFERS:
         notes = " ".join(read_sysfs(sysfs_trees[name]).notes)
