@@ -68,8 +68,15 @@ class OperatorLock:
 
     def acquire(self, timeout: float = 0.0, on_wait: Callable[[str], None] | None = None) -> None:
         """Take the lock, waiting up to `timeout` seconds; `on_wait` hears who holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise InputError(
+                f"cannot open the lock file: {exc.strerror or exc}",
+                source=str(self.path),
+                fix="run as the journal's owner or pass --journal PATH",
+            ) from exc
         deadline = time.monotonic() + timeout
         told = False
         while True:

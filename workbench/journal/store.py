@@ -204,9 +204,9 @@ class Journal:
             raise InputError(
                 f"cannot open the journal: {exc}", source=str(self.path), fix="check the path and disk"
             ) from exc
-        except PermissionError as exc:
+        except OSError as exc:
             raise InputError(
-                "cannot open the journal: permission denied",
+                f"cannot open the journal: {exc.strerror or exc}",
                 source=str(self.path),
                 fix="run as the journal's owner or pass --journal PATH",
             ) from exc

@@ -179,18 +179,31 @@ def undo_txn(
     touched_by_others: set[str] = set()
     for step in reversed(journal.steps(txid)):
         was = step.state
-        if step.action == "mkdir" and step.state not in store.STEP_DONE:
+        if step.state not in store.STEP_DONE and (
+            step.action == "mkdir" or step.file == "cgroup.subtree_control"
+        ):
+            # Removing a cgroup, or disabling a controller above one, would delete those values.
+            prefix = f"{step.cgroup}/" if step.cgroup else ""
             users = sorted(
-                c for c in touched_by_others if c == step.cgroup or c.startswith(step.cgroup + "/")
+                c
+                for c in touched_by_others
+                if (c == step.cgroup and step.action == "mkdir")
+                or (c != step.cgroup and c.startswith(prefix))
             )
-            if users:
-                detail = f"{step.cgroup} kept: someone else changed values in it ({', '.join(users)})"
+            replaced = (
+                step.action == "mkdir" and step.inode is not None and tree.inode(step.cgroup) != step.inode
+            )
+            if users and not replaced:
+                what = step.cgroup if step.action == "mkdir" else step.target
+                detail = f"{what} kept: someone else changed values below it ({', '.join(users)})"
                 _finish(journal, step, store.S_CONFLICT, detail)
                 result.conflicts.append(detail)
                 journal.event(txid, "conflict", detail)
+                touched_by_others.add(step.cgroup)
                 continue
         state, detail = undo_step(journal, tree, step, hook)
-        if state == store.S_CONFLICT:
+        if state == store.S_CONFLICT or (state == store.S_VOID and tree.exists(step.cgroup)):
+            # A value someone else changed, or a cgroup that is someone else's now.
             touched_by_others.add(step.cgroup)
         if state == store.S_UNDONE and was not in store.STEP_DONE:
             result.undone += 1
