@@ -26,9 +26,9 @@ NODE_WITHOUT_TOPOLOGY = -1
 
 
 class DeviceManager:
-    """A working copy of the device manager for one admission (HintProvider "device")."""
+    """A working copy of the device manager for one admission (HintProvider "devices")."""
 
-    name = "device"
+    name = "devices"
 
     def __init__(self, topology: Topology, state: NodeState) -> None:
         self.numa_nodes = list(topology.numa_ids)
