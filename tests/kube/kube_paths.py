@@ -4,6 +4,7 @@ A plain module with a unique name (not conftest.py) so `import` finds exactly th
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from workbench.topology import load_spec
@@ -15,5 +16,6 @@ KUBELET = REPO / "fixtures" / "kubelet"
 TOPOLOGIES = REPO / "fixtures" / "topologies"
 
 
+@cache
 def topology(name: str) -> Topology:
     return load_spec(TOPOLOGIES / f"{name}.yaml")
