@@ -1,0 +1,172 @@
+"""Commit-confirmed: the rollback timer outlives the operator's login; confirm disarms it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from journal_plan import BOOT_ID, make_sandbox
+
+from workbench.cgroups.sandbox import snapshot
+from workbench.journal import clock, store
+from workbench.journal.store import Journal
+
+DRIVER = Path(__file__).with_name("journal_driver.py")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, WORKBENCH_CONFIRM_TIMER="detached", WORKBENCH_BOOT_ID=BOOT_ID)
+    for key in ("WORKBENCH_FAULT", "WORKBENCH_CGROUP_FAULTS"):
+        env.pop(key, None)
+    return env
+
+
+def _state(jpath: Path, txid: int) -> str:
+    with Journal(jpath, boot_id=BOOT_ID) as journal:
+        return journal.txn(txid).state
+
+
+def _wait_for(jpath: Path, txid: int, states: tuple[str, ...], timeout: float) -> str:
+    end = time.monotonic() + timeout
+    while True:
+        state = _state(jpath, txid)
+        if state in states or time.monotonic() > end:
+            return state
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # A zombie nobody reaped yet has finished too.
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_the_timer_rolls_back_after_the_operators_login_is_killed(tmp_path: Path) -> None:
+    root, jpath = tmp_path / "sb", tmp_path / "journal.db"
+    make_sandbox(root)
+    before = snapshot(root)
+    # The "SSH login": a shell in its own session that commits with a 2 s window, then idles.
+    login = subprocess.Popen(
+        ["sh", "-c", f'"{sys.executable}" "{DRIVER}" apply "{root}" "{jpath}" 2; sleep 60'],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert login.stdout is not None
+        timer = login.stdout.readline().strip()
+        result = json.loads(login.stdout.readline())
+        assert result["ok"] and timer.startswith("pid:")
+        watchdog = int(timer.split(":")[1])
+        assert _state(jpath, result["txid"]) == store.PENDING_CONFIRM
+        assert snapshot(root) != before
+        # The watchdog is in no process group or session of the login.
+        assert os.getsid(watchdog) != os.getsid(login.pid)
+        assert os.getpgid(watchdog) != os.getpgid(login.pid)
+        os.killpg(login.pid, signal.SIGHUP)
+        os.killpg(login.pid, signal.SIGKILL)
+        login.wait(10)
+        assert _alive(watchdog)
+        state = _wait_for(jpath, result["txid"], (store.ROLLED_BACK,), timeout=20)
+    finally:
+        if login.poll() is None:
+            os.killpg(login.pid, signal.SIGKILL)
+            login.wait(10)
+    assert state == store.ROLLED_BACK
+    assert snapshot(root) == before
+    with Journal(jpath, boot_id=BOOT_ID) as journal:
+        assert "not confirmed in time" in journal.txn(result["txid"]).reason
+
+
+def test_confirm_in_time_keeps_the_change_and_stops_the_timer(tmp_path: Path) -> None:
+    root, jpath = tmp_path / "sb", tmp_path / "journal.db"
+    make_sandbox(root)
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), "apply", str(root), str(jpath), "2"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    timer, line = done.stdout.strip().splitlines()
+    txid = json.loads(line)["txid"]
+    after = snapshot(root)
+    confirm = subprocess.run(
+        [sys.executable, "-m", "workbench", "confirm", str(txid), "--journal", str(jpath)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert confirm.returncode == 0, confirm.stderr
+    assert "confirmed" in confirm.stdout
+    watchdog = int(timer.split(":")[1])
+    end = time.monotonic() + 5
+    while _alive(watchdog) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not _alive(watchdog)
+    # A timer that fires late anyway (say it could not be stopped) changes nothing.
+    late = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workbench",
+            "rollback",
+            "--if-unconfirmed",
+            str(txid),
+            "--journal",
+            str(jpath),
+        ],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert late.returncode == 0, late.stderr
+    assert _state(jpath, txid) == store.CONFIRMED
+    assert snapshot(root) == after
+
+
+def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: Path) -> None:
+    from journal_plan import plan
+
+    from workbench.journal.apply import apply_plan
+
+    root, jpath = tmp_path / "sb", tmp_path / "journal.db"
+    fs = make_sandbox(root)
+    before = snapshot(root)
+    with Journal(jpath, boot_id=BOOT_ID) as journal:
+        txid = apply_plan(journal, fs, plan(fs), confirm_within=0.2).txid
+        txn = journal.txn(txid)
+        # The deadline is on the boot clock, not wall time.
+        assert txn.confirm_deadline_boot == pytest.approx(txn.created_boot + 0.2, abs=0.05)
+        assert abs(txn.created_boot - clock.boot_clock()) < 30
+    time.sleep(0.3)
+    confirm = subprocess.run(
+        [sys.executable, "-m", "workbench", "confirm", str(txid), "--journal", str(jpath)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert confirm.returncode == 2 and "window has closed" in confirm.stderr
+    recover = subprocess.run(
+        [sys.executable, "-m", "workbench", "recover", "--journal", str(jpath)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert recover.returncode == 0, recover.stderr
+    assert f"transaction {txid}: rolled_back" in recover.stdout
+    assert snapshot(root) == before
