@@ -42,9 +42,10 @@ def test_static_policy_allocate(case: dict[str, Any]) -> None:
     assert exported_machine(mgr) == machine(case["expected_machine"])
 
 
-@pytest.mark.parametrize(
-    "case", DATA["allocate_with_init_containers"], ids=_names(DATA["allocate_with_init_containers"])
-)
+INIT_CASES = DATA["allocate_with_init_containers"] + DATA["allocate_with_restartable_init_containers"]
+
+
+@pytest.mark.parametrize("case", INIT_CASES, ids=_names(INIT_CASES))
 def test_static_policy_allocate_with_init_containers(case: dict[str, Any]) -> None:
     mgr = manager(case)
     if "stale_reusable_pod" in case:
@@ -101,6 +102,7 @@ def test_static_policy_new(case: dict[str, Any]) -> None:
 
 def test_upstream_case_counts() -> None:
     assert {k: len(v) for k, v in DATA.items()} == {
-        "allocate": 8, "allocate_with_init_containers": 4, "remove_container": 3,
+        "allocate": 8, "allocate_with_init_containers": 4,
+        "allocate_with_restartable_init_containers": 2, "remove_container": 3,
         "get_topology_hints": 7, "start": 14, "new": 2,
     }
