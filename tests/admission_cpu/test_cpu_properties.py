@@ -8,14 +8,18 @@
 
 from __future__ import annotations
 
+import itertools
 from types import MappingProxyType
 
 from cpu_test_pods import C, make_multi_container_pod, make_pod, make_pod_level
 from cpu_test_topologies import build
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from workbench.admission.cpu_manager import CPUManager
+from workbench.admission.cpu_options import CPUPolicyError
+from workbench.admission.cpu_static_policy import StaticPolicy
+from workbench.admission.decision import Hint
 from workbench.admission.errors import AdmissionError
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.cpuset import CPUSet
@@ -88,6 +92,7 @@ def _check_invariants(mgr: CPUManager, topology: Topology, strict: bool) -> None
 def test_allocations_are_disjoint_and_respect_hints(
     topology: Topology, options: dict[str, str], reserved: int, requests: list[tuple[int, int]]
 ) -> None:
+    assume(reserved < len(topology.cpus))
     mgr = CPUManager(topology, _config(topology, options, reserved), NodeState())
     strict = "strict-cpu-reservation" in options
     for n, (cpus, pick) in enumerate(requests):
@@ -181,3 +186,55 @@ def test_pod_bubble_partition_and_release(
     _check_invariants(mgr, topology, False)
     mgr.remove_pod(pod.key)
     assert mgr.export(NodeState()) == before
+
+
+def _literal_hints(policy: StaticPolicy, available: CPUSet, reusable: CPUSet, request: int) -> list[Hint]:
+    """generateCPUTopologyHints written out literally (no bitmask tricks), to check the fast one."""
+    topo = policy.topology
+    numas = sorted({c.numa for c in topo.cpus})
+    numa_of = {c.id: c.numa for c in topo.cpus}
+    min_affinity = len(numas)
+    kept: list[tuple[int, ...]] = []
+    for k in range(1, len(numas) + 1):
+        for mask in itertools.combinations(numas, k):
+            if sum(1 for c in topo.cpus if c.numa in mask) >= request and k < min_affinity:
+                min_affinity = k
+            if any(numa_of[c] not in mask for c in reusable):
+                continue
+            if len(reusable) + sum(1 for c in available if numa_of[c] in mask) < request:
+                continue
+            kept.append(mask)
+    out = []
+    for mask in kept:
+        preferred = len(mask) == min_affinity
+        if policy.opts.align_by_socket:
+            per_socket = len(numas) // len({c.socket for c in topo.cpus})
+            if per_socket:
+                min_sockets = (min_affinity + per_socket - 1) // per_socket
+                if len({c.socket for c in topo.cpus if c.numa in mask}) == min_sockets:
+                    preferred = True
+        out.append(Hint(frozenset(mask), preferred))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    topology=machines(),
+    data=st.data(),
+    request=st.integers(1, 20),
+    align=st.booleans(),
+)
+def test_fast_hint_generation_equals_literal(
+    topology: Topology, data: st.DataObject, request: int, align: bool
+) -> None:
+    cpus = sorted(topology.all_cpus)
+    available = CPUSet(data.draw(st.lists(st.sampled_from(cpus), unique=True)))
+    reusable = CPUSet(data.draw(st.lists(st.sampled_from(cpus), unique=True, max_size=3))) - available
+    options = {"align-by-socket": "true"} if align else {}
+    try:
+        policy = StaticPolicy(topology, 0, None, options, gates=GATES)
+    except CPUPolicyError:
+        return  # align-by-socket refused on this machine (more sockets than NUMA nodes)
+    assert policy.generate_hints(available, reusable, request) == _literal_hints(
+        policy, available, reusable, request
+    )

@@ -9,8 +9,9 @@ pick is a wrong answer for a preview: the operator will compare it with the real
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from itertools import combinations
+from typing import TypeVar
 
 from workbench.admission.cpu_index import CPUIndex, cpu_index
 from workbench.admission.errors import AllocationError
@@ -22,6 +23,7 @@ DISTRIBUTE_CPUS_ACROSS_NUMA = "distribute-cpus-across-numa"
 DISTRIBUTE_CPUS_ACROSS_CORES = "distribute-cpus-across-cores"
 PREFER_ALIGN_BY_UNCORECACHE = "prefer-align-cpus-by-uncorecache"
 ALIGN_BY_SOCKET = "align-by-socket"
+K = TypeVar("K", bound=Hashable)
 STRICT_CPU_RESERVATION = "strict-cpu-reservation"
 
 
@@ -63,35 +65,42 @@ def _standard_deviation(xs: list[int]) -> float:
     return _round3(s)
 
 
+def _counts(avail: set[int], groups: Mapping[K, tuple[int, ...]]) -> dict[K, int]:
+    """Free CPUs per unit, only for units with at least one."""
+    out: dict[K, int] = {}
+    for key, cpus in groups.items():
+        n = len(avail.intersection(cpus))
+        if n:
+            out[key] = n
+    return out
+
+
 class _Accumulator:
     """`cpuAccumulator`: free CPUs, what is still needed, what was taken, per-unit free counts."""
 
     def __init__(self, index: CPUIndex, available: Iterable[int], needed: int, *, spread: bool) -> None:
         self.ix = index
-        self.avail: set[int] = {c for c in available if c in index.numa_of}
+        self.avail: set[int] = set(index.cpu_set.intersection(available))
         self.needed = needed
         self.result: set[int] = set()
         self.spread = spread
-        self.free_core: dict[int, int] = {}
-        self.free_socket: dict[int, int] = {}
-        self.free_numa: dict[int, int] = {}
-        self.free_uncore: dict[int, int] = {}
-        self.free_numa_socket: dict[tuple[int, int], int] = {}
-        self.free_numa_uncore: dict[tuple[int, int], int] = {}
-        for c in self.avail:
-            self._count(c, 1)
+        a = self.avail
+        self.free_core = _counts(a, index.cpus_in_core)
+        self.free_socket = _counts(a, index.cpus_in_socket)
+        self.free_numa = _counts(a, index.cpus_in_numa)
+        self.free_uncore = _counts(a, index.cpus_in_uncore)
+        self.free_numa_socket = _counts(a, index.cpus_in_numa_socket)
+        self.free_numa_uncore = _counts(a, index.cpus_in_numa_uncore)
 
-    def _count(self, c: int, d: int) -> None:
+    def _uncount(self, c: int) -> None:
         ix = self.ix
         core, socket, numa, uncore = ix.core_of[c], ix.socket_of[c], ix.numa_of[c], ix.uncore_of[c]
-        self.free_core[core] = self.free_core.get(core, 0) + d
-        self.free_socket[socket] = self.free_socket.get(socket, 0) + d
-        self.free_numa[numa] = self.free_numa.get(numa, 0) + d
-        self.free_uncore[uncore] = self.free_uncore.get(uncore, 0) + d
-        ns = (numa, socket)
-        self.free_numa_socket[ns] = self.free_numa_socket.get(ns, 0) + d
-        nu = (numa, uncore)
-        self.free_numa_uncore[nu] = self.free_numa_uncore.get(nu, 0) + d
+        self.free_core[core] -= 1
+        self.free_socket[socket] -= 1
+        self.free_numa[numa] -= 1
+        self.free_uncore[uncore] -= 1
+        self.free_numa_socket[(numa, socket)] -= 1
+        self.free_numa_uncore[(numa, uncore)] -= 1
 
     # ---- state ----------------------------------------------------------------------
     def take(self, cpus: Iterable[int]) -> None:
@@ -99,7 +108,7 @@ class _Accumulator:
         for c in taken:
             if c in self.avail:
                 self.avail.discard(c)
-                self._count(c, -1)
+                self._uncount(c)
         self.result.update(taken)
         # Go subtracts the size of the set handed in, even for CPUs it already held.
         self.needed -= len(set(taken))
@@ -228,7 +237,7 @@ def take_packed(
     index: CPUIndex, available: Iterable[int], count: int, *, spread: bool = False, uncore: bool = False
 ) -> CPUSet:
     """`takeByTopologyNUMAPacked`."""
-    avail = CPUSet(available)
+    avail = available if isinstance(available, CPUSet) else CPUSet(available)
     acc = _Accumulator(index, avail, count, spread=spread)
     if acc.satisfied():
         return CPUSet()
@@ -294,7 +303,7 @@ def take_distributed(
     index: CPUIndex, available: Iterable[int], count: int, group: int, *, spread: bool = False
 ) -> CPUSet:
     """`takeByTopologyNUMADistributed` (KEP-2902): spread evenly over the fewest NUMA nodes."""
-    avail = CPUSet(available)
+    avail = available if isinstance(available, CPUSet) else CPUSet(available)
     if count % group != 0:
         return take_packed(index, avail, count, spread=spread)
     acc = _Accumulator(index, avail, count, spread=spread)

@@ -41,6 +41,9 @@ class CPUIndex:
     sockets_in_numa: Mapping[int, tuple[int, ...]]
     numas_in_socket: Mapping[int, tuple[int, ...]]
     uncores_in_numa: Mapping[int, tuple[int, ...]]
+    cpus_in_numa_socket: Mapping[tuple[int, int], tuple[int, ...]]
+    cpus_in_numa_uncore: Mapping[tuple[int, int], tuple[int, ...]]
+    cpu_set: frozenset[int]
 
     @property
     def num_cpus(self) -> int:
@@ -88,6 +91,8 @@ def build_index(topology: Topology) -> CPUIndex:
     sockets_numa: dict[int, list[int]] = {}
     numas_socket: dict[int, list[int]] = {}
     uncores_numa: dict[int, list[int]] = {}
+    numa_socket: dict[tuple[int, int], list[int]] = {}
+    numa_uncore: dict[tuple[int, int], list[int]] = {}
     for c in topology.cpus:
         uncore = c.l3 if c.l3 is not None else UNKNOWN_UNCORE
         core_of[c.id] = c.core
@@ -104,6 +109,8 @@ def build_index(topology: Topology) -> CPUIndex:
         sockets_numa.setdefault(c.numa, []).append(c.socket)
         numas_socket.setdefault(c.socket, []).append(c.numa)
         uncores_numa.setdefault(c.numa, []).append(uncore)
+        numa_socket.setdefault((c.numa, c.socket), []).append(c.id)
+        numa_uncore.setdefault((c.numa, uncore), []).append(c.id)
     return CPUIndex(
         cpus=tuple(sorted(core_of)),
         core_of=MappingProxyType(core_of),
@@ -120,6 +127,9 @@ def build_index(topology: Topology) -> CPUIndex:
         sockets_in_numa=_freeze(sockets_numa),
         numas_in_socket=_freeze(numas_socket),
         uncores_in_numa=_freeze(uncores_numa),
+        cpus_in_numa_socket=MappingProxyType({k: tuple(sorted(v)) for k, v in numa_socket.items()}),
+        cpus_in_numa_uncore=MappingProxyType({k: tuple(sorted(v)) for k, v in numa_uncore.items()}),
+        cpu_set=frozenset(core_of),
     )
 
 

@@ -7,12 +7,12 @@ be re-checked against upstream; `CPUManager` wraps it for the rest of the workbe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
 
 from workbench.admission.cpu_assignment import take_by_topology
 from workbench.admission.cpu_index import CPUIndex, cpu_index
+from workbench.admission.cpu_mask_table import MaskTable, mask_table
 from workbench.admission.cpu_options import (
     CPUPolicyError,
     parse_static_policy_options,
@@ -86,6 +86,20 @@ class CPUState:
 
 def _is_integral(millis: int) -> bool:
     return millis % 1000 == 0
+
+
+_CAPACITY: dict[int, tuple[CPUIndex, list[int]]] = {}
+
+
+def _capacity_sums(ix: CPUIndex, table: MaskTable) -> list[int]:
+    """CPUs (free or not) per NUMA mask; fixed for a machine, so computed once."""
+    hit = _CAPACITY.get(id(ix))
+    if hit is None or hit[0] is not ix:
+        if len(_CAPACITY) > 64:
+            _CAPACITY.clear()
+        hit = (ix, table.sums([len(ix.cpus_in_numa[n]) for n in table.ids]))
+        _CAPACITY[id(ix)] = hit
+    return hit[1]
 
 
 class StaticPolicy:
@@ -395,43 +409,59 @@ class StaticPolicy:
     def generate_hints(self, available: CPUSet, reusable: CPUSet, request: int) -> list[Hint]:
         """`generateCPUTopologyHints`: every NUMA mask that can hold the request; narrowest preferred."""
         ix = self.ix
-        numas = ix.numa_ids
-        total = {n: len(ix.cpus_in_numa[n]) for n in numas}
-        free = {n: 0 for n in numas}
+        table = mask_table(ix.numa_ids)
+        pos = {n: i for i, n in enumerate(table.ids)}
+        total = _capacity_sums(ix, table)
+        free_per = [0] * len(table.ids)
         for c in available:
             n_ = ix.numa_of.get(c)
             if n_ is not None:
-                free[n_] += 1
-        reusable_numas = {ix.numa_of[c] for c in reusable if c in ix.numa_of}
-        n_reusable = len(reusable)
-        min_affinity = len(numas)
-        masks: list[tuple[int, ...]] = []
-        for k in range(1, len(numas) + 1):
-            for mask in combinations(numas, k):
-                if k < min_affinity and sum(total[n] for n in mask) >= request:
-                    min_affinity = k
-                if not reusable_numas.issubset(mask):
-                    continue
-                if n_reusable + sum(free[n] for n in mask) < request:
-                    continue
-                masks.append(mask)
+                free_per[pos[n_]] += 1
+        free = table.sums(free_per)
+        reuse_bits = table.bits_of({ix.numa_of[c] for c in reusable if c in ix.numa_of})
+        need = request - len(reusable)
+        min_affinity = len(table.ids)
+        for k in range(1, len(table.ids) + 1):
+            lo, hi = table.starts[k], table.starts[k + 1]
+            if any(total[table.order[i]] >= request for i in range(lo, hi)):
+                min_affinity = k
+                break
+        socket_ok: list[bool] | None = None
+        if self.opts.align_by_socket:
+            socket_ok = self._socket_aligned_masks(table, min_affinity)
+        order = table.order
+        lo, hi = table.starts[min_affinity], table.starts[min_affinity + 1]
+        plain, pref = table.plain_hints(), table.preferred_hints(min_affinity)
+        if socket_ok is None and reuse_bits == 0:
+            return (
+                [plain[i] for i in range(lo) if free[order[i]] >= need]
+                + [pref[i - lo] for i in range(lo, hi) if free[order[i]] >= need]
+                + [plain[i] for i in range(hi, len(order)) if free[order[i]] >= need]
+            )
         hints: list[Hint] = []
-        for mask in masks:
-            preferred = len(mask) == min_affinity
-            if self.opts.align_by_socket and self._socket_aligned(mask, min_affinity):
-                preferred = True
-            hints.append(Hint(frozenset(mask), preferred))
+        for i, bits in enumerate(order):
+            if bits & reuse_bits != reuse_bits or free[bits] < need:
+                continue
+            if lo <= i < hi:
+                hints.append(pref[i - lo])
+            elif socket_ok is not None and socket_ok[bits]:
+                hints.append(Hint(table.nodes[i], True))
+            else:
+                hints.append(plain[i])
         return hints
 
-    def _socket_aligned(self, mask: Sequence[int], min_affinity: int) -> bool:
-        """`isHintSocketAligned`."""
-        per_socket = self.ix.num_numa // self.ix.num_sockets if self.ix.num_sockets else 0
+    def _socket_aligned_masks(self, table: MaskTable, min_affinity: int) -> list[bool]:
+        """`isHintSocketAligned` for every mask value."""
+        ix = self.ix
+        per_socket = ix.num_numa // ix.num_sockets if ix.num_sockets else 0
+        size = 1 << len(table.ids)
         if per_socket == 0:
-            return False
+            return [False] * size
         min_sockets = (min_affinity + per_socket - 1) // per_socket
-        wanted = set(mask)
-        sockets = {self.ix.socket_of[c] for c in self.ix.cpus if self.ix.numa_of[c] in wanted}
-        return len(sockets) == min_sockets
+        sockets = sorted(ix.cpus_in_socket)
+        spos = {s: i for i, s in enumerate(sockets)}
+        per_node = [sum(1 << spos[s] for s in ix.sockets_in_numa[n]) for n in table.ids]
+        return [bin(u).count("1") == min_sockets for u in table.unions(per_node)]
 
     def container_hints(self, pod: PodSpec, container: Container) -> CPUHints | None:
         """`GetTopologyHints`."""
