@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pytest
 
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import CPU, Device, NumaNode, Topology
+
+if TYPE_CHECKING:
+    from workbench.tui.app import WorkbenchApp
 
 
 def make_topology(
@@ -50,3 +55,30 @@ def make_topology(
 @pytest.fixture
 def snc() -> Topology:
     return make_topology()
+
+
+def build_demo_app(
+    tmp_path: Path, *, read_only: bool = False, theme: str | None = None, confirm_seconds: float = 60.0
+) -> WorkbenchApp:
+    """The app as `workbench demo` opens it: seeded demo node, sandbox cgroup tree in tmp_path."""
+    from workbench.cgroups.sandbox import init_sandbox
+    from workbench.tui.app import WorkbenchApp
+    from workbench.tui.viewmodel.commit import Committer
+    from workbench.tui.viewmodel.session import demo_session
+
+    session = demo_session()
+    session.source = "built-in demo node"
+    session.show_timing = False
+    committer = None
+    if read_only:
+        session.read_only, session.read_only_reason = True, "--read-only"
+    else:
+        init_sandbox(tmp_path / "cgroup", session.topology)
+        committer = Committer(
+            tmp_path / "cgroup",
+            tmp_path / "journal.db",
+            arm_timer=False,
+            confirm_seconds=confirm_seconds,
+            label="demo sandbox",
+        )
+    return WorkbenchApp(session, theme=theme, committer=committer, keymap_paths=[])

@@ -71,7 +71,7 @@ class CommitScreen(Screen[None]):
         mode = (
             "READ-ONLY: nothing can be written" if s.read_only else "DRY RUN: nothing written until you apply"
         )
-        target = f" · cgroup root {c.root}" if c else ""
+        target = f" · cgroup root {c.label}" if c else ""
         self.query_one("#commit-header", Static).update(f"Commit · {mode}{target}")
         preview = s.preview()
         text: str
@@ -158,7 +158,7 @@ class CommitScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmDialog(
-                f"Apply {len(planned.writes)} writes under {c.root}?",
+                f"Apply {len(planned.writes)} writes under {c.label}?",
                 f"confirm within {c.confirm_seconds:.0f} s afterwards, or it rolls back by itself",
             ),
             answered,

@@ -159,7 +159,7 @@ class DraftScreen(Screen[None]):
         self.query_one("#draft-header", Static).update(
             header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason)
         )
-        lines = preview_lines(preview)
+        lines = preview_lines(preview, s.show_timing)
         text = Content("\n").join(
             Content.styled(line, _TAGS[tag]) if tag else Content(line) for tag, line in lines
         )

@@ -66,7 +66,7 @@ class JournalScreen(Screen[None]):
     def refresh_view(self) -> None:
         c = self.wb.committer
         self.history = c.history() if c else []
-        where = str(c.journal_path) if c else "no journal (read-only session)"
+        where = f"{c.label} journal" if c else "no journal (read-only session)"
         self.query_one("#journal-header", Static).update(f"Journal · {where}")
         table = self.query_one(DataTable)
         table.clear()

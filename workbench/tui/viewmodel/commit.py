@@ -69,18 +69,16 @@ class Committer:
         layout_name: str = "standalone",
         arm_timer: bool = True,
         confirm_seconds: float = CONFIRM_SECONDS,
+        label: str = "",
     ) -> None:
         self.root = root
+        # What the screens call the tree (the demo's temp dir is "demo sandbox", not a random path).
+        self.label = label or str(root)
         self.journal_path = journal_path
         self.layout_name = layout_name
         self.arm_timer = arm_timer
         self.confirm_seconds = confirm_seconds
         self.pending: Pending | None = None
-
-    def _fs(self) -> object:
-        from workbench.cgroups.fs import CgroupFS
-
-        return CgroupFS(self.root)
 
     def plan(self, decision: Decision) -> PlannedCommit:
         from workbench.cgroups.fs import CgroupFS

@@ -237,7 +237,6 @@ def to_podspec(draft: Draft) -> DraftResult:
     pod = PodSpec(
         name=draft.name,
         namespace=draft.namespace,
-        uid=f"draft-{draft.namespace}-{draft.name}",
         resources=pod_res,
         init_containers=tuple(inits),
         containers=tuple(apps),

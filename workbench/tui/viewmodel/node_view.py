@@ -30,7 +30,8 @@ def cpu_info(topology: Topology, owners: Mapping[int, Owner], cpu: int | None) -
     sib = topology.siblings(cpu)
     l3 = f" L3 {c.l3}" if c.l3 is not None else ""
     what = owner.describe() if owner else "unknown"
-    return f"CPU {cpu} · core {c.core} · socket {c.socket} · NUMA {c.numa}{l3} · siblings {sib} · {what}"
+    # Most telling first: at 80 columns the end of the line is cut.
+    return f"CPU {cpu} · {what} · NUMA {c.numa} · core {c.core} · siblings {sib} · socket {c.socket}{l3}"
 
 
 def pod_lines(owners: Mapping[int, Owner], match: str = "") -> list[tuple[str, str]]:

@@ -42,7 +42,7 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
-def preview_lines(preview: Preview) -> list[tuple[str, str]]:
+def preview_lines(preview: Preview, show_timing: bool = True) -> list[tuple[str, str]]:
     """(style tag, text) lines: tags are '', 'ok', 'bad', 'head', 'dim', 'err', 'advice'."""
     out: list[tuple[str, str]] = []
     result = preview.result
@@ -53,7 +53,9 @@ def preview_lines(preview: Preview) -> list[tuple[str, str]]:
         return out
     d = preview.decision
     ms = preview.seconds * 1000
-    where = f"{d.policy}/{d.scope} · QoS {d.qos_class or '-'} · decided in {ms:.1f} ms"
+    where = f"{d.policy}/{d.scope} · QoS {d.qos_class or '-'}"
+    if show_timing:
+        where += f" · decided in {ms:.1f} ms"
     if d.admitted:
         out.append(("ok", f"ADMITTED · {where}"))
     else:

@@ -55,6 +55,8 @@ class Session:
     source: str = ""
     # Problems to show once (broken theme files, unreadable keymap, refused seeds).
     notices: list[str] = field(default_factory=list)
+    # Off in snapshot tests: the decision time differs run to run.
+    show_timing: bool = True
     _preview: Preview | None = None
 
     # ---- node -------------------------------------------------------------------------

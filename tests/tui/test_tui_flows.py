@@ -1,0 +1,308 @@
+"""Pilot tests of each flow, asserting on state and on the text a user sees."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from conftest import build_demo_app
+from screen_text import screen_text
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from workbench.cgroups.sandbox import snapshot
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.viewmodel.scenarios import scenario_pod
+
+Steps = Callable[[WorkbenchApp, Pilot[None]], Awaitable[None]]
+
+
+def run(app: WorkbenchApp, steps: Steps, size: tuple[int, int] = (80, 24)) -> None:
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await steps(app, pilot)
+
+    asyncio.run(main())
+
+
+async def set_field(app: WorkbenchApp, pilot: Pilot[None], input_id: str, value: str) -> None:
+    box = app.screen.query_one(f"#{input_id}", Input)
+    box.focus()
+    box.value = value
+    await pilot.pause()
+
+
+def test_node_screen_grid_cursor_zoom_legend_and_pods(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        text = screen_text(app)
+        assert "Socket 0" in text and "Socket 1" in text and "NUMA 3" in text
+        assert "× 0" in text  # reserved CPU 0 with its glyph
+        assert "CPU 0 · reserved" in text
+        await pilot.press("l", "l")
+        assert "CPU 2 ·" in screen_text(app)
+        await pilot.press("j")
+        assert "CPU 34 ·" in screen_text(app)
+        await pilot.press("z")
+        text = screen_text(app)
+        assert "zoomed on NUMA 0" in text and "NUMA 1" not in text
+        await pilot.press("z", "L")
+        assert "exclusive container" in screen_text(app)
+        await pilot.press("n")  # first pod: cursor jumps to it, status names it
+        text = screen_text(app)
+        assert "shop/web" in text or "analytics/batch" in text or "shop/cache" in text
+        assert app.screen.query_one("#grid").highlight  # type: ignore[attr-defined]
+
+    run(build_demo_app(tmp_path), steps)
+
+
+def test_wide_layout_shows_pods_distances_and_legend(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        text = screen_text(app)
+        for needle in (
+            "Pods",
+            "shop/web",
+            "NUMA distances",
+            "10 11 21 21",
+            "Legend",
+            "pod shared pool",
+            "NUMA 0: nic0",
+        ):
+            assert needle in text, needle
+
+    run(build_demo_app(tmp_path), steps, size=(160, 50))
+
+
+def test_draft_rejected_then_fixed(tmp_path: Path) -> None:
+    app = build_demo_app(tmp_path)
+    app.session.load_pod(scenario_pod("empty-shared-pool"))
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "REJECTED" in text
+        decision = app.session.preview().decision
+        assert decision is not None and not decision.admitted
+        # the app container (after the sidecar) gives one CPU and 1Gi back to the pod shared pool
+        names = [c.name for c in app.session.draft.containers]
+        i = names.index("app")
+        await set_field(app, pilot, f"f-c{i}-cpu", "3")
+        await set_field(app, pilot, f"f-c{i}-cpu-limit", "3")
+        assert "REJECTED" in screen_text(app)  # memory still leaves the sidecar nothing
+        await set_field(app, pilot, f"f-c{i}-memory", "3Gi")
+        await set_field(app, pilot, f"f-c{i}-memory-limit", "3Gi")
+        text = screen_text(app)
+        assert "ADMITTED" in text and "REJECTED" not in text
+        decision = app.session.preview().decision
+        assert decision is not None and decision.admitted
+        assert {c.isolation for c in decision.containers} == {"container", "pod"}
+
+    run(app, steps, size=(160, 50))
+
+
+def test_invalid_input_is_marked_on_the_field(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        await set_field(app, pilot, "f-pod-cpu", "lots")
+        box = app.screen.query_one("#f-pod-cpu", Input)
+        assert box.has_class("-invalid")
+        text = screen_text(app)
+        assert "INVALID DRAFT" in text and "not a valid quantity" in text
+        await set_field(app, pilot, "f-pod-cpu", "8")
+        assert not box.has_class("-invalid")
+
+    run(build_demo_app(tmp_path), steps, size=(160, 50))
+
+
+def test_policy_switch_flips_the_verdict_at_once(tmp_path: Path) -> None:
+    app = build_demo_app(tmp_path)
+    app.session.load_pod(scenario_pod("too-big-for-one-numa"))
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        verdicts = {}
+        for _ in range(4):  # every policy once
+            decision = app.session.preview().decision
+            assert decision is not None
+            verdicts[app.session.config.topology_manager_policy] = decision.admitted
+            shown = "ADMITTED" if decision.admitted else "REJECTED"
+            assert shown in screen_text(app)
+            await pilot.press("p")
+            await pilot.pause()
+        assert verdicts["single-numa-node"] is False
+        assert verdicts["restricted"] is True
+
+    run(app, steps, size=(160, 50))
+
+
+def test_add_sidecar_and_remove_container(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        before = len(app.session.draft.containers)
+        await pilot.press("s")
+        await pilot.pause()
+        assert len(app.session.draft.containers) == before + 1
+        assert app.session.draft.containers[-1].kind == "sidecar"
+        await pilot.press("escape", "x")
+        await pilot.pause()
+        assert len(app.session.draft.containers) == before
+
+    run(build_demo_app(tmp_path), steps, size=(160, 50))
+
+
+def test_commit_is_dry_run_until_confirmed_then_confirm_and_roll_back(tmp_path: Path) -> None:
+    app = build_demo_app(tmp_path)
+    tree = tmp_path / "cgroup"
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        before = snapshot(tree)
+        await pilot.press("3")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "DRY RUN" in text and "writes" in text
+        assert snapshot(tree) == before  # planning wrote nothing
+        await pilot.press("a")
+        await pilot.pause()
+        assert "Apply" in screen_text(app) and "y = yes" in screen_text(app)
+        await pilot.press("n")  # declining writes nothing
+        await pilot.pause()
+        assert snapshot(tree) == before
+        await pilot.press("a", "y")
+        await pilot.pause()
+        after = snapshot(tree)
+        assert after != before
+        decision = app.session.preview().decision
+        assert decision is not None and decision.pod is not None
+        on_disk = {v.strip() for v in after.values()}
+        assert str(decision.pod.cpus) in on_disk  # the pod's cpuset is on disk, read back
+        text = screen_text(app)
+        assert "waiting for confirmation" in text and "read back" in text
+        await pilot.press("y")  # confirm
+        await pilot.pause()
+        assert app.committer is not None and app.committer.pending is None
+        assert "db/postgres" in app.session.placed
+        await pilot.press("4")
+        await pilot.pause()
+        assert "confirmed" in screen_text(app)
+        await pilot.press("r")
+        await pilot.pause()
+        assert "rolled_back" in screen_text(app)
+        assert snapshot(tree) != after
+
+    run(app, steps, size=(120, 40))
+
+
+def test_unconfirmed_commit_rolls_back_by_itself(tmp_path: Path) -> None:
+    app = build_demo_app(tmp_path, confirm_seconds=0.5)
+    tree = tmp_path / "cgroup"
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("a", "y")
+        await pilot.pause()
+        assert app.committer is not None and app.committer.pending is not None
+        await pilot.pause(1.6)
+        assert app.committer.pending is None
+        assert "rolled_back" in screen_text(app) or "rolled back" in screen_text(app)
+        history = app.committer.history()
+        assert history[0][0].state == "rolled_back"
+        assert "db/postgres" not in app.session.placed
+        assert tree.exists()
+
+    run(app, steps, size=(120, 40))
+
+
+def test_read_only_hides_and_refuses_every_write(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        assert "READ-ONLY" in screen_text(app)
+        await pilot.press("3")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "READ-ONLY" in text and "Apply" not in text
+        await pilot.press("a", "y")
+        await pilot.pause()
+        assert app.committer is None
+        await pilot.press("4")
+        await pilot.pause()
+        assert "Roll back" not in screen_text(app)
+
+    run(build_demo_app(tmp_path, read_only=True), steps)
+    assert list(tmp_path.iterdir()) == []  # no journal, no tree
+
+
+def test_help_lists_every_binding_with_its_id(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for bid in ("app.quit", "grid.zoom", "node.filter", "app.palette"):
+            assert bid in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "app.quit" not in screen_text(app)
+
+    run(build_demo_app(tmp_path), steps, size=(120, 60))
+
+
+def test_filter_highlights_matching_pods(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("slash")
+        await pilot.press(*"cache")
+        await pilot.pause()
+        grid = app.screen.query_one("#grid")
+        owners = app.session.owners()
+        cache = {c for c, o in owners.items() if o.label == "shop/cache"}
+        assert set(grid.highlight) == cache  # type: ignore[attr-defined]
+        assert "shop/web" not in screen_text(app)
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert not grid.highlight  # type: ignore[attr-defined]
+
+    run(build_demo_app(tmp_path), steps, size=(160, 50))
+
+
+def test_theme_switch_and_quit(tmp_path: Path) -> None:
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        assert app.theme == "workbench-dark"
+        await pilot.press("T")
+        assert app.theme != "workbench-dark" and app.theme.startswith("workbench-")
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+    run(build_demo_app(tmp_path), steps)
+
+
+def test_no_color_picks_the_monochrome_theme(tmp_path: Path, monkeypatch: object) -> None:
+    import pytest
+
+    mp = monkeypatch
+    assert isinstance(mp, pytest.MonkeyPatch)
+    mp.setenv("NO_COLOR", "1")
+    app = build_demo_app(tmp_path)
+    assert app.theme == "workbench-mono"
+
+
+def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
+    keymap = tmp_path / "keymap.toml"
+    keymap.write_text('[keymap]\n"grid.zoom" = "Z"\n')
+    app = build_demo_app(tmp_path)
+    from workbench.tui.app import binding_ids
+    from workbench.tui.viewmodel.keymap import load_keymap
+
+    km, problems = load_keymap(binding_ids(), [keymap])
+    app.set_keymap(km)
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("z")
+        assert "zoomed" not in screen_text(app)
+        await pilot.press("Z")
+        assert "zoomed on NUMA" in screen_text(app)
+
+    run(app, steps)
