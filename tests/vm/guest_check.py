@@ -160,7 +160,7 @@ def main() -> int:
     def crash() -> tuple[bool, object]:
         r = wb(*base, "--apply", env={"WORKBENCH_FAULT": "kill-after-write:3"})
         killed = r.returncode == -9 or r.returncode == 137
-        rec = wb("recover", "--cgroup-root", str(CG))
+        rec = wb("recover")
         after = tree_snapshot()
         same = {k: v for k, v in after.items() if k in before} == before
         return killed and rec.returncode == 0 and same, (
