@@ -100,11 +100,12 @@ def _cores_lines(t: Topology, cpus: CPUSet, indent: str, width: int, detailed: b
 def topology_to_text(t: Topology, width: int = 80) -> str:
     detailed = len(t.cpus) <= DETAIL_LIMIT
     total_mem = sum(n.memory_bytes for n in t.numa_nodes)
-    out = [
+    title = (
         f"Machine {t.name}: {len(t.cpus)} CPUs, {len(t.core_ids)} cores, {len(t.socket_ids)} "
         f"package{'s' if len(t.socket_ids) != 1 else ''}, {len(t.numa_nodes)} NUMA node"
         f"{'s' if len(t.numa_nodes) != 1 else ''}" + (f", {human_bytes(total_mem)}" if total_mem else "")
-    ]
+    )
+    out = textwrap.wrap(title, width, subsequent_indent="  ", break_on_hyphens=False)
     by_l3 = t.cpus_by_l3
     for sid, scpus in t.cpus_by_socket.items():
         out.append(f"  Package {sid}: CPUs {scpus}")

@@ -1,0 +1,124 @@
+"""`workbench topology`: text that fits 80 columns, JSON for scripts, a spec YAML that loads back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+import yaml
+from topology_fixture_paths import TOPOLOGY_SPECS, spec_names
+
+from workbench.cli.main import main
+from workbench.topology import load_spec
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["topology", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_document(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--demo", "-o", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc) == {
+        "name", "sockets", "cores", "numa_nodes", "cpus", "offline_cpus", "l3_groups", "devices", "notes",
+    }  # fmt: skip
+    assert doc["sockets"] == [{"id": 0, "cpus": "0-15,32-47"}, {"id": 1, "cpus": "16-31,48-63"}]
+    node0 = doc["numa_nodes"][0]
+    assert node0["cpus"] == "0-7,32-39"
+    assert node0["memory_bytes"] == 96 * 2**30
+    assert node0["distances"] == {"0": 10, "1": 11, "2": 21, "3": 21}
+    assert node0["hugepages"] == {str(2 * 2**20): 1024, str(2**30): 8}
+    assert doc["cores"][0] == {"id": 0, "socket": 0, "cpus": "0,32"}
+    assert doc["cpus"][32] == {"id": 32, "core": 0, "socket": 0, "numa": 0, "die": 0, "l3": 0}
+    assert doc["offline_cpus"] == ""
+    assert doc["l3_groups"] == [{"id": 0, "cpus": "0-15,32-47"}, {"id": 1, "cpus": "16-31,48-63"}]
+
+
+@pytest.mark.parametrize("name", spec_names())
+def test_text_fits_80_columns(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, _ = run(capsys, "--topology", str(TOPOLOGY_SPECS / f"{name}.yaml"))
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    topo = load_spec(TOPOLOGY_SPECS / f"{name}.yaml")
+    if len(topo.cpus) <= 64:
+        # every PU is shown, in its core
+        for core, cpus in topo.cpus_by_core.items():
+            assert f"Core {core}: {','.join(map(str, cpus))}" in out
+    else:
+        assert " x Core (" in out
+    if len(topo.numa_nodes) > 1:
+        assert "NUMA distances:" in out
+
+
+def test_text_shows_offline_cpus_devices_and_notes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = yaml.safe_load((TOPOLOGY_SPECS / "gpu-node-8gpu.yaml").read_text())
+    doc["cpus"].append({"id": 200, "online": False})
+    doc["notes"] = ["hand-edited for this test"]
+    path = tmp_path / "n.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    _, out, _ = run(capsys, "--topology", str(path))
+    assert "Offline CPUs: 200" in out
+    assert "gpu7 (gpu, nvidia.com/gpu, 0000:88:00.0): NUMA 1" in out
+    assert "hand-edited for this test" in out
+
+
+def test_yaml_output_is_a_spec_that_loads_back(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--topology", str(TOPOLOGY_SPECS / "amd-epyc-2s-nps4.yaml"), "-o", "yaml")
+    assert code == 0
+    path = tmp_path / "again.yaml"
+    path.write_text(out)
+    assert load_spec(path) == load_spec(TOPOLOGY_SPECS / "amd-epyc-2s-nps4.yaml")
+
+
+def test_sysfs_root(capsys: pytest.CaptureFixture[str], sysfs_trees: Mapping[str, Path]) -> None:
+    code, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["48amd64-4pa2n6c-sparse"]), "-o", "json")
+    assert code == 0
+    assert [n["id"] for n in json.loads(out)["numa_nodes"]] == [0, 1, 2, 33, 34, 45, 72, 73]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--topology", "/nonexistent/node.yaml"], ["--sysfs-root", "/nonexistent"]],
+)
+def test_bad_source_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    code, out, err = run(capsys, *args, "-o", "json")
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and "/nonexistent" in err
+
+
+def test_invalid_spec_names_file_and_field(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("cpus:\n- {id: 0, socket: 0, numa: 0}\n")
+    code, _, err = run(capsys, "--topology", str(path))
+    assert code == 2
+    assert f"{path}: cpus[0].core: missing" in err
+
+
+def test_live_machine_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    if not Path("/sys/devices/system/cpu").is_dir():
+        pytest.skip("no sysfs on this machine")
+    code, out, _ = run(capsys, "-o", "json")
+    assert code == 0
+    assert json.loads(out)["cpus"]
+
+
+def test_json_command_stays_lean() -> None:
+    code = (
+        "import sys; from workbench.cli.main import main; rc = main(['topology', '--demo', '-o', 'json']);"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or "
+        "m.startswith('workbench.admission') or m.startswith('workbench.tui'));"
+        "print(heavy, file=sys.stderr); sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stderr.strip() == "[]"
+    assert json.loads(proc.stdout)["name"] == "intel-2s-snc"
