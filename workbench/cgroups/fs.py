@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import stat
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from workbench.errors import InputError
 Mode = Literal["v2", "v1", "hybrid", "sandbox", "none"]
 
 MOUNTINFO = Path("/proc/self/mountinfo")
+# "/" and NUL could leave the directory; control characters could forge terminal output.
+_BAD_CHARS = re.compile(r"[\x00-\x1f\x7f/]")
 FAULT_ENV = "WORKBENCH_FAULT"
 
 
@@ -130,7 +133,7 @@ def check_name(name: str, *, what: str = "cgroup name") -> str:
     """One path component that cannot escape its parent: raise InputError otherwise."""
     if not name or name in (".", ".."):
         raise InputError(f"{what} {name!r} is not a usable directory name", fix="use a plain name")
-    if "/" in name or "\x00" in name or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+    if _BAD_CHARS.search(name):
         raise InputError(
             f"{what} {name!r} contains '/', NUL or a control character",
             fix="use a plain name without path separators",
@@ -163,6 +166,7 @@ class CgroupFS:
 
     def __init__(self, root: Path | str, *, mountinfo: str | None = None) -> None:
         self.root = Path(os.path.abspath(root))
+        self._root_str = str(self.root).rstrip("/") or ""
         text = _read_mountinfo(mountinfo)
         self.mode: Mode = detect_mode(self.root, text)
         holder = _holder(os.path.realpath(self.root), parse_mountinfo(text))
@@ -186,21 +190,19 @@ class CgroupFS:
         parts = split_cgroup(cgroup)
         if file:
             parts.append(check_name(file, what="interface file name"))
-        path = self.root
+        path = self._root_str
         for part in parts:
-            path = path / part
+            path = f"{path}/{part}"
             try:
                 st = os.lstat(path)
-            except FileNotFoundError:
-                break
-            except NotADirectoryError:
+            except (FileNotFoundError, NotADirectoryError):
                 break
             if stat.S_ISLNK(st.st_mode):
                 raise InputError(
                     f"{path} is a symlink; the tool never follows links inside the cgroup root",
-                    source=str(self.root),
+                    source=self._root_str,
                 )
-        return path
+        return Path(path)
 
     def display(self, cgroup: str, file: str = "") -> str:
         """The absolute path as shown to the operator."""

@@ -215,16 +215,19 @@ class Kernel:
 
     def _get(self, cgroup: str, file: str) -> str | None:
         try:
-            with open(self._file(cgroup, file), encoding="utf-8") as f:
-                return f.read().rstrip("\n")
+            fd = os.open(self._file(cgroup, file), os.O_RDONLY | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
             return None
+        try:
+            return os.read(fd, 1 << 20).decode().rstrip("\n")
+        finally:
+            os.close(fd)
 
     def _put(self, cgroup: str, file: str, value: str) -> None:
         _store(self._file(cgroup, file), value + "\n" if value else "")
 
     def _children(self, cgroup: str) -> list[str]:
-        base = self._dir(cgroup)
+        base = f"{self._base}/{cgroup}" if cgroup else self._base
         return sorted(
             f"{cgroup}/{e.name}" if cgroup else e.name
             for e in os.scandir(base)
@@ -258,17 +261,28 @@ class Kernel:
 
     def _recompute(self, top: str) -> None:
         """Effective cpus/mems of `top` and its subtree, parents first."""
-        for cg in self._walk(top):
-            if cg == "":
-                continue
+        if top == "":
+            inherited = {"cpus": self.config.cpus, "mems": self.config.mems}
+        else:
+            parent = self._parent(top)
+            inherited = {kind: self._effective(parent, kind) for kind in ("cpus", "mems")}
+        self._visit(top, inherited)
+
+    def _visit(self, cgroup: str, inherited: dict[str, CPUSet]) -> None:
+        mine = inherited
+        if cgroup != "":
+            mine = {}
             for kind in ("cpus", "mems"):
-                req_text = self._get(cg, f"cpuset.{kind}")
+                req_text = self._get(cgroup, f"cpuset.{kind}")
                 if req_text is None:
-                    continue
-                parent = self._effective(self._parent(cg), kind)
-                granted = str(CPUSet.parse(req_text).intersection(parent) or parent)
-                if self._get(cg, f"cpuset.{kind}.effective") != granted:
-                    self._put(cg, f"cpuset.{kind}.effective", granted)
+                    # no cpuset here, hence none below either (controllers are enabled top-down)
+                    return
+                granted = CPUSet.parse(req_text).intersection(inherited[kind]) or inherited[kind]
+                if self._get(cgroup, f"cpuset.{kind}.effective") != str(granted):
+                    self._put(cgroup, f"cpuset.{kind}.effective", str(granted))
+                mine[kind] = granted
+        for child in self._children(cgroup):
+            self._visit(child, mine)
 
     # ---- test hooks ----------------------------------------------------------------------
     def set_usage(self, cgroup: str, nbytes: int) -> None:
@@ -380,7 +394,8 @@ class Kernel:
                     self._add_controller_files(child, ctrl)
                 elif ctrl in current and ctrl not in new:
                     self._drop_controller_files(child, ctrl)
-        self._recompute(cgroup)
+        if "cpuset" in (new ^ current):
+            self._recompute(cgroup)
 
     def _w_cpuset(self, cgroup: str, path: Path, text: str, kind: str) -> None:
         try:
