@@ -980,3 +980,62 @@ def test_validate_pod_scope_resources(case: tuple[Any, ...]) -> None:
     _name, pod, expect_error = case
     policy = StaticPolicy(TOPOLOGIES["topoSingleSocketHT"], 0, gates=PLR_ON)
     assert (policy.validate_pod_scope_resources(pod) is not None) == expect_error
+
+
+# cpu_manager_test.go TestCPUManagerAddWithInitContainers: (name, inits, apps, expected per container)
+INIT_REUSE = [
+    ("No Guaranteed Init CPUs", [("100m", "100m")], [("4000m", "4000m")], ["", "0,4,1,5"]),
+    ("Equal Number of Guaranteed CPUs", [("4000m", "4000m")], [("4000m", "4000m")], ["0,4,1,5", "0,4,1,5"]),
+    (
+        "More Init Container Guaranteed CPUs",
+        [("6000m", "6000m")],
+        [("4000m", "4000m")],
+        ["0,4,1,5,2,6", "0,4,1,5"],
+    ),
+    ("Less Init Container Guaranteed CPUs", [("2000m", "2000m")], [("4000m", "4000m")], ["0,4", "0,4,1,5"]),
+    (
+        "Multi Init Container Equal CPUs",
+        [("2000m", "2000m"), ("2000m", "2000m")],
+        [("2000m", "2000m")],
+        ["0,4", "0,4", "0,4"],
+    ),
+    (
+        "Multi Init Container Less CPUs",
+        [("4000m", "4000m"), ("4000m", "4000m")],
+        [("2000m", "2000m")],
+        ["0,4,1,5", "0,4,1,5", "0,4"],
+    ),
+    (
+        "Multi Init Container More CPUs",
+        [("2000m", "2000m"), ("2000m", "2000m")],
+        [("4000m", "4000m")],
+        ["0,4", "0,4", "0,4,1,5"],
+    ),
+    (
+        "Multi Init Container Increasing CPUs",
+        [("2000m", "2000m"), ("4000m", "4000m")],
+        [("6000m", "6000m")],
+        ["0,4", "0,4,1,5", "0,4,1,5,2,6"],
+    ),
+    (
+        "Multi Init, Multi App Container Split CPUs",
+        [("2000m", "2000m"), ("4000m", "4000m")],
+        [("2000m", "2000m"), ("2000m", "2000m")],
+        ["0,4", "0,4,1,5", "0,4", "1,5"],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", INIT_REUSE, ids=lambda c: f"TestCPUManagerAddWithInitContainers: {c[0]}")
+def test_init_container_cpus_are_reused(case: tuple[Any, ...]) -> None:
+    _name, inits, apps, expect = case
+    pod = make_multi_container_pod(inits, apps)
+    policy = StaticPolicy(TOPOLOGIES["topoSingleSocketHT"], 0)
+    policy.state = CPUState(S("0-7"))
+    taken = CPUSet()
+    for container, want in zip(pod.all_containers, expect, strict=True):
+        policy.allocate(pod, container, None)
+        got = policy.state.get(pod.key, container.name)
+        assert (got if got is not None else CPUSet()) == S(want), container.name
+        taken = taken | (got or CPUSet())
+    assert policy.state.default == S("0-7") - taken
