@@ -65,3 +65,13 @@ def test_packed_and_default_options_agree() -> None:
     index = cpu_index(topo)
     avail = CPUSet.parse("0-287")
     assert take_packed(index, avail, 13) == take_by_topology(topo, avail, 13)
+
+
+def test_public_api_names() -> None:
+    # issue 4 API: workbench.admission.take_by_topology and workbench.admission.AllocationError
+    import workbench.admission as admission
+
+    topo = TOPOLOGIES["topoSingleSocketHT"]
+    assert admission.take_by_topology(topo, CPUSet.parse("0-7"), 2) == CPUSet.parse("0,4")
+    with pytest.raises(admission.AllocationError):
+        admission.take_by_topology(topo, CPUSet.parse("0-1"), 3)

@@ -1,7 +1,20 @@
 """Pure simulation of the kubelet's CPU, memory, device and topology managers."""
 
 from workbench.admission.admit import admit, release
+from workbench.admission.cpu_assignment import take_by_topology
 from workbench.admission.decision import ContainerPlacement, Decision, Hint, PodPlacement
+from workbench.admission.errors import AdmissionError, AllocationError
 from workbench.admission.merge import merge_hints
 
-__all__ = ["admit", "release", "ContainerPlacement", "Decision", "Hint", "PodPlacement", "merge_hints"]
+__all__ = [
+    "AdmissionError",
+    "AllocationError",
+    "admit",
+    "release",
+    "take_by_topology",
+    "ContainerPlacement",
+    "Decision",
+    "Hint",
+    "PodPlacement",
+    "merge_hints",
+]
