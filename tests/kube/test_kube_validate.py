@@ -190,3 +190,49 @@ def test_workload_field_paths_use_the_template_path() -> None:
 def test_non_pod_objects_have_nothing_to_report() -> None:
     assert validate_pod_doc({"kind": "ConfigMap", "data": {"a": "b"}}) == []
     assert validate_pod_doc(["not", "an", "object"])[0].message.startswith("expected an object")
+
+
+def test_hugepages_cannot_be_overcommitted_and_come_in_whole_pages() -> None:
+    found = problems(
+        pod("""
+resources: {limits: {cpu: '2', memory: 3Gi, hugepages-2Mi: 2Mi}}
+containers:
+- {name: a, resources: {limits: {memory: 1Gi, hugepages-2Mi: 3Mi}}}
+- {name: b, resources: {requests: {memory: 1Gi, hugepages-2Mi: 2Mi}}}
+- {name: c, resources: {limits: {memory: 100Mi, hugepages-2Mi: 4Mi}}}
+""")
+    )
+    assert [(f, m.split(": ", 1)[1]) for f, _, m in found] == [
+        (
+            "spec.containers[0].resources.limits.hugepages-2Mi",
+            '"3Mi": 3Mi is not positive integer multiple of hugepages-2Mi',
+        ),
+        (
+            "spec.containers[1].resources.limits.hugepages-2Mi",
+            "Limit must be set for non overcommitable resources",
+        ),
+        (
+            "spec.resources.limits.hugepages-2Mi",
+            '"2Mi": must be greater than or equal to aggregate container limits of 4Mi',
+        ),
+        (
+            "spec.containers[2].resources.limits.hugepages-2Mi",
+            '"4Mi": must be less than or equal to pod limits of 2Mi',
+        ),
+    ]
+
+
+def test_only_app_container_limits_are_held_to_the_pod_limit() -> None:
+    found = problems(
+        pod("""
+resources: {limits: {cpu: '2', memory: 2Gi}}
+initContainers: [{name: setup, resources: {limits: {cpu: '3'}}}]
+containers: [{name: a, resources: {limits: {cpu: '3'}}}]
+""")
+    )
+    assert [(f, m) for f, _, m in found if "pod limits" in m] == [
+        (
+            "spec.containers[0].resources.limits.cpu",
+            'Invalid value: "3": must be less than or equal to pod limits of 2',
+        )
+    ]

@@ -129,22 +129,27 @@ def _container(raw: Any, kind: ContainerKind, *, source: str, field: str) -> Con
 
 
 def aggregate_container_requests(
-    init_containers: Sequence[Container], containers: Sequence[Container]
+    init_containers: Sequence[Container], containers: Sequence[Container], *, limits: bool = False
 ) -> dict[str, int]:
-    """`AggregateContainerRequests`: max(app + sidecars, each init + the sidecars started before it)."""
+    """`AggregateContainerRequests` (or `...Limits`): max(app + sidecars, each init container plus
+    the sidecars started before it)."""
+
+    def values(c: Container) -> Mapping[str, int]:
+        return c.resources.limits if limits else c.resources.requests
+
     total: dict[str, int] = {}
     for c in containers:
-        for res, v in c.resources.requests.items():
+        for res, v in values(c).items():
             total[res] = total.get(res, 0) + v
     sidecars: dict[str, int] = {}
     init_peak: dict[str, int] = {}
     for c in init_containers:
         if c.restartable:
-            for res, v in c.resources.requests.items():
+            for res, v in values(c).items():
                 sidecars[res] = sidecars.get(res, 0) + v
                 total[res] = total.get(res, 0) + v
             continue
-        for res, v in c.resources.requests.items():
+        for res, v in values(c).items():
             init_peak[res] = max(init_peak.get(res, 0), v + sidecars.get(res, 0))
     for res, v in init_peak.items():
         total[res] = max(total.get(res, 0), v)

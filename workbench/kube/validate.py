@@ -96,7 +96,7 @@ def _check_name(out: _Collector, name: Any, field: str, *, pod_level: bool) -> b
         if not is_pod_level_resource(name):
             out.error(
                 f"{field}.{name}",
-                f'Unsupported value: "{name}": supported values: "cpu", "memory", "hugepages-<size>"',
+                f'Unsupported value: "{name}": supported values: "cpu", "hugepages-", "memory"',
             )
             return False
         return _check_hugepages_name(out, name, field)
@@ -158,6 +158,11 @@ def _check_list(out: _Collector, raw: Any, field: str, *, pod_level: bool) -> di
         if "/" in name and not q.is_whole():
             out.error(path, f'Invalid value: "{q}": must be an integer')
             continue
+        if name.startswith(HUGEPAGES_PREFIX):
+            page = parse_quantity(name[len(HUGEPAGES_PREFIX) :]).value()
+            if q.value() % page:
+                out.error(path, f'Invalid value: "{q}": {q} is not positive integer multiple of {name}')
+                continue
         values[name] = q
     return values
 
@@ -174,7 +179,8 @@ def _check_resources(out: _Collector, raw: Any, field: str, *, pod_level: bool) 
     limits = _check_list(out, raw.get("limits"), f"{field}.limits", pod_level=pod_level)
     for name, req in requests.items():
         lim = limits.get(name)
-        if "/" in name:
+        if "/" in name or name.startswith(HUGEPAGES_PREFIX):
+            # Extended resources and hugepages cannot be overcommitted.
             if lim is None:
                 out.error(
                     f"{field}.limits.{name}",
@@ -256,16 +262,26 @@ def _check_budget(out: _Collector, pod: PodSpec, prefix: str) -> None:
                 f'Invalid value: "{format_resource(name, req)}": must be greater than or equal to aggregate '
                 f"container requests of {format_resource(name, total)}",
             )
+    # Pod-level hugepage limits cover the containers' aggregate limits.
+    aggregate_limits = aggregate_container_requests(pod.init_containers, pod.containers, limits=True)
     for name, lim in res.limits.items():
-        for group, containers in (("initContainers", pod.init_containers), ("containers", pod.containers)):
-            for i, c in enumerate(containers):
-                own = c.resources.limits.get(name)
-                if own is not None and own > lim:
-                    out.error(
-                        f"{prefix}{group}[{i}].resources.limits.{name}",
-                        f'Invalid value: "{format_resource(name, own)}": must be less than or equal to pod '
-                        f"limit of {format_resource(name, lim)}",
-                    )
+        total = aggregate_limits.get(name, 0)
+        if name.startswith(HUGEPAGES_PREFIX) and total > lim:
+            out.error(
+                f"{prefix}resources.limits.{name}",
+                f'Invalid value: "{format_resource(name, lim)}": must be greater than or equal to aggregate '
+                f"container limits of {format_resource(name, total)}",
+            )
+    # No app container may have a limit above the pod's (validatePodResourceConsistency).
+    for name, lim in res.limits.items():
+        for i, c in enumerate(pod.containers):
+            own = c.resources.limits.get(name)
+            if own is not None and own > lim:
+                out.error(
+                    f"{prefix}containers[{i}].resources.limits.{name}",
+                    f'Invalid value: "{format_resource(name, own)}": must be less than or equal to pod '
+                    f"limits of {format_resource(name, lim)}",
+                )
 
 
 def _check_exclusive(out: _Collector, pod: PodSpec, prefix: str) -> None:
