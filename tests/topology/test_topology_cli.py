@@ -122,3 +122,12 @@ def test_json_command_stays_lean() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stderr.strip() == "[]"
     assert json.loads(proc.stdout)["name"] == "intel-2s-snc"
+
+
+def test_text_of_every_real_machine_fits_80_columns(
+    capsys: pytest.CaptureFixture[str], sysfs_trees: Mapping[str, Path]
+) -> None:
+    for name in sysfs_trees:
+        code, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees[name]))
+        assert code == 0
+        assert max(len(line) for line in out.splitlines()) <= 80, name

@@ -59,6 +59,22 @@ def topology_to_json(t: Topology) -> dict[str, Any]:
     }
 
 
+def _with_list(prefix: str, items: object, width: int, indent: str) -> list[str]:
+    """`prefix` then a CPU list, broken after commas so no line passes `width`."""
+    parts = str(items).split(",")
+    lines: list[str] = []
+    line = prefix
+    for i, part in enumerate(parts):
+        piece = part + ("," if i < len(parts) - 1 else "")
+        if len(line) + len(piece) > width and line.strip() and line != prefix:
+            lines.append(line)
+            line = indent + piece
+        else:
+            line += piece
+    lines.append(line)
+    return lines
+
+
 def _pack(tokens: list[str], indent: str, width: int) -> list[str]:
     lines: list[str] = []
     line = indent
@@ -89,8 +105,8 @@ def _cores_lines(t: Topology, cpus: CPUSet, indent: str, width: int, detailed: b
         if run and (not pus or len(pus) != len(run[0])):
             n = len(run[0])
             members = CPUSet(p for r in run for p in r)
-            text = f"{indent}{len(run)} x Core ({n} PU{'s' if n != 1 else ''}): {members}"
-            lines.extend(textwrap.wrap(text, width, subsequent_indent=indent + "  ", break_on_hyphens=False))
+            head = f"{indent}{len(run)} x Core ({n} PU{'s' if n != 1 else ''}): "
+            lines.extend(_with_list(head, members, width, indent + "  "))
             run = []
         if pus:
             run.append(pus)
@@ -108,7 +124,7 @@ def topology_to_text(t: Topology, width: int = 80) -> str:
     out = textwrap.wrap(title, width, subsequent_indent="  ", break_on_hyphens=False)
     by_l3 = t.cpus_by_l3
     for sid, scpus in t.cpus_by_socket.items():
-        out.append(f"  Package {sid}: CPUs {scpus}")
+        out.extend(_with_list(f"  Package {sid}: CPUs ", scpus, width, "    "))
         for n in t.numa_nodes:
             ncpus = n.cpus & scpus
             if not ncpus:
@@ -120,13 +136,19 @@ def topology_to_text(t: Topology, width: int = 80) -> str:
             if pages:
                 extra.append("hugepages " + ", ".join(pages))
             detail = f" ({'; '.join(extra)})" if extra else ""
-            out.append(f"    NUMANode {n.id}{detail}: CPUs {ncpus}")
+            out.extend(_with_list(f"    NUMANode {n.id}{detail}: CPUs ", ncpus, width, "      "))
             l3_here = sorted({l3 for c in ncpus if (l3 := t.cpu_by_id[c].l3) is not None})
             no_l3 = CPUSet(c for c in ncpus if t.cpu_by_id[c].l3 is None)
             for l3 in l3_here:
                 part = by_l3[l3] & ncpus
                 shared = "" if part == by_l3[l3] else f" (spans NUMA nodes {t.numa_of(by_l3[l3])})"
-                out.append(f"      L3 {l3}{shared}")
+                cores = _cores_lines(t, part, "", width, detailed)
+                merged = f"      L3 {l3}: {cores[0]}" if cores else ""
+                if not detailed and len(cores) == 1 and not shared and len(merged) <= width:
+                    # One run of alike cores: keep the L3 and its cores on one line.
+                    out.append(merged)
+                    continue
+                out.extend(_with_list(f"      L3 {l3}", shared, width, "        "))
                 out.extend(_cores_lines(t, part, "        ", width, detailed))
             if no_l3:
                 out.extend(_cores_lines(t, no_l3, "      ", width, detailed))
