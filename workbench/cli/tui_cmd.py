@@ -56,8 +56,8 @@ def run_demo(args: argparse.Namespace) -> int:
             session.read_only, session.read_only_reason = True, "--read-only"
         else:
             # The demo's confirm window lives in the app; no watchdog outlives a demo's temp dir.
-            committer = Committer(root, Path(tmp) / "journal.db", arm_timer=False)
-        session.source = f"built-in demo node · sandbox {root}"
+            committer = Committer(root, Path(tmp) / "journal.db", arm_timer=False, label="demo sandbox")
+        session.source = "built-in demo node"
         app = WorkbenchApp(session, theme=args.theme, ascii_only=_ascii(args), committer=committer)
         app.run()
     return 0

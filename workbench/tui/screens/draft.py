@@ -66,6 +66,8 @@ class DraftScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.current = 0  # the container the container keys act on
+        self._shape: tuple[str, ...] | None = None
+        self._syncing = False
         self._option = -1
 
     @property
@@ -101,7 +103,9 @@ class DraftScreen(Screen[None]):
     def _form_widgets(self) -> list[Vertical | Static | Horizontal]:
         d = self.wb.session.draft
         out: list[Vertical | Static | Horizontal] = []
-        out.append(Static(f"Pod budget  (source: {d.source or 'new'})", classes="container-head"))
+        out.append(
+            Static(f"Pod budget  (source: {d.source or 'new'})", id="pod-head", classes="container-head")
+        )
         out.append(self._row("pod", "name", d.name, "namespace", d.namespace))
         out.append(self._res_row("pod", d.cpu, d.cpu_limit, d.memory, d.memory_limit))
         out.append(Static("", id="err-pod", classes="error-text"))
@@ -138,7 +142,19 @@ class DraftScreen(Screen[None]):
         return Horizontal(*widgets, classes="field-row res-row")
 
     async def rebuild_form(self, focus: str | None = None) -> None:
+        """Remount the form only when its shape changed; otherwise update the fields in place
+        (remounting dozens of inputs restyles them all, which is slow on a loaded machine)."""
+        d = self.wb.session.draft
+        shape = tuple(c.kind for c in d.containers)
         form = self.query_one("#draft-form", VerticalScroll)
+        if shape == self._shape and form.children:
+            self._sync_values()
+            if focus:
+                self._refocus(focus)
+            self._sync_heads()
+            self.redecide()
+            return
+        self._shape = shape
         focused = focus or (self.focused.id if isinstance(self.focused, Input) else None)
         with self.app.batch_update():
             await form.remove_children()
@@ -146,6 +162,20 @@ class DraftScreen(Screen[None]):
         if focused:
             self.call_after_refresh(self._refocus, focused)
         self.redecide()
+
+    def _sync_values(self) -> None:
+        d = self.wb.session.draft
+        self._syncing = True
+        try:
+            for path in dm.field_paths(d) + ["pod.namespace"]:
+                found = self.query(f"#{input_id(path)}")
+                if found:
+                    box = found.first(Input)
+                    value = dm.get_field(d, path)
+                    if box.value != value:
+                        box.value = value
+        finally:
+            self._syncing = False
 
     def _refocus(self, widget_id: str) -> None:
         found = self.query(f"#{widget_id}")
@@ -167,8 +197,10 @@ class DraftScreen(Screen[None]):
         errors = preview.result.errors
         for inp in self.query(Input):
             path = (inp.id or "")[2:].replace("-", ".", 1).replace("-", "_")
-            inp.set_class(path in errors, "-invalid")
-            inp.tooltip = errors.get(path)
+            # Only touch what changed: every class change restyles the widget.
+            if inp.has_class("-invalid") != (path in errors):
+                inp.set_class(path in errors, "-invalid")
+                inp.tooltip = errors.get(path)
         scopes = {"pod"} | {f"c{i}" for i in range(len(s.draft.containers))}
         for scope in scopes:
             msgs = [
@@ -197,7 +229,7 @@ class DraftScreen(Screen[None]):
     @on(Input.Changed)
     def field_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
-        if not wid.startswith("f-"):
+        if self._syncing or not wid.startswith("f-"):
             return
         path = wid[2:].replace("-", ".", 1).replace("-", "_")
         s = self.wb.session
@@ -211,7 +243,11 @@ class DraftScreen(Screen[None]):
         self.redecide()
 
     def _sync_heads(self) -> None:
-        for i, c in enumerate(self.wb.session.draft.containers):
+        d = self.wb.session.draft
+        found_pod = self.query("#pod-head")
+        if found_pod:
+            found_pod.first(Static).update(f"Pod budget  (source: {d.source or 'new'})")
+        for i, c in enumerate(d.containers):
             found = self.query(f"#head-c{i}")
             if found:
                 mark = "▶" if i == self.current else " "
