@@ -160,6 +160,27 @@ def test_a_symlinked_cgroup_is_never_followed(tmp_path: Path) -> None:
     assert "evil" not in fs.children("a")
 
 
+def test_a_directory_swapped_for_a_symlink_after_the_check_is_still_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside"
+    write_tree(outside, {"cpu.max": "untouched\n"})
+    root = tmp_path / "v2"
+    write_tree(root, {"cgroup.controllers": "cpu\n"})
+    (root / "a").symlink_to(outside)
+    fs = CgroupFS(root, mountinfo="")
+    # the race: the lstat walk saw a directory, then someone swapped in a link
+    monkeypatch.setattr(fs, "resolve", lambda cgroup, file="": root / cgroup / file)
+    with pytest.raises(OSError) as e:
+        fs.write("a", "cpu.max", "max")
+    assert e.value.errno in (errno.ELOOP, errno.ENOTDIR)
+    try:
+        assert fs.read("a", "cpu.max") is None  # the link is not a directory here
+    except OSError as err:
+        assert err.errno == errno.ELOOP
+    assert (outside / "cpu.max").read_text() == "untouched\n"
+
+
 def test_a_symlinked_interface_file_is_never_written(tmp_path: Path) -> None:
     target = tmp_path / "target"
     target.write_text("keep\n")

@@ -279,3 +279,19 @@ def test_replanning_never_breaks_the_subset_rules(
             assert CPUSet.parse(fs.read(f"{POD}/a", "cpuset.cpus.effective") or "") == CPUSet.parse(a)
             assert CPUSet.parse(fs.read(POD, "cpuset.cpus.effective") or "") == CPUSet.parse(pod)
             assert plan(d, STANDALONE, fs) == []
+
+
+def test_attaching_a_pid_that_does_not_exist_on_a_real_tree_is_refused(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"cgroup.controllers": "cpuset cpu memory\n", "cgroup.subtree_control": ""})
+    fs = CgroupFS(tmp_path, mountinfo="")
+    assert fs.mode == "v2"
+    with pytest.raises(InputError, match="no process"):
+        plan(TWO, STANDALONE, fs, attach={"app": 2**31 - 1})
+
+
+def test_cgroups_of_containers_no_longer_in_the_decision_are_noted(sandbox: CgroupFS) -> None:
+    apply(sandbox, plan(TWO, STANDALONE, sandbox))
+    only_app = decision([container("app", "2-3")], pod=bubble("2-3"))
+    result = build_plan(only_app, STANDALONE, sandbox)
+    assert any("side" in n for n in result.notes)
+    assert not any(w.cgroup.endswith("/side") for w in result.writes)

@@ -204,6 +204,24 @@ class CgroupFS:
                 )
         return Path(path)
 
+    def _open_beneath(self, cgroup: str, file: str, flags: int) -> int:
+        """Open `file` of `cgroup` one component at a time, each relative to its parent's fd and
+        with O_NOFOLLOW, so a directory swapped for a symlink after `resolve` checked it still
+        cannot lead outside the root (ELOOP/ENOTDIR instead): openat2's RESOLVE_BENEATH by hand.
+        Never O_CREAT or O_TRUNC: a missing interface file is ENOENT, never created.
+        """
+        dirfd = os.open(self._root_str or "/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for part in split_cgroup(cgroup):
+                child = os.open(
+                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd
+                )
+                os.close(dirfd)
+                dirfd = child
+            return os.open(file, flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+        finally:
+            os.close(dirfd)
+
     def display(self, cgroup: str, file: str = "") -> str:
         """The absolute path as shown to the operator."""
         return str(self.root / join(cgroup, file)) if (cgroup or file) else str(self.root)
@@ -227,9 +245,9 @@ class CgroupFS:
     # ---- reads ---------------------------------------------------------------------------
     def read(self, cgroup: str, file: str) -> str | None:
         """The file's text without its trailing newline; None when the file or cgroup is missing."""
-        path = self.resolve(cgroup, file)
+        self.resolve(cgroup, file)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            fd = self._open_beneath(cgroup, file, os.O_RDONLY)
         except (FileNotFoundError, NotADirectoryError):
             return None
         try:
@@ -316,7 +334,7 @@ class CgroupFS:
             self.kernel.write(join(cgroup), file, value)
         else:
             data = (value or "\n").encode()
-            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            fd = self._open_beneath(cgroup, file, os.O_WRONLY)
             try:
                 n = os.write(fd, data)
             finally:

@@ -31,6 +31,7 @@ effective set (the kernel would silently narrow them); `memory.max` would go bel
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -154,6 +155,8 @@ def build_plan(
             )
         if not isinstance(pid, int) or pid <= 0:
             raise InputError(f"PID {pid!r} for {name} is not a positive integer", field="--attach")
+        if fs.kernel is None and not os.path.exists(f"/proc/{pid}"):
+            raise InputError(f"no process {pid} on this host", field="--attach", fix="check the PID")
 
     tree = _Tree(fs)
     writes: list[Write] = []
@@ -271,6 +274,11 @@ def build_plan(
         )
 
     notes = list(located.notes)
+    if located.create and located.pod not in tree.new_dirs:
+        known = {c.rpartition("/")[2] for c in located.containers.values()}
+        stray = [c for c in fs.children(located.pod) if c not in known]
+        if stray:
+            notes.append(f"left as they are (not in this pod's decision): {', '.join(stray)}")
     return Plan(tuple(writes), located, tuple(notes))
 
 
