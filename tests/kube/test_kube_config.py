@@ -217,6 +217,8 @@ def test_eviction_percentage_needs_the_machine() -> None:
         ("kubeReserved: {memory: lots}", "kubeReserved.memory"),
         ('reservedSystemCPUs: "3-1"', "reservedSystemCPUs"),
         ("featureGates: {PodLevelResources: maybe}", "featureGates.PodLevelResources"),
+        ("evictionHard: {memory.available: plenty}", "evictionHard.memory.available"),
+        ("evictionHard: {memory.available: 150%}", "evictionHard.memory.available"),
     ],
 )
 def test_invalid_values_name_their_field(text: str, field: str) -> None:

@@ -11,7 +11,7 @@ from kube_paths import PODS
 from workbench.kube.model import Resources
 from workbench.kube.pod import load_pods, pod_from_mapping
 from workbench.kube.validate import validate_pod_doc
-from workbench.kube.writer import dump_yaml, dump_yaml_all, pod_manifest, set_resources
+from workbench.kube.writer import dump_yaml, dump_yaml_all, pod_manifest, set_resources, write_pod
 
 GI = 2**30
 
@@ -110,6 +110,8 @@ def test_workload_templates_are_edited_in_place() -> None:
     )
     out = set_resources(loaded.doc, edited, loaded.spec_path)
     assert out["kind"] == "Deployment" and out["spec"]["replicas"] == 3
+    assert set_resources(loaded.doc, edited) == out  # the template path is found from `kind`
+    assert yaml.safe_load(write_pod(loaded, edited)) == out
     assert out["spec"]["template"]["spec"]["resources"]["limits"]["cpu"] == "3"
 
 

@@ -281,6 +281,15 @@ def config_from_mapping(
         if doc.get("mergeDefaultEvictionSettings") is True:
             eviction = dict(DEFAULT_EVICTION_HARD)
         eviction.update({str(k): str(v) for k, v in raw_eviction.items()})
+        threshold = eviction.get("memory.available")
+        if threshold is not None:
+            try:
+                _eviction_memory(threshold, None)
+                if threshold.strip().endswith("%") and not 0 <= float(threshold.strip()[:-1]) <= 100:
+                    raise ValueError("a percentage must be between 0% and 100%")
+            except ValueError as exc:
+                r.error("evictionHard.memory.available", f"invalid threshold {threshold!r}: {exc}")
+                eviction.pop("memory.available")
 
     reserved_memory: list[ReservedMemory] = []
     raw_rm = doc.get("reservedMemory")

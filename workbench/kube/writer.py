@@ -16,7 +16,7 @@ import yaml
 
 from workbench.errors import InputError
 from workbench.kube.model import CPU, PodSpec, Resources, is_memory_resource
-from workbench.kube.pod import amount, pod_from_spec, quantity_text
+from workbench.kube.pod import LoadedPod, amount, pod_from_spec, quantity_text, spec_path_of
 from workbench.quantity import format_bytes, format_cpu, parse_quantity
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
@@ -90,9 +90,18 @@ def _navigate(doc: dict[str, Any], path: Sequence[str]) -> dict[str, Any]:
 
 
 def set_resources(
-    doc: Mapping[str, Any], pod: PodSpec, spec_path: Sequence[str] = ("spec",)
+    doc: Mapping[str, Any], pod: PodSpec, spec_path: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    """A copy of `doc` whose pod-level and container resources are those of `pod`."""
+    """A copy of `doc` whose pod-level and container resources are those of `pod`.
+
+    `spec_path` is where the PodSpec sits (found from `kind` when not given), e.g.
+    `("spec", "template", "spec")` for a Deployment.
+    """
+    if spec_path is None:
+        found = spec_path_of(doc)
+        if found is None:
+            raise InputError(f"kind {doc.get('kind')!r} holds no pod spec to write resources into")
+        spec_path = found
     new: dict[str, Any] = copy.deepcopy(dict(doc))
     spec = _navigate(new, spec_path)
     try:
@@ -117,6 +126,11 @@ def set_resources(
             if old is None or not _same_resources(old.resources, c.resources):
                 _write_resources(raw, c.resources)
     return new
+
+
+def write_pod(loaded: LoadedPod, pod: PodSpec) -> str:
+    """YAML of the manifest `loaded` came from, with the resources of the edited `pod`."""
+    return dump_yaml(set_resources(loaded.doc, pod, loaded.spec_path))
 
 
 def pod_manifest(pod: PodSpec) -> dict[str, Any]:
