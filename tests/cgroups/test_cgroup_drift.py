@@ -7,7 +7,7 @@ from types import MappingProxyType
 from workbench.cgroups.drift import Drift, drift_from_checkpoint, drift_from_journal, find_drift
 from workbench.cgroups.fs import CgroupFS
 from workbench.cgroups.layout import kubelet_pod_cgroup
-from workbench.kube.model import NodeState, PodInfo
+from workbench.kube.model import MemoryBlock, NodeState, PodInfo
 from workbench.topology.cpuset import CPUSet
 
 UID = "aaaa1111-2222-3333-4444-555566667777"
@@ -96,3 +96,18 @@ def test_find_drift_reports_both_sources(sandbox: CgroupFS) -> None:
     found = find_drift(sandbox, state=_state(), expectations=[(f"{pod}/cpuset.cpus", "1")])
     assert [d.source for d in found] == ["checkpoint", "journal"]
     assert find_drift(sandbox) == []
+
+
+def test_memory_manager_nodes_are_checked_against_cpuset_mems(sandbox: CgroupFS) -> None:
+    pod = _node(sandbox)
+    app = f"{pod}/cri-containerd-{APP}.scope"
+    sandbox.write(app, "cpuset.mems", "0")
+    blocks = (MemoryBlock((1,), "memory", 1 << 30),)
+    state = NodeState(
+        cpu_assignments=_state().cpu_assignments,
+        memory_assignments=MappingProxyType({UID: MappingProxyType({"app": blocks})}),
+    )
+    found = drift_from_checkpoint(sandbox, state, "systemd", container_ids={UID: {"app": APP}})
+    assert [(d.path, d.expected, d.actual) for d in found] == [(f"{app}/cpuset.mems", "1", "0")]
+    sandbox.write(app, "cpuset.mems", "1")
+    assert drift_from_checkpoint(sandbox, state, "systemd") == []

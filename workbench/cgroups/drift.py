@@ -2,12 +2,13 @@
 
 Two sources of expectations:
 
-- "checkpoint": the kubelet's `cpu_manager_state` (a `NodeState`): every container with an
-  exclusive cpuset should run on exactly that set. The pod cgroup is found by UID under any QoS
-  class of the driver's layout. A container's cgroup is its runtime scope; with
-  `container_ids[uid][name]` the scope is compared directly, without it the check is by set:
-  some scope of the pod must hold exactly that cpuset (the checkpoint names containers, the
-  tree names container IDs). A pod of the checkpoint without a cgroup is drift too.
+- "checkpoint": the kubelet's `cpu_manager_state` and `memory_manager_state` (a `NodeState`):
+  every container with an exclusive cpuset should run on exactly that set, and every container
+  with memory blocks on exactly the union of their NUMA nodes (`cpuset.mems`). The pod cgroup
+  is found by UID under any QoS class of the driver's layout. A container's cgroup is its
+  runtime scope; with `container_ids[uid][name]` the scope is compared directly, without it
+  the check is by set: some scope of the pod must hold exactly that set (the checkpoint names
+  containers, the tree names container IDs). A checkpointed pod without a cgroup is drift too.
 - "journal": (path, value) pairs the journal last wrote (path = "cgroup/file" relative to the
   root; `Write.target`; a path that is not an interface file is a directory the journal
   created, which must still exist); each must still read back the same (cpusets as sets, memory within a
@@ -59,9 +60,9 @@ def find_pod_cgroup(fs: CgroupFS, driver: Driver, uid: str) -> str | None:
     return None
 
 
-def _cpus(fs: CgroupFS, cgroup: str) -> CPUSet | None:
-    """The cpuset a cgroup runs on: its request, or its effective set when the request is empty."""
-    for file in ("cpuset.cpus", "cpuset.cpus.effective"):
+def _set(fs: CgroupFS, cgroup: str, kind: str) -> CPUSet | None:
+    """The set a cgroup runs on: its request, or its effective set when the request is empty."""
+    for file in (f"cpuset.{kind}", f"cpuset.{kind}.effective"):
         text = fs.read(cgroup, file)
         if text:
             try:
@@ -71,6 +72,18 @@ def _cpus(fs: CgroupFS, cgroup: str) -> CPUSet | None:
     return None
 
 
+def _expected(state: NodeState, uid: str) -> dict[str, dict[str, CPUSet]]:
+    """container -> {"cpus": set, "mems": set} from the CPU and memory manager checkpoints."""
+    out: dict[str, dict[str, CPUSet]] = {}
+    for name, cpus in state.cpu_assignments.get(uid, {}).items():
+        out.setdefault(name, {})["cpus"] = cpus
+    for name, blocks in state.memory_assignments.get(uid, {}).items():
+        nodes = CPUSet().union(*(b.numa_affinity for b in blocks))
+        if nodes:
+            out.setdefault(name, {})["mems"] = nodes
+    return out
+
+
 def drift_from_checkpoint(
     fs: CgroupFS,
     state: NodeState,
@@ -78,11 +91,16 @@ def drift_from_checkpoint(
     *,
     container_ids: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Drift]:
-    """Containers whose cgroup cpuset differs from the kubelet's checkpoint (see module doc)."""
+    """Containers whose cgroup cpus/mems differ from the kubelet's checkpoints (see module doc).
+
+    `container_ids` maps pod UID -> container name -> container ID.
+    """
     out: list[Drift] = []
     ids = container_ids or {}
-    for uid in sorted(state.cpu_assignments):
-        assignments = state.cpu_assignments[uid]
+    for uid in sorted(set(state.cpu_assignments) | set(state.memory_assignments)):
+        expected = _expected(state, uid)
+        if not expected:
+            continue
         label = state.pod_label(uid)
         pod_dir = find_pod_cgroup(fs, driver, uid)
         if pod_dir is None:
@@ -97,45 +115,45 @@ def drift_from_checkpoint(
             )
             continue
         scopes = runtime_scopes(fs, pod_dir)
-        held = {s: _cpus(fs, join(pod_dir, s)) for s in scopes}
-        for name in sorted(assignments):
-            want = assignments[name]
+        held = {kind: {s: _set(fs, join(pod_dir, s), kind) for s in scopes} for kind in ("cpus", "mems")}
+        for name in sorted(expected):
             cid = ids.get(uid, {}).get(name, "").split("://", 1)[-1]
-            if cid:
-                match = [s for s in scopes if cid in s]
-                if len(match) != 1:
-                    out.append(
-                        Drift(
-                            join(pod_dir, cid),
-                            str(want),
-                            None,
-                            "checkpoint",
-                            f"{label} {name}: no scope for ID {cid}",
-                        )
-                    )
-                    continue
-                got = held[match[0]]
-                if got != want:
-                    out.append(
-                        Drift(
-                            join(pod_dir, match[0], "cpuset.cpus"),
-                            str(want),
-                            None if got is None else str(got),
-                            "checkpoint",
-                            f"{label} {name}",
-                        )
-                    )
-            elif want not in held.values():
-                actual = ", ".join(f"{s}={v}" for s, v in held.items()) or None
+            match = [s for s in scopes if cid and cid in s]
+            if cid and len(match) != 1:
                 out.append(
                     Drift(
-                        join(pod_dir, "cpuset.cpus"),
-                        str(want),
-                        actual,
+                        join(pod_dir, cid),
+                        "a container scope",
+                        None,
                         "checkpoint",
-                        f"{label} {name}: no container scope of the pod runs on {want}",
+                        f"{label} {name}: no scope for ID {cid}",
                     )
                 )
+                continue
+            for kind, want in sorted(expected[name].items()):
+                if cid:
+                    got = held[kind][match[0]]
+                    if got != want:
+                        out.append(
+                            Drift(
+                                join(pod_dir, match[0], f"cpuset.{kind}"),
+                                str(want),
+                                None if got is None else str(got),
+                                "checkpoint",
+                                f"{label} {name}",
+                            )
+                        )
+                elif want not in held[kind].values():
+                    actual = ", ".join(f"{s}={v}" for s, v in held[kind].items()) or None
+                    out.append(
+                        Drift(
+                            join(pod_dir, f"cpuset.{kind}"),
+                            str(want),
+                            actual,
+                            "checkpoint",
+                            f"{label} {name}: no container scope of the pod runs on {kind} {want}",
+                        )
+                    )
     return out
 
 
