@@ -39,6 +39,15 @@ def _errname(code: int | None) -> str:
     return errno_mod.errorcode.get(code or 0, str(code))
 
 
+# Durability: the whole plan (every step's target, before-image and intended value) is committed
+# with fsync before the first write; that is the intent. Each step's progress (intent mark,
+# errno, read-back) is then recorded lazily and committed with the outcome (failure, or the
+# final state, again with fsync): a crash in between leaves steps that look "planned" or
+# "intent", and recovery decides from the live tree with the same compare-and-swap as undo
+# (live == before-image: nothing to undo; live == what we write: undo; else conflict).
+# One fsync'd commit before and one after, rather than two per write.
+
+
 def apply_plan(
     journal: Journal,
     tree: CgroupTree,
@@ -120,23 +129,25 @@ def _apply_mkdir(
     hook: FaultHook,
 ) -> None:
     if tree.exists(w.cgroup):
-        journal.set_step(txid, seq, state=store.S_SKIPPED, error="appeared since the plan")
+        journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="appeared since the plan")
         raise Abort(f"{w.cgroup} appeared since the plan was made")
-    journal.set_step(txid, seq, state=store.S_INTENT, written_wall=None)
+    journal.set_step(txid, seq, defer=True, state=store.S_INTENT, written_wall=None)
     hook.reached("intent")
     try:
         tree.mkdir(w.cgroup)
     except OSError as exc:
-        journal.set_step(txid, seq, state=store.S_FAILED, errno=exc.errno, error=exc.strerror or str(exc))
+        journal.set_step(
+            txid, seq, defer=True, state=store.S_FAILED, errno=exc.errno, error=exc.strerror or str(exc)
+        )
         hook.reached("write")
         raise Abort(f"mkdir {w.cgroup}: {_errname(exc.errno)} ({exc.strerror})") from None
     hook.reached("write")
     inode = tree.inode(w.cgroup)
     if inode is None:
-        journal.set_step(txid, seq, state=store.S_FAILED, error="gone right after mkdir")
+        journal.set_step(txid, seq, defer=True, state=store.S_FAILED, error="gone right after mkdir")
         raise Abort(f"{w.cgroup} vanished right after it was created")
     created[w.cgroup] = inode
-    journal.set_step(txid, seq, state=store.S_VERIFIED, inode=inode, readback="exists")
+    journal.set_step(txid, seq, defer=True, state=store.S_VERIFIED, inode=inode, readback="exists")
     hook.reached("readback")
 
 
@@ -151,12 +162,12 @@ def _apply_write(
     hook: FaultHook,
 ) -> None:
     if not tree.exists(w.cgroup):
-        journal.set_step(txid, seq, state=store.S_SKIPPED, error="cgroup gone")
+        journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="cgroup gone")
         raise Abort(f"{w.cgroup or '/'} is gone since the plan was made")
     inode = tree.inode(w.cgroup)
     expected_inode = planned_inode if planned_inode is not None else created.get(w.cgroup)
     if expected_inode is not None and inode != expected_inode:
-        journal.set_step(txid, seq, state=store.S_SKIPPED, error="cgroup re-created")
+        journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="cgroup re-created")
         raise Abort(f"{w.cgroup} was removed and re-created since the plan was made")
     before = w.before
     live = tree.read(w.cgroup, w.file)
@@ -167,14 +178,14 @@ def _apply_write(
         # The file did not exist at plan time (its cgroup is created by this plan).
         before = live
     elif live is None:
-        journal.set_step(txid, seq, state=store.S_SKIPPED, error="file gone")
+        journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="file gone")
         raise Abort(f"{w.target} is gone since the plan was made")
     elif not values.same(w.file, live, before):
-        journal.set_step(txid, seq, state=store.S_SKIPPED, error=f"changed to {live.strip()!r}")
+        journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error=f"changed to {live.strip()!r}")
         raise Abort(
             f"{w.target} changed since the plan: {before.strip()!r} -> {live.strip()!r} (another writer)"
         )
-    journal.set_step(txid, seq, state=store.S_INTENT, inode=inode, before=before)
+    journal.set_step(txid, seq, defer=True, state=store.S_INTENT, inode=inode, before=before)
     hook.reached("intent")
     try:
         tree.write(w.cgroup, w.file, w.value)
@@ -182,6 +193,7 @@ def _apply_write(
         journal.set_step(
             txid,
             seq,
+            defer=True,
             state=store.S_FAILED,
             errno=exc.errno,
             error=exc.strerror or str(exc),
@@ -203,6 +215,7 @@ def _apply_write(
         journal.set_step(
             txid,
             seq,
+            defer=True,
             state=store.S_FAILED,
             readback=readback,
             error=problem,
@@ -210,5 +223,7 @@ def _apply_write(
         )
         hook.reached("readback")
         raise Abort(f"{w.target}: {problem}")
-    journal.set_step(txid, seq, state=store.S_VERIFIED, readback=readback, written_wall=time.time())
+    journal.set_step(
+        txid, seq, defer=True, state=store.S_VERIFIED, readback=readback, written_wall=time.time()
+    )
     hook.reached("readback")

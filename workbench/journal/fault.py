@@ -6,8 +6,9 @@
   (apply and undo writes both count; mkdir/rmdir do not). `workbench.cgroups.fs.CgroupFS`
   implements this one at the write itself; this module leaves it to it.
 - `kill-at:POINT:N`     SIGKILL after the Nth time POINT is reached, POINT one of
-  `intent` (a step's intent is committed), `write` (a kernel write returned),
-  `readback` (a step's read-back is committed), `undo` (an undo write returned).
+  `intent` (a step is about to be written), `write` (a kernel write returned),
+  `readback` (a step's read-back is done and recorded in memory),
+  `undo` (an undo write returned).
 
 It is a test hook only: nothing in normal operation sets it.
 """

@@ -1,11 +1,11 @@
 """The journal file: SQLite in WAL mode, one `txn` row per commit, one `step` row per write.
 
-Durability rule: the transaction and all of its steps (before-image and intended value of every
-write) are committed with `synchronous=FULL` before the kernel is touched, and so is every final
-state. Progress in between (a step's intent mark, its read-back) is committed with
-`synchronous=NORMAL`: WAL keeps such commits across a crash of this process, and the only thing
-that can lose them, an OS crash or power loss, also discards every cgroup they describe (the
-boot id then makes the transaction void). That keeps a commit at two fsyncs, not two per write.
+Durability rule: the transaction and all of its steps (target, before-image and intended value
+of every write) are committed with `synchronous=FULL` before the kernel is touched, and so is
+every final state. Progress in between (a step's intent mark, errno, read-back) is deferred and
+committed with the next state change (`set_step(defer=True)`): a crash before that leaves steps
+looking "planned" or "intent", and recovery decides what to undo from the live tree with the
+same compare-and-swap as any undo. That keeps a commit at two fsyncs, however many writes.
 """
 
 from __future__ import annotations
@@ -179,6 +179,8 @@ class Journal:
     def __init__(self, path: Path | str, *, boot_id: str | None = None) -> None:
         self.path = Path(path)
         self.boot_id = boot_id if boot_id is not None else clock.boot_id()
+        self._pending: list[tuple[str, tuple[Any, ...]]] = []
+        self._sync = ""
         try:
             _create_private(self.path)
             # Autocommit mode: transactions are begun and committed explicitly below.
@@ -212,6 +214,7 @@ class Journal:
             ) from exc
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
 
     def __enter__(self) -> Journal:
@@ -222,15 +225,31 @@ class Journal:
 
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT; `durable=False` skips the fsync (see module docstring)."""
-        self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        """BEGIN IMMEDIATE ... COMMIT; `durable=False` skips the fsync (see module docstring).
+
+        Step updates deferred with `set_step(..., defer=True)` are written first, in the same
+        SQLite transaction.
+        """
+        mode = "FULL" if durable else "NORMAL"
+        if mode != self._sync:
+            self.db.execute(f"PRAGMA synchronous={mode}")
+            self._sync = mode
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            for sql, args in self._pending:
+                self.db.execute(sql, args)
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self._pending.clear()
+
+    def flush(self) -> None:
+        """Commit deferred step updates (no fsync): called before every kernel write."""
+        if self._pending:
+            with self.transaction(durable=False):
+                pass
 
     # -- writing -------------------------------------------------------------------------
 
@@ -303,10 +322,20 @@ class Journal:
             self._event(db, txid, "intent", f"{len(writes)} writes")
         return txid
 
-    def set_step(self, txid: int, seq: int, *, durable: bool = False, **fields: Any) -> None:
+    def set_step(
+        self, txid: int, seq: int, *, durable: bool = False, defer: bool = False, **fields: Any
+    ) -> None:
+        """Update one step. With `defer`, the update rides along with the next commit (`flush`,
+        or any other transaction): a step's outcome only has to be recorded before the next
+        kernel write, and recovery's compare-and-swap copes with an outcome that was not.
+        """
         cols = ", ".join(f"{k}=?" for k in fields)
+        stmt = (f"UPDATE step SET {cols} WHERE txn_id=? AND seq=?", (*fields.values(), txid, seq))
+        if defer:
+            self._pending.append(stmt)
+            return
         with self.transaction(durable=durable) as db:
-            db.execute(f"UPDATE step SET {cols} WHERE txn_id=? AND seq=?", (*fields.values(), txid, seq))
+            db.execute(*stmt)
 
     def set_state(
         self,

@@ -45,7 +45,13 @@ def _errname(code: int | None) -> str:
 
 def _finish(journal: Journal, step: Step, state: str, error: str = "", **more: Any) -> str:
     journal.set_step(
-        step.txn_id, step.seq, state=state, error=error or step.error, undone_wall=time.time(), **more
+        step.txn_id,
+        step.seq,
+        defer=True,
+        state=state,
+        error=error or step.error,
+        undone_wall=time.time(),
+        **more,
     )
     return state
 
@@ -54,11 +60,16 @@ def undo_step(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -
     """Take one step back if it is still ours. Returns (new state, detail)."""
     if step.state in store.STEP_DONE:
         return step.state, step.error
-    if step.state == store.S_PLANNED:
-        return _finish(journal, step, store.S_SKIPPED, "never attempted"), ""
+    # A step still "planned" may have been written: outcomes are recorded lazily (see apply),
+    # so the live tree decides, as for a step caught between intent and read-back.
+    planned = step.state == store.S_PLANNED
     if step.state == store.S_FAILED and step.errno is not None:
         # The kernel refused the write as a whole: nothing reached it.
         return _finish(journal, step, store.S_UNDONE, f"refused by the kernel ({_errname(step.errno)})"), ""
+    if planned and (not tree.exists(step.cgroup) or (step.action != "mkdir" and step.before is None)):
+        # Never reached, or a file of a cgroup (or controller) this transaction created, which
+        # goes away with it.
+        return _finish(journal, step, store.S_SKIPPED, "never attempted, or goes with its cgroup"), ""
     if not tree.exists(step.cgroup):
         detail = "cgroup gone" if step.action != "mkdir" else "already removed"
         state = store.S_VOID if step.action != "mkdir" else store.S_UNDONE
@@ -76,7 +87,7 @@ def undo_step(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -
         detail = f"{step.target} is gone; not written"
         return _finish(journal, step, store.S_VOID, detail), detail
     if values.same(step.file, live, step.before):
-        return _finish(journal, step, store.S_UNDONE), ""
+        return _finish(journal, step, store.S_SKIPPED if planned else store.S_UNDONE), ""
     ours = (
         values.normalise(step.file, step.readback)
         if step.readback is not None
@@ -139,7 +150,7 @@ def void_txn(journal: Journal, txid: int, reason: str) -> UndoResult:
     result = UndoResult(txid, store.VOID)
     for step in journal.steps(txid):
         if step.state not in store.STEP_DONE:
-            journal.set_step(txid, step.seq, state=store.S_VOID, error=reason)
+            journal.set_step(txid, step.seq, defer=True, state=store.S_VOID, error=reason)
             result.voided.append(step.target)
     journal.set_state(txid, store.VOID, reason=reason, finished=True)
     return result
