@@ -153,6 +153,18 @@ def test_strict_rules_refuse_a_child_outside_its_parent_and_a_parent_below_its_c
     assert fs.read("p", "cpuset.cpus") == "0-3"
 
 
+def test_strict_rules_refuse_a_task_in_a_cpuset_not_yet_set(make_sandbox: MakeSandbox) -> None:
+    fs = make_sandbox(cpuset_rules="strict")
+    fs.write("", "cgroup.subtree_control", "+cpuset")
+    fs.mkdir("a")
+    with pytest.raises(OSError) as e:
+        fs.write("a", "cgroup.procs", "10")
+    assert _errno(e) == errno.ENOSPC
+    fs.write("a", "cpuset.cpus", "1")
+    fs.write("a", "cpuset.mems", "0")
+    fs.write("a", "cgroup.procs", "10")
+
+
 def test_cpu_max_forms_and_bounds(sandbox: CgroupFS) -> None:
     sandbox.write("", "cgroup.subtree_control", "+cpu")
     sandbox.mkdir("a")

@@ -214,7 +214,8 @@ def test_a_root_without_the_cpuset_controller_is_refused(tmp_path: Path) -> None
         plan(TWO, STANDALONE, CgroupFS(root, mountinfo=""))
 
 
-def test_attach_moves_pids_last_and_records_where_they_came_from(sandbox: CgroupFS) -> None:
+def test_attach_moves_pids_last_and_records_where_they_came_from(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(cpuset_rules="strict")  # which also refuses tasks in an unset cpuset
     sandbox.mkdir("elsewhere")
     sandbox.write("elsewhere", "cgroup.procs", "4242")
     writes = plan(TWO, STANDALONE, sandbox, attach={"app": 4242})

@@ -19,7 +19,8 @@ Rules modelled (cgroup-v2.rst, kernel/cgroup/cpuset.c; see notes/cgroups-journal
   is empty or nothing of it can be granted (silent inheritance); effective sets are recomputed
   down the subtree after every change. With `cpuset_rules: strict` in the marker the v1 subset
   rules apply as well (request outside the parent's effective EACCES; shrinking below a child's
-  request EBUSY), which tests use to prove the planner's grow/shrink ordering.
+  request EBUSY; a task into a cpuset with empty cpus or mems ENOSPC), which tests use to prove
+  the planner's ordering.
 - `cpu.max` "$MAX [$PERIOD]" (quota ≥ 1000 µs, period 1000..1000000 µs, one value keeps the
   period) else EINVAL; `cpu.weight` 1..10000 else ERANGE.
 - `memory.max` below `memory.current`: EBUSY by default (as runc/crun refuse it); with
@@ -493,6 +494,10 @@ class Kernel:
         pid = int(text) or os.getpid()
         if cgroup != "" and self._controllers(cgroup, "cgroup.subtree_control"):
             raise _fail(errno.EBUSY, path, "cgroup enables controllers for its children")
+        if self.config.cpuset_rules == "strict" and cgroup != "":
+            # v1: a new cpuset starts empty and takes no task until its cpus and mems are set
+            if any(self._get(cgroup, f"cpuset.{k}") == "" for k in ("cpus", "mems")):
+                raise _fail(errno.ENOSPC, path, "cpuset.cpus or cpuset.mems is empty")
         self._move(cgroup, pid)
 
     def _move(self, cgroup: str, pid: int) -> None:
