@@ -7,18 +7,21 @@ memory, first failure rejects) and `cm/admission/errors.go` (`GetPodAdmitResult`
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
 from admit_nodes import config, topology
 
-from workbench.admission import admit as admit_module
 from workbench.admission.admit import Managers, admit
 from workbench.admission.decision import Hint
 from workbench.admission.errors import AdmissionError, AllocationError
 from workbench.kube.model import Container, NodeState, PodSpec, Resources
 from workbench.topology.cpuset import CPUSet
+
+# `workbench.admission.admit` is also the name of the exported function; take the module itself.
+admit_module = importlib.import_module("workbench.admission.admit")
 
 H0 = Hint(frozenset({0}), True)
 H1 = Hint(frozenset({1}), True)

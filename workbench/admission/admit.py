@@ -122,10 +122,6 @@ def _freeze(hints: HintMap | None) -> Mapping[str, tuple[Hint, ...] | None]:
     return MappingProxyType({r: (None if h is None else tuple(h)) for r, h in hints.items()})
 
 
-def _as_merge_input(hints: Mapping[str, tuple[Hint, ...] | None]) -> dict[str, list[Hint] | None]:
-    return {r: (None if h is None else list(h)) for r, h in hints.items()}
-
-
 class _TopologyManager:
     def __init__(self, topology: Topology, config: NodeConfig, managers: Managers) -> None:
         from workbench.admission import merge
@@ -139,7 +135,7 @@ class _TopologyManager:
 
     def merge(self, hints: ProviderHints) -> Hint:
         merged: Hint = self._merge.merge_hints(
-            [_as_merge_input(h) for h in hints.values()],
+            list(hints.values()),
             policy=self.policy,
             numa_nodes=self.numa_nodes,
             options=self.options or None,

@@ -7,6 +7,7 @@ gone), so the advice is only ever something the simulation actually admits.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
@@ -31,6 +32,8 @@ _RELAXED = {
 # Bound the what-if work so a rejection on a huge node still answers quickly.
 _MAX_LINEAR_STEPS = 16
 _MAX_EVICTION_TRIES = 24
+# Wall-clock budget for all what-ifs of one rejection (each is a full admission).
+_BUDGET_S = 2.0
 
 
 def _whole_cpus(milli: int) -> int:
@@ -241,10 +244,35 @@ def advise(
         return ()
     from workbench.admission.admit import admit
 
+    deadline = time.monotonic() + _BUDGET_S
+
     def decide(cfg: NodeConfig, st: NodeState, p: PodSpec) -> Decision:
+        if time.monotonic() > deadline:
+            raise _OutOfTime
         return admit(topology, cfg, st, p, advise=False)
 
     out: list[str] = []
+    try:
+        _search(topology, config, state, pod, decision, decide, out)
+    except _OutOfTime:
+        out.append("(stopped looking for more advice: each what-if takes long on this node)")
+    return tuple(out)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _search(
+    topology: Topology,
+    config: NodeConfig,
+    state: NodeState,
+    pod: PodSpec,
+    decision: Decision,
+    decide: Decide,
+    out: list[str],
+) -> None:
+
     if decision.reason == EMPTY_POD_SHARED_POOL_ERROR or (
         decision.reason == TOPOLOGY_AFFINITY_ERROR and pod_level_managers(config, pod)
     ):
@@ -267,7 +295,6 @@ def advise(
         if d.admitted:
             out.append(f"topologyManagerScope {other} would admit it as is, on {_placed(d)}")
     out.extend(_eviction_advice(topology, config, state, pod, decide))
-    return tuple(out)
 
 
 def _failed_container(decision: Decision) -> str | None:

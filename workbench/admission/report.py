@@ -175,10 +175,19 @@ def container_table(containers: tuple[ContainerPlacement, ...]) -> list[str]:
     return out
 
 
+def _empty_lists(providers: ProviderHints) -> list[str]:
+    return [f"{name}/{res}" for name, per in providers.items() for res, hints in per.items() if hints == ()]
+
+
 def failed_rule(decision: Decision) -> str:
     """The kubelet rule that produced the rejection, in words."""
     best = decision.hint
-    best_text = "none" if best is None else _hint_cell(best)
+    if best is None:
+        best_text = "none"
+    elif best.mask is None and not best.preferred:
+        best_text = "no NUMA node every provider could use"
+    else:
+        best_text = _hint_cell(best)
     who = f" for container {decision.failed_container}" if decision.failed_container else ""
     if decision.reason == TOPOLOGY_AFFINITY_ERROR:
         if decision.policy == "single-numa-node":
@@ -188,19 +197,22 @@ def failed_rule(decision: Decision) -> str:
             )
         else:
             rule = (
-                f"{decision.policy} admits only a preferred merged hint; the best merged hint{who} "
-                f"was {best_text}"
+                f"{decision.policy} admits only a preferred merged hint (every provider prefers "
+                f"the same NUMA nodes); the best merged hint{who} was {best_text}"
             )
-        if "pod-level" in decision.message:
-            rule += (
-                " (scope pod with pod-level resources: a pod whose exclusive containers leave no CPU "
-                "for its shared containers gets no CPU hint at all)"
-            )
+        empty = _empty_lists(decision.providers)
+        if empty:
+            rule += f". No hint at all from {', '.join(empty)}"
+            if "pod-level" in decision.message and "cpu/cpu" in empty:
+                rule += (
+                    " (validatePodScopeResources: the exclusive containers leave no CPU of the pod "
+                    "budget for the containers that share the pod pool)"
+                )
         return rule
     if decision.reason == EMPTY_POD_SHARED_POOL_ERROR:
         return (
             "AllocatePod checks the pod budget (validatePodScopeResources): the exclusive "
-            "containers must leave CPUs for every container that shares the pod pool"
+            "containers must leave room for every container that shares the pod pool"
         )
     if decision.reason == SMT_ALIGNMENT_ERROR:
         return "full-pcpus-only: exclusive CPUs are handed out as whole physical cores only" + who

@@ -1,0 +1,189 @@
+"""Admission latency: median and p99 of `admit()` for the three scenarios of the admission issue.
+
+    python3 bench/bench_admission.py [--runs N] [--profile SCENARIO]
+
+1. the seed's PostgreSQL pod (8-CPU budget, 6 exclusive + backup sidecar) on intel-2s-snc;
+2. a 10-container pod in pod scope on the AMD EPYC 8-NUMA fixture with 40 pods already placed;
+3. the same on a 16-NUMA, 512-CPU node with `max-allowable-numa-nodes: 16`.
+Goals (p99): < 5 ms, < 5 ms, < 50 ms, so the TUI can re-decide on every keystroke.
+Each run builds the managers from the checkpoint state, as a real preview does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from workbench.admission.admit import admit
+from workbench.kube.config import demo_config
+from workbench.kube.model import NodeConfig, NodeState, PodSpec
+from workbench.kube.pod import pod_from_mapping
+from workbench.topology import load_spec
+from workbench.topology.model import Topology
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPOLOGIES = ROOT / "fixtures" / "topologies"
+
+POSTGRES: dict[str, Any] = {
+    "kind": "Pod",
+    "metadata": {"name": "postgres", "namespace": "db", "uid": "pg-0001"},
+    "spec": {
+        "resources": {"requests": {"cpu": "8", "memory": "16Gi"}, "limits": {"cpu": "8", "memory": "16Gi"}},
+        "initContainers": [{"name": "pg-backup", "restartPolicy": "Always"}],
+        "containers": [
+            {
+                "name": "postgres",
+                "resources": {
+                    "requests": {"cpu": "6", "memory": "12Gi"},
+                    "limits": {"cpu": "6", "memory": "12Gi"},
+                },
+            }
+        ],
+    },
+}
+
+
+def _guaranteed(cpu: str, memory: str) -> dict[str, Any]:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
+
+
+def filler_pod(i: int) -> PodSpec:
+    """Small running pods: alternately a pod-level pod (2 CPUs: 1 exclusive + shared) and a classic one."""
+    meta = {"name": f"filler-{i}", "namespace": "load", "uid": f"filler-{i:04d}"}
+    if i % 2 == 0:
+        spec: dict[str, Any] = {
+            "resources": _guaranteed("2", "2Gi"),
+            "containers": [
+                {"name": "main", "resources": _guaranteed("1", "1Gi")},
+                {"name": "helper"},
+            ],
+        }
+    else:
+        spec = {"containers": [{"name": "main", "resources": _guaranteed(str(1 + i % 3), "1Gi")}]}
+    return pod_from_mapping({"kind": "Pod", "metadata": meta, "spec": spec}, "bench")
+
+
+def ten_container_pod() -> PodSpec:
+    """Budget 12 CPUs / 12Gi: five exclusive 2-CPU containers, five sharing the 2 CPUs left."""
+    containers: list[dict[str, Any]] = []
+    for i in range(5):
+        containers.append({"name": f"worker-{i}", "resources": _guaranteed("2", "1Gi")})
+    for i in range(5):
+        containers.append({"name": f"helper-{i}"})
+    doc = {
+        "kind": "Pod",
+        "metadata": {"name": "ten", "namespace": "bench", "uid": "ten-0001"},
+        "spec": {"resources": _guaranteed("12", "12Gi"), "containers": containers},
+    }
+    return pod_from_mapping(doc, "bench")
+
+
+def busy_state(topology: Topology, config: NodeConfig, count: int) -> NodeState:
+    state = NodeState()
+    placed = 0
+    for i in range(count * 3):
+        d = admit(topology, config, state, filler_pod(i), advise=False)
+        if d.admitted:
+            state = d.state_after
+            placed += 1
+        if placed == count:
+            return state
+    raise SystemExit(f"could only place {placed} of {count} pods on {topology.name}")
+
+
+Scenario = tuple[str, Topology, NodeConfig, NodeState, PodSpec, float]
+
+
+def scenarios() -> list[Scenario]:
+    base = demo_config()
+    snc = load_spec(TOPOLOGIES / "intel-2s-snc.yaml")
+    epyc = load_spec(TOPOLOGIES / "amd-epyc-2s-nps4.yaml")
+    big = load_spec(TOPOLOGIES / "big-16numa-512.yaml")
+    pod_scope = replace(base, topology_manager_policy="restricted", topology_manager_scope="pod")
+    big_cfg = replace(
+        pod_scope,
+        topology_manager_policy_options=MappingProxyType(
+            {**base.topology_manager_policy_options, "max-allowable-numa-nodes": "16"}
+        ),
+    )
+    postgres = pod_from_mapping(POSTGRES, "bench")
+    ten = ten_container_pod()
+    return [
+        ("postgres on intel-2s-snc", snc, pod_scope, NodeState(), postgres, 5.0),
+        (
+            "10 containers, pod scope, epyc 8-NUMA, 40 pods",
+            epyc,
+            pod_scope,
+            busy_state(epyc, pod_scope, 40),
+            ten,
+            5.0,
+        ),
+        (
+            "10 containers, pod scope, 16-NUMA 512 CPUs, 40 pods",
+            big,
+            big_cfg,
+            busy_state(big, big_cfg, 40),
+            ten,
+            50.0,
+        ),
+    ]
+
+
+def measure(fn: Callable[[], object], runs: int) -> list[float]:
+    fn()  # warm caches (cached_property lookups on the topology)
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000.0)
+    return out
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--profile", type=int, metavar="N", help="profile scenario N (1-3) instead")
+    args = ap.parse_args(argv)
+    all_scenarios = scenarios()
+    if args.profile:
+        name, topo, cfg, state, pod, _ = all_scenarios[args.profile - 1]
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(max(1, args.runs // 4)):
+            admit(topo, cfg, state, pod, advise=False)
+        prof.disable()
+        print(f"profile: {name}")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+        return 0
+    failed = False
+    print(f"{'scenario':<54} {'median ms':>9} {'p99 ms':>8} {'goal':>6}  verdict")
+    for name, topo, cfg, state, pod, goal in all_scenarios:
+        d = admit(topo, cfg, state, pod, advise=False)
+        if not d.admitted:
+            print(f"{name}: pod rejected ({d.reason}: {d.message})", file=sys.stderr)
+            failed = True
+        runs = args.runs if goal <= 5.0 else max(20, args.runs // 4)
+        times = measure(lambda: admit(topo, cfg, state, pod, advise=False), runs)  # noqa: B023
+        med, tail = statistics.median(times), p99(times)
+        ok = "ok" if tail < goal else "SLOW"
+        failed |= tail >= goal
+        print(f"{name:<54} {med:>9.2f} {tail:>8.2f} {goal:>6.0f}  {ok} ({runs} runs)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
