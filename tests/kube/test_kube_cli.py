@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,23 @@ def test_node_with_a_config_the_kubelet_refuses(capsys: pytest.CaptureFixture[st
     )
     assert code == 2 and out == ""
     assert "requires systemreserved.cpu + kubereserved.cpu to be greater than zero" in err
+
+
+def test_node_checks_the_reserved_cpus_the_policy_would_pick(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # No reservedSystemCPUs: the static policy reserves CPU 0 itself (kubeReserved cpu: 1), so a
+    # checkpoint that moved CPU 0 out of the default set is refused at start.
+    d = tmp_path / "node"
+    shutil.copytree(KUBELET / "dual-socket-v1", d)
+    state = json.loads((d / "cpu_manager_state").read_text())
+    state.update(defaultCpuSet="1,3,5-7,9,11", entries={"c0ffee": "0,2,4,8,10"})
+    (d / "cpu_manager_state").write_text(json.dumps(state))
+    topo = str(TOPOLOGIES / "kubelet-topoDualSocketHT.yaml")
+    code, out, _ = run(["node", "--kubelet-dir", str(d), "--topology", topo], capsys)
+    assert code == 1
+    assert (
+        '✗ cpu_manager_state: not all reserved cpus: "0" are present in defaultCpuSet: "1,3,5-7,9,11"' in out
+    )
+    code, out, _ = run(["node", "--kubelet-dir", str(KUBELET / "dual-socket-v1"), "--topology", topo], capsys)
+    assert code == 0

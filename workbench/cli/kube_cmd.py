@@ -334,11 +334,40 @@ def _print_node(doc: dict[str, Any]) -> None:
         print("Problems     none")
 
 
+def _picked_reserved_problems(kd: Any, topology: Topology) -> list[str]:
+    """Without `reservedSystemCPUs` the static policy picks its reserved CPUs with its own
+    picker (admission layer); check the checkpoint's default set against that pick."""
+    from workbench.admission import take_by_topology
+    from workbench.kube.checkpoint import check_reserved
+    from workbench.kube.config import reserved_cpu_count
+
+    cfg, state = kd.config, kd.state
+    count = reserved_cpu_count(cfg)
+    if (
+        cfg.cpu_manager_policy != "static"
+        or cfg.reserved_system_cpus
+        or not count
+        or state.default_cpuset is None
+    ):
+        return []
+    options = [name for name in cfg.cpu_manager_policy_options if cfg.option(name)]
+    try:
+        reserved = take_by_topology(topology, topology.all_cpus, count, options=options)
+    except Exception:  # the kubelet would not start either; the config check reports why
+        return []
+    return check_reserved(state.default_cpuset, reserved, strict=cfg.option("strict-cpu-reservation"))
+
+
 def run_node(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from workbench.kube.checkpoint import read_kubelet_dir
 
     topology = load_topology(args)
     kd = read_kubelet_dir(Path(args.kubelet_dir), topology)
+    extra = _picked_reserved_problems(kd, topology)
+    if extra:
+        kd = replace(kd, state=replace(kd.state, problems=(*extra, *kd.state.problems)))
     doc = node_document(kd, topology)
     if args.format == "json":
         emit_json(doc)

@@ -237,13 +237,7 @@ def check_cpu_state(cp: CPUCheckpoint, config: NodeConfig, topology: Topology | 
     strict = config.option("strict-cpu-reservation")
     reserved = config.reserved_system_cpus
     if reserved:
-        if strict and reserved.intersection(default):
-            out.add(
-                f'some of strictly reserved cpus: "{reserved.intersection(default)}" are present in '
-                f'defaultCpuSet: "{default}"'
-            )
-        elif not strict and reserved.intersection(default) != reserved:
-            out.add(f'not all reserved cpus: "{reserved}" are present in defaultCpuSet: "{default}"')
+        out.items.extend(check_reserved(default, reserved, strict=strict))
     for what, cs in sets:
         overlap = default.intersection(cs)
         if overlap:
@@ -268,6 +262,25 @@ def check_cpu_state(cp: CPUCheckpoint, config: NodeConfig, topology: Topology | 
                 f'current set of available CPUs "{all_cpus}" doesn\'t match with CPUs in state '
                 f'"{known}" ({detail})'
             )
+    return out.items
+
+
+def check_reserved(default: CPUSet, reserved: CPUSet, *, strict: bool) -> list[str]:
+    """validateState step 1: reserved CPUs in the default set (none of them, if strict).
+
+    Callers that know the reserved set the kubelet would pick (no `reservedSystemCPUs`: the
+    static policy's own picker, in the admission layer) can run this check themselves.
+    """
+    out = _Problems(CPU_STATE)
+    if not default or not reserved:
+        return out.items
+    if strict and reserved.intersection(default):
+        out.add(
+            f'some of strictly reserved cpus: "{reserved.intersection(default)}" are present in '
+            f'defaultCpuSet: "{default}"'
+        )
+    elif not strict and reserved.intersection(default) != reserved:
+        out.add(f'not all reserved cpus: "{reserved}" are present in defaultCpuSet: "{default}"')
     return out.items
 
 
