@@ -16,7 +16,6 @@ walked: directories are listed one level at a time and only single files are ope
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterable
 from pathlib import Path
 from types import MappingProxyType
@@ -259,7 +258,7 @@ def _pci_devices(root: str) -> list[Device]:
 def _default_name(root: str) -> str:
     real = os.path.realpath(root)
     if real == "/":
-        return socket.gethostname() or "localhost"
+        return os.uname().nodename or "localhost"
     return os.path.basename(real.rstrip("/")) or "node"
 
 
