@@ -158,3 +158,10 @@ def test_node_checks_the_reserved_cpus_the_policy_would_pick(
     )
     code, out, _ = run(["node", "--kubelet-dir", str(KUBELET / "dual-socket-v1"), "--topology", topo], capsys)
     assert code == 0
+
+
+def test_a_capture_with_its_topology_opens_anywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["node", "--kubelet-dir", str(KUBELET / "gpu-node-v2"), "-o", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["topology"] == "gpu-node-8gpu" and doc["problems"] == []
+    assert doc["pods"][0]["containers"][1]["numa"] == "0"

@@ -5,7 +5,9 @@ configurations the way the kubelet does at start; it prints every problem with i
 field path. Exit 0: nothing wrong (warnings only, unless --strict); 1: problems; 2: a file could
 not be read at all.
 
-`node` shows a captured node's live allocations from its checkpoint files: the default CPU set,
+`node` shows a captured node's live allocations from its checkpoint files (the machine comes
+from --topology/--sysfs-root/--demo, else from DIR/topology.yaml if the capture has one, else
+from this machine's sysfs): the default CPU set,
 each pod's bubble and per-container CPU sets, per-NUMA memory tables, devices, and what the
 kubelet would object to at start. Exit 1 when the checkpoints have problems.
 """
@@ -50,10 +52,17 @@ def register(sub: Any) -> None:
 
 
 # ---- validate --------------------------------------------------------------------------
+TOPOLOGY_FILE = "topology.yaml"
+
+
+def _explicit_topology_given(args: argparse.Namespace) -> bool:
+    return bool(
+        getattr(args, "topology", None) or getattr(args, "sysfs_root", None) or getattr(args, "demo", False)
+    )
+
+
 def _explicit_topology(args: argparse.Namespace) -> Topology | None:
-    if getattr(args, "topology", None) or getattr(args, "sysfs_root", None) or getattr(args, "demo", False):
-        return load_topology(args)
-    return None
+    return load_topology(args) if _explicit_topology_given(args) else None
 
 
 def validate_file(path: str, topology: Topology | None = None) -> list[Any]:
@@ -363,8 +372,16 @@ def run_node(args: argparse.Namespace) -> int:
 
     from workbench.kube.checkpoint import read_kubelet_dir
 
-    topology = load_topology(args)
-    kd = read_kubelet_dir(Path(args.kubelet_dir), topology)
+    directory = Path(args.kubelet_dir)
+    captured = directory / TOPOLOGY_FILE
+    if _explicit_topology_given(args) or not captured.is_file():
+        topology = load_topology(args)
+    else:
+        # A captured node carries its machine along, so it opens the same anywhere.
+        from workbench.topology import load_spec
+
+        topology = load_spec(captured)
+    kd = read_kubelet_dir(directory, topology)
     extra = _picked_reserved_problems(kd, topology)
     if extra:
         kd = replace(kd, state=replace(kd.state, problems=(*extra, *kd.state.problems)))

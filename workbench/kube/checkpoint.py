@@ -18,6 +18,8 @@ A captured-node directory (`--kubelet-dir DIR`) holds:
   config.yaml                                    the KubeletConfiguration (required)
   cpu_manager_state, memory_manager_state        the checkpoints (optional: absent = fresh node)
   device-plugins/kubelet_internal_checkpoint     optional
+  topology.yaml                                  optional topology spec of the machine (used by
+                                                 `workbench node` when no topology is given)
   pods.yaml                                      optional names for the pod UIDs, either
                                                  `<uid>: <namespace>/<name>` or
                                                  `<uid>: {name: ..., namespace: ...}`
