@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import errno
+import tempfile
 
 import pytest
 from cgroup_trees import MakeSandbox, kernel
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.cgroups.fs import CgroupFS
+from workbench.cgroups.sandbox import init_sandbox
+from workbench.topology.cpuset import CPUSet
 
 
 def _errno(excinfo: pytest.ExceptionInfo[OSError]) -> int | None:
@@ -302,3 +307,40 @@ def test_partition_validity_shows_on_read(sandbox: CgroupFS) -> None:
     sandbox.write("b", "cpuset.cpus", "4-5")
     sandbox.write("a", "cpuset.cpus.partition", "root")
     assert sandbox.read("a", "cpuset.cpus.partition") == "root"
+
+
+_TREE = ("p", "p/c", "p/c/g", "p/d")
+_writes = st.lists(
+    st.tuples(
+        st.sampled_from(_TREE),
+        st.sampled_from(("cpus", "mems")),
+        st.sets(st.integers(0, 7), max_size=4),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=30)
+@given(writes=_writes)
+def test_effective_sets_always_follow_the_v2_rule(writes: list[tuple[str, str, set[int]]]) -> None:
+    # After any sequence of requests, every effective set is its request within the parent's
+    # effective set, or the parent's whole set when that is empty; never empty, never wider.
+    with tempfile.TemporaryDirectory() as tmp:
+        init_sandbox(tmp, cpus=CPUSet.parse("0-7"), mems=CPUSet.parse("0-7"), mountinfo="")
+        fs = CgroupFS(tmp, mountinfo="")
+        fs.write("", "cgroup.subtree_control", "+cpuset")
+        for cg in _TREE:
+            fs.mkdir(cg)
+            if cg != "p/d":
+                fs.write(cg, "cgroup.subtree_control", "+cpuset")
+        for cg, kind, ids in writes:
+            fs.write(cg, f"cpuset.{kind}", str(CPUSet(ids)))
+        for cg in _TREE:
+            parent = cg.rpartition("/")[0]
+            for kind in ("cpus", "mems"):
+                parent_eff = CPUSet.parse(fs.read(parent, f"cpuset.{kind}.effective") or "")
+                request = CPUSet.parse(fs.read(cg, f"cpuset.{kind}") or "")
+                effective = CPUSet.parse(fs.read(cg, f"cpuset.{kind}.effective") or "")
+                assert effective == (request.intersection(parent_eff) or parent_eff)
+                assert effective and effective.issubset(parent_eff)

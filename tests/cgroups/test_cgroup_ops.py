@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cgroup_trees import bubble, container, decision, kernel
+from cgroup_trees import MakeSandbox, bubble, container, decision, kernel
 
 from workbench.cgroups.files import (
     CPUMax,
@@ -187,3 +187,36 @@ def test_same_value_normalises_like_the_kernel() -> None:
     assert same_value("cgroup.subtree_control", "memory cpu", "cpu memory")
     assert not same_value("cpu.weight", None, "100")
     assert normalize("cpuset.mems", " 1,0 ") == "0-1"
+
+
+def test_a_plan_failing_at_any_write_is_undone_exactly_by_its_inverses(make_sandbox: MakeSandbox) -> None:
+    # Like the journal's failure path, without the journal: for every k, the kth kernel write
+    # fails (EIO); what was done is undone in reverse and the tree is exactly as it was.
+    moved = decision([container("app", "6-7"), container("side", "4-5", isolation="pod")], pod=bubble("4-7"))
+    for scenario, target in (("fresh", D), ("re-place", moved)):
+        k = 0
+        while True:
+            k += 1
+            setup = make_sandbox()
+            if scenario == "re-place":
+                for w in plan(D, StandaloneLayout(), setup):
+                    perform(setup, w)
+            writes = plan(target, StandaloneLayout(), setup)
+            if k > sum(w.action == "write" for w in writes):
+                break
+            before = snapshot(setup.root)
+            (setup.root / ".workbench-faults").write_text(f"errno-at-write:{k}:EIO\n")
+            fs = CgroupFS(setup.root, mountinfo="")  # a fresh kernel object counts from 1
+            done: list[Write] = []
+            with pytest.raises(OSError):
+                for w in writes:
+                    perform(fs, w)
+                    done.append(w)
+            (setup.root / ".workbench-faults").unlink()
+            assert sum(w.action == "write" for w in done) == k - 1
+            for w in reversed(done):
+                undo = inverse(w)
+                if undo is not None:
+                    perform(fs, undo)
+            assert snapshot(setup.root) == before, (scenario, k)
+        assert k > 5
