@@ -23,15 +23,24 @@ def mask_of(ids: Iterable[int]) -> int:
     return mask
 
 
+# bit positions set in each byte value, for `ids_of`
+_BYTE_BITS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(i for i in range(8) if b >> i & 1) for b in range(256)
+)
+
+
 def ids_of(mask: int) -> frozenset[int]:
     """`GetBits()` as a frozenset."""
+    if mask < 256:
+        return frozenset(_BYTE_BITS[mask])
     out: list[int] = []
-    bit = 0
+    base = 0
     while mask:
-        if mask & 1:
-            out.append(bit)
-        mask >>= 1
-        bit += 1
+        byte = mask & 0xFF
+        if byte:
+            out.extend(base + i for i in _BYTE_BITS[byte])
+        mask >>= 8
+        base += 8
     return frozenset(out)
 
 

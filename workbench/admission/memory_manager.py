@@ -20,6 +20,7 @@ from workbench.admission.gates import (
     gate,
     pod_level_managers,
 )
+from workbench.admission.memory_hints import calculate_masks
 from workbench.admission.memory_state import (
     U64,
     MachineState,
@@ -169,6 +170,14 @@ class MemoryManager:
 
     def calculate_hints(self, pod: PodSpec, reqs: Requests) -> dict[str, list[Hint]]:
         """`calculateHints`: every feasible NUMA mask, preferred when it is a narrowest one."""
+        masks, min_affinity = calculate_masks(self.machine, reqs, self.reusable.get(pod.key, {}))
+        if not masks:
+            return {}
+        hints = [Hint(ids_of(m), m.bit_count() == min_affinity) for m in masks]
+        return {name: list(hints) for name in reqs}
+
+    def calculate_hints_literal(self, pod: PodSpec, reqs: Requests) -> dict[str, list[Hint]]:
+        """`calculateHints` walking every mask as the kubelet does (the reference for tests)."""
         machine = self.machine
         nodes = sorted(machine)
         min_affinity = len(nodes)

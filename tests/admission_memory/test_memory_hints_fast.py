@@ -1,0 +1,77 @@
+"""The memory manager's pruned `calculateHints` must return exactly what the kubelet's full walk does."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.admission import memory_hints
+from workbench.admission.memory_manager import MemoryManager
+from workbench.kube.model import MemoryTable, NodeConfig, NodeState, NumaMemoryState, PodSpec, ReservedMemory
+from workbench.topology.model import Topology
+
+GIB = 1 << 30
+CONFIG = NodeConfig(
+    memory_manager_policy="Static",
+    reserved_memory=(ReservedMemory(0, MappingProxyType({"memory": GIB})),),
+)
+EMPTY_TOPOLOGY = Topology(name="t", cpus=(), numa_nodes=())
+
+
+@st.composite
+def machines(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(1, 9))
+    sparse = draw(st.booleans())
+    ids = sorted(draw(st.sets(st.integers(0, 20), min_size=n, max_size=n))) if sparse else list(range(n))
+    used = [i for i in ids if draw(st.integers(0, 3)) == 0]
+    cells: dict[int, tuple[int, ...]] = {i: (i,) for i in ids}
+    rest = list(used)
+    while rest:  # split the used nodes into groups (single-node or multi-node)
+        k = draw(st.integers(1, min(3, len(rest))))
+        group, rest = tuple(rest[:k]), rest[k:]
+        for i in group:
+            cells[i] = group
+    state = {}
+    for i in ids:
+        tables = {}
+        for r in ("memory", "hugepages-1Gi"):
+            alloc = draw(st.integers(0, 8)) * GIB
+            free = draw(st.integers(0, 8)) * GIB if i in used else alloc
+            free = min(free, alloc)
+            tables[r] = MemoryTable(alloc + GIB, 0, alloc, alloc - free, free)
+        state[i] = NumaMemoryState(1 if i in used else 0, MappingProxyType(tables), cells[i])
+    reqs = {"memory": draw(st.integers(1, 20)) * GIB // 2}
+    if draw(st.booleans()):
+        reqs["hugepages-1Gi"] = draw(st.integers(1, 10)) * GIB
+    reusable = {}
+    if draw(st.booleans()):
+        m = 0
+        for i in draw(st.sets(st.sampled_from(ids), min_size=1, max_size=3)):
+            m |= 1 << i
+        reusable = {m: {"memory": draw(st.integers(0, 8)) * GIB}}
+    return {"state": state, "reqs": reqs, "reusable": reusable}
+
+
+def _manager(case: dict[str, Any]) -> tuple[MemoryManager, PodSpec]:
+    mgr = MemoryManager(EMPTY_TOPOLOGY, CONFIG, NodeState(memory=case["state"]))
+    pod = PodSpec(name="p", uid="p")
+    if case["reusable"]:
+        mgr.reusable["p"] = case["reusable"]
+    return mgr, pod
+
+
+@pytest.mark.parametrize("enumerate_max_free", [0, 10, 64])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(machines())
+def test_fast_hints_equal_the_full_walk(enumerate_max_free: int, case: dict[str, Any]) -> None:
+    saved = memory_hints._ENUMERATE_MAX_FREE
+    memory_hints._ENUMERATE_MAX_FREE = enumerate_max_free
+    try:
+        mgr, pod = _manager(case)
+        assert mgr.calculate_hints(pod, case["reqs"]) == mgr.calculate_hints_literal(pod, case["reqs"])
+    finally:
+        memory_hints._ENUMERATE_MAX_FREE = saved
