@@ -236,3 +236,12 @@ containers: [{name: a, resources: {limits: {cpu: '3'}}}]
             'Invalid value: "3": must be less than or equal to pod limits of 2',
         )
     ]
+
+
+def test_a_misspelled_container_list_is_named() -> None:
+    found = problems(pod("initContainer: [{name: setup}]\ncontainer: [{name: a}]"))
+    assert sorted((f, m) for f, _, m in found) == [
+        ("spec.container", 'unknown field "container" would be ignored (did you mean containers?)'),
+        ("spec.containers", "Required value: at least one container"),
+        ("spec.initContainer", 'unknown field "initContainer" would be ignored (did you mean initContainers?)'),  # noqa: E501
+    ]

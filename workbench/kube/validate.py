@@ -315,7 +315,7 @@ def validate_pod_spec(
     if not isinstance(spec, Mapping):
         out.error(prefix or "spec", "must be a mapping (the pod spec)")
         return out.problems
-    _misspelled(out, spec, POD_SPEC_FIELDS, prefix, ("resources",))
+    _misspelled(out, spec, POD_SPEC_FIELDS, prefix, ("resources", "containers", "initContainers"))
     pod_res = _check_resources(out, spec.get("resources"), f"{dot}resources", pod_level=True)
     init, app = _check_containers(out, spec, dot)
     # The checks below compare amounts: run them on every value that was valid, as the API
