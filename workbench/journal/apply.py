@@ -70,8 +70,12 @@ def apply_plan(
     unsupported = sorted({w.action for w in writes} - {"mkdir", "write"})
     if unsupported:
         raise InputError(f"the journal cannot undo {', '.join(unsupported)}; plan refused")
-    paths = [str(tree.resolve(w.cgroup, w.file)) for w in writes]
-    inodes = [tree.inode(w.cgroup) if tree.exists(w.cgroup) else None for w in writes]
+    # Every target is confined to the root (CgroupFS refuses "..", symlinks...) before anything.
+    for cgroup_name in {w.cgroup for w in writes}:
+        tree.resolve(cgroup_name)
+    paths = [tree.display(w.cgroup, w.file) for w in writes]
+    identity = {c: tree.inode(c) for c in {w.cgroup for w in writes}}
+    inodes = [identity[w.cgroup] for w in writes]
     # For cgroup.procs the plan's `before` names the cgroup the PID came from.
     origins = [
         (w.before if w.before is not None else find_pid(tree, w.value.strip()))
@@ -102,13 +106,16 @@ def apply_plan(
             undo_txn(journal, tree, txid, reason=f"not started: {exc}", faults=hook)
             raise
     created: dict[str, int] = {}
+    # Cgroups whose identity this apply has checked (a re-check per write costs more than the
+    # write; the window that matters is plan -> apply).
+    checked: dict[str, int] = {}
     reason = ""
     try:
         for seq, w in enumerate(writes):
             if w.action == "mkdir":
                 _apply_mkdir(journal, tree, txid, seq, w, created, hook)
             else:
-                _apply_write(journal, tree, txid, seq, w, inodes[seq], created, hook)
+                _apply_write(journal, tree, txid, seq, w, inodes[seq], created, checked, hook)
     except Abort as exc:
         reason = str(exc)
     if reason:
@@ -159,16 +166,20 @@ def _apply_write(
     w: Write,
     planned_inode: int | None,
     created: dict[str, int],
+    checked: dict[str, int],
     hook: FaultHook,
 ) -> None:
-    if not tree.exists(w.cgroup):
-        journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="cgroup gone")
-        raise Abort(f"{w.cgroup or '/'} is gone since the plan was made")
-    inode = tree.inode(w.cgroup)
-    expected_inode = planned_inode if planned_inode is not None else created.get(w.cgroup)
-    if expected_inode is not None and inode != expected_inode:
-        journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="cgroup re-created")
-        raise Abort(f"{w.cgroup} was removed and re-created since the plan was made")
+    inode = checked.get(w.cgroup)
+    if inode is None:
+        inode = tree.inode(w.cgroup)
+        if inode is None:
+            journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="cgroup gone")
+            raise Abort(f"{w.cgroup or '/'} is gone since the plan was made")
+        expected_inode = planned_inode if planned_inode is not None else created.get(w.cgroup)
+        if expected_inode is not None and inode != expected_inode:
+            journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="cgroup re-created")
+            raise Abort(f"{w.cgroup} was removed and re-created since the plan was made")
+        checked[w.cgroup] = inode
     before = w.before
     live = tree.read(w.cgroup, w.file)
     if w.file == "cgroup.procs":

@@ -179,7 +179,7 @@ class Journal:
     def __init__(self, path: Path | str, *, boot_id: str | None = None) -> None:
         self.path = Path(path)
         self.boot_id = boot_id if boot_id is not None else clock.boot_id()
-        self._pending: list[tuple[str, tuple[Any, ...]]] = []
+        self._pending: dict[tuple[int, int], dict[str, Any]] = {}
         self._sync = ""
         try:
             _create_private(self.path)
@@ -236,8 +236,11 @@ class Journal:
             self._sync = mode
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for sql, args in self._pending:
-                self.db.execute(sql, args)
+            for (txid, seq), fields in self._pending.items():
+                cols = ", ".join(f"{k}=?" for k in fields)
+                self.db.execute(
+                    f"UPDATE step SET {cols} WHERE txn_id=? AND seq=?", (*fields.values(), txid, seq)
+                )
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -329,13 +332,13 @@ class Journal:
         or any other transaction): a step's outcome only has to be recorded before the next
         kernel write, and recovery's compare-and-swap copes with an outcome that was not.
         """
-        cols = ", ".join(f"{k}=?" for k in fields)
-        stmt = (f"UPDATE step SET {cols} WHERE txn_id=? AND seq=?", (*fields.values(), txid, seq))
         if defer:
-            self._pending.append(stmt)
+            # Later updates of the same step win, as they would have in the database.
+            self._pending.setdefault((txid, seq), {}).update(fields)
             return
+        cols = ", ".join(f"{k}=?" for k in fields)
         with self.transaction(durable=durable) as db:
-            db.execute(*stmt)
+            db.execute(f"UPDATE step SET {cols} WHERE txn_id=? AND seq=?", (*fields.values(), txid, seq))
 
     def set_state(
         self,

@@ -56,8 +56,30 @@ def _finish(journal: Journal, step: Step, state: str, error: str = "", **more: A
     return state
 
 
-def undo_step(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -> tuple[str, str]:
+class Identities:
+    """Cgroup inodes looked up once per undo (None = gone); forgotten when we remove one."""
+
+    def __init__(self, tree: CgroupTree) -> None:
+        self.tree = tree
+        self._seen: dict[str, int | None] = {}
+
+    def inode(self, cgroup: str) -> int | None:
+        if cgroup not in self._seen:
+            self._seen[cgroup] = self.tree.inode(cgroup)
+        return self._seen[cgroup]
+
+    def exists(self, cgroup: str) -> bool:
+        return self.inode(cgroup) is not None
+
+    def forget(self, cgroup: str) -> None:
+        self._seen.pop(cgroup, None)
+
+
+def undo_step(
+    journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook, ids: Identities | None = None
+) -> tuple[str, str]:
     """Take one step back if it is still ours. Returns (new state, detail)."""
+    ids = ids or Identities(tree)
     if step.state in store.STEP_DONE:
         return step.state, step.error
     # A step still "planned" may have been written: outcomes are recorded lazily (see apply),
@@ -66,20 +88,20 @@ def undo_step(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -
     if step.state == store.S_FAILED and step.errno is not None:
         # The kernel refused the write as a whole: nothing reached it.
         return _finish(journal, step, store.S_UNDONE, f"refused by the kernel ({_errname(step.errno)})"), ""
-    if planned and (not tree.exists(step.cgroup) or (step.action != "mkdir" and step.before is None)):
+    if planned and (not ids.exists(step.cgroup) or (step.action != "mkdir" and step.before is None)):
         # Never reached, or a file of a cgroup (or controller) this transaction created, which
         # goes away with it.
         return _finish(journal, step, store.S_SKIPPED, "never attempted, or goes with its cgroup"), ""
-    if not tree.exists(step.cgroup):
+    if not ids.exists(step.cgroup):
         detail = "cgroup gone" if step.action != "mkdir" else "already removed"
         state = store.S_VOID if step.action != "mkdir" else store.S_UNDONE
         return _finish(journal, step, state, detail), detail
-    live_inode = tree.inode(step.cgroup)
+    live_inode = ids.inode(step.cgroup)
     if step.inode is not None and live_inode != step.inode:
         detail = f"{step.cgroup} was re-created (inode {step.inode} -> {live_inode}); not written"
         return _finish(journal, step, store.S_VOID, detail), detail
     if step.action == "mkdir":
-        return _undo_mkdir(journal, tree, step, hook)
+        return _undo_mkdir(journal, tree, step, hook, ids)
     if step.file == "cgroup.procs":
         return _undo_attach(journal, tree, step, hook)
     live = tree.read(step.cgroup, step.file)
@@ -113,7 +135,10 @@ def undo_step(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -
     return _finish(journal, step, store.S_UNDONE), ""
 
 
-def _undo_mkdir(journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook) -> tuple[str, str]:
+def _undo_mkdir(
+    journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook, ids: Identities
+) -> tuple[str, str]:
+    ids.forget(step.cgroup)
     try:
         tree.rmdir(step.cgroup)
     except OSError as exc:
@@ -188,6 +213,7 @@ def undo_txn(
     # Cgroups holding a value someone else wrote after us: a cgroup we created is kept then,
     # since removing it would take their value with it.
     touched_by_others: set[str] = set()
+    ids = Identities(tree)
     for step in reversed(journal.steps(txid)):
         was = step.state
         if step.state not in store.STEP_DONE and (
@@ -202,7 +228,7 @@ def undo_txn(
                 or (c != step.cgroup and c.startswith(prefix))
             )
             replaced = (
-                step.action == "mkdir" and step.inode is not None and tree.inode(step.cgroup) != step.inode
+                step.action == "mkdir" and step.inode is not None and ids.inode(step.cgroup) != step.inode
             )
             if users and not replaced:
                 what = step.cgroup if step.action == "mkdir" else step.target
@@ -212,8 +238,8 @@ def undo_txn(
                 journal.event(txid, "conflict", detail)
                 touched_by_others.add(step.cgroup)
                 continue
-        state, detail = undo_step(journal, tree, step, hook)
-        if state == store.S_CONFLICT or (state == store.S_VOID and tree.exists(step.cgroup)):
+        state, detail = undo_step(journal, tree, step, hook, ids)
+        if state == store.S_CONFLICT or (state == store.S_VOID and ids.exists(step.cgroup)):
             # A value someone else changed, or a cgroup that is someone else's now.
             touched_by_others.add(step.cgroup)
         if state == store.S_UNDONE and was not in store.STEP_DONE:
