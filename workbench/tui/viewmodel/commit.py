@@ -87,7 +87,8 @@ class Committer:
 
         fs = CgroupFS(self.root)
         built = build_plan(decision, make_layout(self.layout_name), fs)
-        return PlannedCommit(decision, built.writes, format_diff(built.writes, fs), built.notes)
+        # Paths relative to the root the header names: shorter lines, same text on every run.
+        return PlannedCommit(decision, built.writes, format_diff(built.writes), built.notes)
 
     def apply(self, planned: PlannedCommit, subject: str) -> Pending:
         """Apply with a confirm window; raises InputError if the journal refuses or the plan fails."""
