@@ -241,3 +241,30 @@ def test_cli_commit_killed_mid_apply_is_rolled_back_by_the_next_command(sandbox:
     assert done.returncode == 0
     assert "transaction 1: rolled_back" in done.stdout
     assert snapshot(root) == before
+
+
+def test_attach_moves_the_process_and_rollback_moves_it_back(sandbox: tuple[Path, Path]) -> None:
+    root, jpath = sandbox
+    kernel = Kernel(root)
+    kernel.mkdir("elsewhere")
+    kernel.add_process("elsewhere", 4242)
+    done = wb(
+        "commit",
+        str(POD),
+        "--demo",
+        "--cgroup-root",
+        str(root),
+        "--journal",
+        str(jpath),
+        "--attach",
+        "app=4242",
+        "--apply",
+        "-o",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    [attach] = [w for w in json.loads(done.stdout)["writes"] if w["file"] == "cgroup.procs"]
+    assert "4242" in (root / attach["cgroup"] / "cgroup.procs").read_text().split()
+    assert "4242" not in (root / "elsewhere" / "cgroup.procs").read_text().split()
+    assert wb("rollback", "--journal", str(jpath)).returncode == 0
+    assert (root / "elsewhere" / "cgroup.procs").read_text().split() == ["4242"]

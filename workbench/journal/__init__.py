@@ -4,13 +4,17 @@ Every change to a cgroup tree goes through a transaction recorded here first:
 
 - `store.Journal`: the SQLite file (WAL, `synchronous=FULL`, mode 0600) with one `txn` row per
   commit (operator, host, boot id, wall and boot-clock time, the plan) and one `step` row per
-  write (path, cgroup inode, before-image, intended value, read-back, errno, state).
+  write (path, cgroup inode, before-image, intended value, read-back, errno, state), plus an
+  append-only `event` log.
 - `lock.OperatorLock`: one operator at a time (flock beside the journal; the holder is shown).
 - `apply.apply_plan`: make the intent durable, then for each write re-check the before-image,
   write, read back; on failure undo what was done in reverse order.
 - `undo.rollback` / `undo.recover`: compare-and-swap undo (never overwrite a value someone else
   changed after us), void for another boot or a re-created cgroup; idempotent.
-- `timer`: commit-confirmed (a systemd-run timer or a detached watchdog on the boot clock).
+- `timer.arm` / `timer.confirm`: commit-confirmed (a systemd-run timer or a detached watchdog,
+  `watchdog.py`, sleeping on the boot clock).
+- `values`: how values compare and what undoes a write; `paths`: where the journal lives;
+  `clock`: boot id, boot clock, operator; `tree.find_pid`: where a PID lives.
 
 Test hook (for crash tests, never for production use): the environment variable
 `WORKBENCH_FAULT` makes the process SIGKILL itself at a chosen point, see `fault.py`:
