@@ -104,7 +104,7 @@ def test_broken_node_reports_what_the_kubelet_would_refuse() -> None:
     kd = read_kubelet_dir(KUBELET / "broken-state", topology("intel-2s-snc"))
     problems = kd.state.problems
     assert len(problems) == 3
-    assert 'container postgres: cpuset "1-3,33-35" overlaps with default cpuset' in problems[0]
+    assert 'container: postgres cpuset: "1-3,33-35" overlaps with default cpuset' in problems[0]
     assert "missing from both: 60-63" in problems[1]
     assert problems[2].startswith("memory_manager_state: checkpoint is corrupted: dataChecksum")
     # the data is still shown
@@ -232,3 +232,93 @@ def test_parsers_accept_partial_documents() -> None:
         }
     )
     assert dev.allocations[0].devices == {-1: ("a",)}
+
+
+# Transcribed from upstream pkg/kubelet/cm/cpumanager/policy_static_test.go, TestStaticPolicyStart
+# (topoDualSocketHT; the reserved set is what NewStaticPolicy picks for numReservedCPUs: 1 -> "0",
+# 2 -> "0,6"; options as in the test). `error` is the upstream error text, None = starts fine.
+STATIC_POLICY_START = [
+    ("non-corrupted state", None, {}, {"fakePod": {"0": "0"}}, "1-11", None),
+    ("empty cpuset", "0", {}, {}, "", None),
+    (
+        "reserved cores 0 & 6 are not present in available cpuset",
+        "0,6",
+        {},
+        {},
+        "0-1",
+        'not all reserved cpus: "0,6" are present in defaultCpuSet: "0-1"',
+    ),
+    (
+        "some of reserved cores are present in available cpuset (StrictCPUReservationOption)",
+        "0,6",
+        {"strict-cpu-reservation": "true"},
+        {},
+        "0-1",
+        'some of strictly reserved cpus: "0" are present in defaultCpuSet: "0-1"',
+    ),
+    (
+        "assigned core 2 is still present in available cpuset",
+        None,
+        {},
+        {"fakePod": {"0": "0-2"}},
+        "2-11",
+        'pod: fakePod, container: 0 cpuset: "0-2" overlaps with default cpuset "2-11"',
+    ),
+    (
+        "assigned core 2 is still present in available cpuset (StrictCPUReservationOption)",
+        None,
+        {"strict-cpu-reservation": "true"},
+        {"fakePod": {"0": "0-2"}},
+        "2-11",
+        'pod: fakePod, container: 0 cpuset: "0-2" overlaps with default cpuset "2-11"',
+    ),
+    (
+        "core 12 is not present in topology but is in state cpuset",
+        None,
+        {},
+        {"fakePod": {"0": "0-2", "1": "3-4"}},
+        "5-12",
+        'current set of available CPUs "0-11" doesn\'t match with CPUs in state "0-12"',
+    ),
+    (
+        "core 11 is present in topology but is not in state cpuset",
+        None,
+        {},
+        {"fakePod": {"0": "0-2", "1": "3-4"}},
+        "5-10",
+        'current set of available CPUs "0-11" doesn\'t match with CPUs in state "0-10"',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "reserved", "options", "entries", "default", "error"),
+    STATIC_POLICY_START,
+    ids=[case[0] for case in STATIC_POLICY_START],
+)
+def test_upstream_static_policy_start(
+    name: str,
+    reserved: str | None,
+    options: dict[str, str],
+    entries: dict[str, dict[str, str]],
+    default: str,
+    error: str | None,
+) -> None:
+    from workbench.kube.checkpoint import check_cpu_state
+    from workbench.kube.config import config_from_mapping
+
+    doc: dict[str, object] = {
+        "cpuManagerPolicy": "static",
+        "kubeReserved": {"cpu": "1"},
+        "cpuManagerPolicyOptions": options,
+    }
+    if reserved:
+        doc["reservedSystemCPUs"] = reserved
+    config, problems = config_from_mapping(doc)
+    assert problems == []
+    cp = parse_cpu_checkpoint({"policyName": "static", "defaultCpuSet": default, "entries": entries})
+    found = check_cpu_state(cp, config, topology("kubelet-topoDualSocketHT"))
+    if error is None:
+        assert found == []
+    else:
+        assert found and found[0].startswith(f"cpu_manager_state: {error}"), found

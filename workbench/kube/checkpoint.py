@@ -227,14 +227,17 @@ def check_cpu_state(cp: CPUCheckpoint, config: NodeConfig, topology: Topology | 
         return out.items
     if config.cpu_manager_policy != "static":
         return out.items
+    # Labels as the kubelet's messages name them ("pod: <uid>, container: <name>").
     sets = [
-        (f"pod {uid} container {name}", cs) for uid, per in cp.assignments.items() for name, cs in per.items()
+        (f"pod: {uid}, container: {name}", cs)
+        for uid, per in cp.assignments.items()
+        for name, cs in per.items()
     ]
-    sets += [(f"pod {uid} (pod-level set)", cs) for uid, cs in cp.pod_cpusets.items()]
+    sets += [(f"pod: {uid} (pod-level set)", cs) for uid, cs in cp.pod_cpusets.items()]
     default = cp.default_cpuset
     if not default:
         if sets:
-            out.add("default cpuset cannot be empty while CPUs are assigned")
+            out.add("default cpuset cannot be empty (while CPUs are assigned)")
         return out.items
     strict = config.option("strict-cpu-reservation")
     reserved = config.reserved_system_cpus
@@ -243,7 +246,7 @@ def check_cpu_state(cp: CPUCheckpoint, config: NodeConfig, topology: Topology | 
     for what, cs in sets:
         overlap = default.intersection(cs)
         if overlap:
-            out.add(f'{what}: cpuset "{cs}" overlaps with default cpuset "{default}" (CPUs {overlap})')
+            out.add(f'{what} cpuset: "{cs}" overlaps with default cpuset "{default}" (CPUs {overlap})')
     if topology is not None:
         all_cpus = topology.all_cpus
         if strict and reserved:
