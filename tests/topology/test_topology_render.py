@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 from types import MappingProxyType
@@ -108,7 +109,10 @@ _dirs = itertools.count()
 def test_read_of_rendered_tree_gives_the_topology_back(fast_tmp: Path, topo: Topology) -> None:
     root = fast_tmp / f"r{next(_dirs)}"
     render_sysfs(topo, root)
-    assert read_sysfs(root, name=topo.name) == topo
+    got = read_sysfs(root, name=topo.name)
+    assert dataclasses.replace(got, notes=()) == topo
+    # The only thing discovery may add is the warning about node-wide L3s (kubelet quirk).
+    assert all("uses the socket id" in n for n in got.notes)
 
 
 @pytest.mark.parametrize("name", spec_names())

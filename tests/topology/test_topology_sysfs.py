@@ -362,3 +362,13 @@ def test_cpus_of_an_offline_node_are_left_out_with_a_note(sysfs_trees: Mapping[s
 
 def test_default_name_is_the_root_directory(sysfs_trees: Mapping[str, Path]) -> None:
     assert read_sysfs(sysfs_trees["2arm-2c"]).name == "2arm-2c"
+
+
+def test_l3_per_numa_node_warns_that_the_kubelet_aligns_uncore_by_socket(fast_tmp: Path) -> None:
+    # One socket, two NUMA nodes, each with its own L3 ("L3 as NUMA" BIOS setting).
+    cpus = tuple(CPU(id=i, core=i, socket=0, numa=i // 2, l3=i // 2) for i in range(4))
+    t = Topology(name="llc-numa", cpus=cpus, numa_nodes=(_node(0, "0-1"), _node(1, "2-3")))
+    render_sysfs(t, fast_tmp)
+    got = read_sysfs(fast_tmp, name="llc-numa")
+    assert got.cpus == t.cpus
+    assert any("uses the socket id" in n for n in got.notes)

@@ -255,6 +255,30 @@ def _pci_devices(root: str) -> list[Device]:
     return devices
 
 
+def _node_wide_l3(cpus: tuple[CPU, ...]) -> list[int]:
+    """L3 ids whose CPUs are exactly one NUMA node's, in sockets with several L3 groups.
+
+    cadvisor (`addCacheInfo`) files such an L3 as a node cache, and the kubelet's
+    `getUncoreCacheID` then falls back to the socket id; only with several such L3s per socket
+    does that change which CPUs the kubelet treats as sharing an uncore cache.
+    """
+    by_l3: dict[int, set[int]] = {}
+    by_node: dict[int, set[int]] = {}
+    l3_sockets: dict[int, set[int]] = {}
+    for c in cpus:
+        by_node.setdefault(c.numa, set()).add(c.id)
+        if c.l3 is not None:
+            by_l3.setdefault(c.l3, set()).add(c.id)
+            l3_sockets.setdefault(c.socket, set()).add(c.l3)
+    by_id = {c.id: c for c in cpus}
+    out = []
+    for l3, members in sorted(by_l3.items()):
+        first = by_id[min(members)]
+        if members == by_node[first.numa] and len(l3_sockets[first.socket]) > 1:
+            out.append(l3)
+    return out
+
+
 def _default_name(root: str) -> str:
     real = os.path.realpath(root)
     if real == "/":
@@ -453,6 +477,13 @@ def read_sysfs(root: Path | str = "/", *, name: str | None = None) -> Topology:
         CPU(id=c, core=core_of[c], socket=package[c], numa=numa_of[c], die=die[c], l3=l3_of.get(c))
         for c in online
     )
+    node_wide = _node_wide_l3(cpus)
+    if node_wide:
+        notes.append(
+            f"L3 groups {_ranges(node_wide)} each hold exactly the CPUs of one NUMA node: cadvisor then "
+            "reports them as node caches, not uncore caches, so the kubelet's uncore-cache alignment "
+            "uses the socket id for these CPUs"
+        )
     return Topology(
         name=name if name is not None else _default_name(root_s or "/"),
         cpus=cpus,
