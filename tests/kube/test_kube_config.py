@@ -127,11 +127,11 @@ cpuManagerPolicyOptions:
 """)
     assert (
         "cpuManagerPolicyOptions.distribute-cpus-across-cores: CPU Manager Policy Alpha-level Options not "
-        "enabled, but option 'distribute-cpus-across-cores' provided (enable feature gate "
+        'enabled, but option "distribute-cpus-across-cores" provided (enable feature gate '
         "CPUManagerPolicyAlphaOptions)" in found
     )
     assert (
-        "cpuManagerPolicyOptions.made-up-option: unknown CPU Manager Policy option: 'made-up-option'" in found
+        'cpuManagerPolicyOptions.made-up-option: unknown CPU Manager Policy option: "made-up-option"' in found
     )
     assert (
         "cpuManagerPolicyOptions: static policy options full-pcpus-only and distribute-cpus-across-cores "
@@ -158,7 +158,10 @@ cpuManagerPolicyOptions: {align-by-socket: "true"}
 """
     assert messages(base + "topologyManagerPolicy: restricted", "intel-2s-snc") == []
     [msg] = messages(base + "topologyManagerPolicy: single-numa-node")
-    assert "single-numa-node policy is incompatible with CPUManager align-by-socket" in msg
+    assert msg == (
+        "cpuManagerPolicyOptions.align-by-socket: Topolgy manager single-numa-node policy is incompatible "
+        "with CPUManager align-by-socket policy option"
+    )
 
 
 def test_more_numa_nodes_than_allowed() -> None:

@@ -391,20 +391,20 @@ def startup_problems(cfg: NodeConfig, topology: Topology | None = None) -> list[
             field = f"cpuManagerPolicyOptions.{name}"
             level = CPU_OPTION_LEVEL.get(name)
             if level is None:
-                err(field, f"unknown CPU Manager Policy option: {name!r}")
+                err(field, f'unknown CPU Manager Policy option: "{name}"')
                 continue
             if level == "alpha" and not _gate(gates, "CPUManagerPolicyAlphaOptions"):
                 err(
                     field,
-                    f"CPU Manager Policy Alpha-level Options not enabled, but option {name!r} provided "
+                    f'CPU Manager Policy Alpha-level Options not enabled, but option "{name}" provided '
                     "(enable feature gate CPUManagerPolicyAlphaOptions)",
                 )
             if level == "beta" and not _gate(gates, "CPUManagerPolicyBetaOptions"):
-                err(field, f"CPU Manager Policy Beta-level Options not enabled, but option {name!r} provided")
+                err(field, f'CPU Manager Policy Beta-level Options not enabled, but option "{name}" provided')
             if value not in _TRUE + _FALSE:
                 err(
                     field,
-                    f"bad value for option {name!r}: strconv.ParseBool: parsing {value!r}: invalid syntax",
+                    f'bad value for option "{name}": strconv.ParseBool: parsing "{value}": invalid syntax',
                 )
         on = {n for n, v in cfg.cpu_manager_policy_options.items() if v in _TRUE}
         for a, b in CPU_OPTION_CONFLICTS:
@@ -417,7 +417,7 @@ def startup_problems(cfg: NodeConfig, topology: Topology | None = None) -> list[
             if cfg.topology_manager_policy == "single-numa-node":
                 err(
                     "cpuManagerPolicyOptions.align-by-socket",
-                    "Topology manager single-numa-node policy is "
+                    "Topolgy manager single-numa-node policy is "  # sic: the kubelet's spelling
                     "incompatible with CPUManager align-by-socket policy option",
                 )
             if topology is not None and len(topology.socket_ids) > len(topology.cpu_numa_ids):
@@ -432,7 +432,7 @@ def startup_problems(cfg: NodeConfig, topology: Topology | None = None) -> list[
         for name, value in cfg.topology_manager_policy_options.items():
             field = f"topologyManagerPolicyOptions.{name}"
             if name not in TOPOLOGY_OPTIONS:
-                err(field, f"unknown Topology Manager Policy option: {name!r}")
+                err(field, f'unknown Topology Manager Policy option: "{name}"')
             elif name == "max-allowable-numa-nodes":
                 try:
                     limit = int(value)
@@ -442,7 +442,7 @@ def startup_problems(cfg: NodeConfig, topology: Topology | None = None) -> list[
                 if limit < DEFAULT_MAX_NUMA_NODES:
                     err(
                         field,
-                        f"the minimum value of {name!r} should not be less than {DEFAULT_MAX_NUMA_NODES}",
+                        f'the minimum value of "{name}" should not be less than {DEFAULT_MAX_NUMA_NODES}',
                     )
                     limit = DEFAULT_MAX_NUMA_NODES
             elif value not in _TRUE + _FALSE:
