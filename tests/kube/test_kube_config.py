@@ -174,7 +174,16 @@ def test_more_numa_nodes_than_allowed() -> None:
     )
     assert messages("topologyManagerPolicy: none\n", "big-16numa-512") == []  # none never checks
     [low] = messages(text + 'topologyManagerPolicyOptions: {max-allowable-numa-nodes: "4"}')
-    assert "should not be less than 8" in low
+    assert low.endswith('the minimum value of "max-allowable-numa-nodes" should not be less than 8')
+    [bad] = messages(
+        text
+        + 'topologyManagerPolicyOptions: {max-allowable-numa-nodes: "many", prefer-closest-numa-nodes: "true"}'
+    )
+    assert "unable to convert policy option to integer" in bad
+    [bad] = messages(text + 'topologyManagerPolicyOptions: {prefer-closest-numa-nodes: "yes"}')
+    assert bad.endswith(
+        'bad value for option "prefer-closest-numa-nodes": strconv.ParseBool: parsing "yes": invalid syntax'
+    )
 
 
 def test_reserved_memory_must_add_up() -> None:

@@ -437,7 +437,11 @@ def startup_problems(cfg: NodeConfig, topology: Topology | None = None) -> list[
                 try:
                     limit = int(value)
                 except ValueError:
-                    err(field, f"bad value for option {name!r}: {value!r} is not an integer")
+                    err(
+                        field,
+                        f'unable to convert policy option to integer "{name}": strconv.Atoi: parsing '
+                        f'"{value}": invalid syntax',
+                    )
                     continue
                 if limit < DEFAULT_MAX_NUMA_NODES:
                     err(
@@ -446,7 +450,10 @@ def startup_problems(cfg: NodeConfig, topology: Topology | None = None) -> list[
                     )
                     limit = DEFAULT_MAX_NUMA_NODES
             elif value not in _TRUE + _FALSE:
-                err(field, f"bad value for option {name!r}: {value!r}")
+                err(
+                    field,
+                    f'bad value for option "{name}": strconv.ParseBool: parsing "{value}": invalid syntax',
+                )
         if topology is not None and len(topology.cpu_numa_ids) > limit:
             err(
                 "topologyManagerPolicy",
