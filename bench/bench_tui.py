@@ -76,7 +76,14 @@ def measure(argv: list[str], ready: str, idle: float, env: dict[str, str]) -> tu
             raise SystemExit(f"{argv}: {ready!r} never appeared:\n{_tmux('capture-pane', '-p', '-t', name)}")
         pid = int(_tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())
         rss = _rss_kib(pid)
-        time.sleep(0.5)  # let the first frames settle (cursor position, late layout)
+        # Idle starts once the screen has stopped changing for a second (late layout passes on a
+        # loaded machine are part of painting, not of idling).
+        last, stable_since = "", time.perf_counter()
+        while time.perf_counter() - stable_since < 1.0 and time.perf_counter() < deadline:
+            now = _tmux("capture-pane", "-p", "-e", "-t", name)
+            if now != last:
+                last, stable_since = now, time.perf_counter()
+            time.sleep(0.05)
         _tmux("pipe-pane", "-o", "-t", name, f"cat >> {log}")
         time.sleep(idle)
         _tmux("pipe-pane", "-t", name)

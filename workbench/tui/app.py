@@ -6,22 +6,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from workbench.tui.screens.commit import CommitScreen
-from workbench.tui.screens.draft import DraftScreen
-from workbench.tui.screens.help import HelpScreen
-from workbench.tui.screens.journal import JournalScreen
 from workbench.tui.screens.node import NodeScreen
 from workbench.tui.theming import DEFAULT_THEME, MONO_THEME, load_app_themes
-from workbench.tui.viewmodel.commit import Committer
+from workbench.tui.viewmodel.keymap import keymap_paths as default_keymap_paths
 from workbench.tui.viewmodel.keymap import load_keymap
 from workbench.tui.viewmodel.session import Session
 from workbench.tui.viewmodel.themes import DEFAULT_OWNER_COLORS
+
+if TYPE_CHECKING:
+    from workbench.tui.viewmodel.commit import Committer
 
 
 class WorkbenchApp(App[None]):
@@ -31,11 +30,13 @@ class WorkbenchApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
+    # The first screen is imported eagerly; the others (admission preview, cgroup plan, the
+    # SQLite journal) only when first opened, so the node appears sooner.
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "node": NodeScreen,
-        "draft": DraftScreen,
-        "commit": CommitScreen,
-        "journal": JournalScreen,
+        "draft": lambda: _screen("draft", "DraftScreen"),
+        "commit": lambda: _screen("commit", "CommitScreen"),
+        "journal": lambda: _screen("journal", "JournalScreen"),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -74,7 +75,8 @@ class WorkbenchApp(App[None]):
             self.session.notices.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
-        keymap, kproblems = load_keymap(binding_ids(), keymap_paths)
+        paths = [p for p in (default_keymap_paths() if keymap_paths is None else keymap_paths) if p.is_file()]
+        keymap, kproblems = load_keymap(binding_ids(), paths) if paths else ({}, [])
         self.session.notices.extend(kproblems)
         if keymap:
             self.set_keymap(keymap)
@@ -89,6 +91,8 @@ class WorkbenchApp(App[None]):
         self.session.notices.clear()
 
     def action_help(self) -> None:
+        from workbench.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.binding_rows()))
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
@@ -152,7 +156,19 @@ class WorkbenchApp(App[None]):
         return True
 
 
+def _screen(module: str, name: str) -> Screen[Any]:
+    import importlib
+
+    cls = getattr(importlib.import_module(f"workbench.tui.screens.{module}"), name)
+    screen: Screen[Any] = cls()
+    return screen
+
+
 def _all_bindings() -> list[Binding]:
+    from workbench.tui.screens.commit import CommitScreen
+    from workbench.tui.screens.draft import DraftScreen
+    from workbench.tui.screens.help import HelpScreen
+    from workbench.tui.screens.journal import JournalScreen
     from workbench.tui.widgets.numa_grid import NumaGrid
 
     out: list[Binding] = []

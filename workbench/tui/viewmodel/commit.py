@@ -11,10 +11,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.admission.decision import Decision
 from workbench.cgroups.write import Write
-from workbench.journal.store import Step, Txn
+
+if TYPE_CHECKING:
+    # sqlite3 is only loaded when the journal is first opened.
+    from workbench.journal.store import Step, Txn
 
 CONFIRM_SECONDS = 60.0
 
