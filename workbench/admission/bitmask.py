@@ -8,7 +8,10 @@ by the numeric value: the mask with the lower-numbered nodes wins. Masks here ar
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from itertools import combinations
+
+from workbench.admission.decision import Hint
 
 MAX_BITS = 64
 
@@ -23,24 +26,23 @@ def mask_of(ids: Iterable[int]) -> int:
     return mask
 
 
-# bit positions set in each byte value, for `ids_of`
-_BYTE_BITS: tuple[tuple[int, ...], ...] = tuple(
-    tuple(i for i in range(8) if b >> i & 1) for b in range(256)
+# _BYTE_IDS[k][b]: the node ids of byte value b at byte position k (ids 8k..8k+7), for `ids_of`
+_BYTE_IDS: tuple[tuple[tuple[int, ...], ...], ...] = tuple(
+    tuple(tuple(8 * k + i for i in range(8) if b >> i & 1) for b in range(256)) for k in range(8)
 )
 
 
+@lru_cache(maxsize=1 << 17)
 def ids_of(mask: int) -> frozenset[int]:
-    """`GetBits()` as a frozenset."""
-    if mask < 256:
-        return frozenset(_BYTE_BITS[mask])
+    """`GetBits()` as a frozenset (cached: building sets is the cost of 16-node hint lists)."""
+    if mask < 0x10000:
+        return frozenset(_BYTE_IDS[0][mask & 0xFF] + _BYTE_IDS[1][mask >> 8])
     out: list[int] = []
-    base = 0
+    k = 0
     while mask:
-        byte = mask & 0xFF
-        if byte:
-            out.extend(base + i for i in _BYTE_BITS[byte])
+        out.extend(_BYTE_IDS[k][mask & 0xFF])
         mask >>= 8
-        base += 8
+        k += 1
     return frozenset(out)
 
 
@@ -88,3 +90,15 @@ def mask_string(mask: int) -> str:
             return format(mask, f"0{shift + grouping}b")
         shift -= grouping
     return format(mask, f"0{grouping}b")
+
+
+@lru_cache(maxsize=1 << 17)
+def hint_of(mask: int, preferred: bool) -> Hint:
+    """The `Hint` for an int mask, shared between calls (hint lists reach 65535 entries)."""
+    return Hint(ids_of(mask), preferred)
+
+
+@lru_cache(maxsize=1 << 17)
+def mask_of_set(ids: frozenset[int]) -> int:
+    """`mask_of` for a hint's frozenset, cached (the same sets come back on every merge)."""
+    return mask_of(ids)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import product
 
-from workbench.admission.bitmask import ids_of, mask_of
+from workbench.admission.bitmask import ids_of, mask_of, mask_of_set
 from workbench.admission.decision import Hint
 from workbench.admission.merge_lattice import reachable_ands
 
@@ -292,6 +292,10 @@ def merge_hints(
     return _finish(policy, best, numa_nodes)
 
 
+def _mask(ids: frozenset[int]) -> int:
+    return mask_of_set(ids) if isinstance(ids, frozenset) else mask_of(ids)
+
+
 def _fast_best(lists: Sequence[Sequence[Hint]], default: int, order: _MaskOrder) -> Hint:
     no_hint = Hint(ids_of(default), False)
     if any(len(hints) == 0 for hints in lists):
@@ -309,7 +313,7 @@ def _fast_best(lists: Sequence[Sequence[Hint]], default: int, order: _MaskOrder)
             if h.mask is None:
                 wildcard = True
             else:
-                masks.add(mask_of(h.mask))
+                masks.add(_mask(h.mask))
         pref_sets.append(masks)
         pref_any.append(wildcard)
 
@@ -331,7 +335,7 @@ def _fast_best(lists: Sequence[Sequence[Hint]], default: int, order: _MaskOrder)
     # No preferred candidate: the best reachable AND by the non-preferred order.
     target = max_of_min_affinity_counts(lists)
     value_sets = [
-        {default if h.mask is None else mask_of(h.mask) & default for h in hints} for hints in lists
+        {default if h.mask is None else _mask(h.mask) & default for h in hints} for hints in lists
     ]
     reachable = reachable_ands(value_sets, default)
     best: int | None = None
