@@ -177,7 +177,8 @@ def test_more_numa_nodes_than_allowed() -> None:
     assert low.endswith('the minimum value of "max-allowable-numa-nodes" should not be less than 8')
     [bad] = messages(
         text
-        + 'topologyManagerPolicyOptions: {max-allowable-numa-nodes: "many", prefer-closest-numa-nodes: "true"}'
+        + "topologyManagerPolicyOptions: "
+        + '{max-allowable-numa-nodes: "many", prefer-closest-numa-nodes: "true"}'
     )
     assert "unable to convert policy option to integer" in bad
     [bad] = messages(text + 'topologyManagerPolicyOptions: {prefer-closest-numa-nodes: "yes"}')
