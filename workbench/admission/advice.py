@@ -185,8 +185,9 @@ def _budget_advice(config: NodeConfig, state: NodeState, pod: PodSpec, decide: D
             smaller = _set_container(pod, name, excl[name] - 1)
             d = decide(config, state, smaller)
             if d.admitted:
+                n = excl[name] - 1
                 out.append(
-                    f"give {name} {excl[name] - 1} exclusive CPUs instead of {excl[name]}: "
+                    f"give {name} {n} exclusive CPU{'s' if n > 1 else ''} instead of {excl[name]}: "
                     f"1 CPU of the budget is left for the shared containers"
                 )
     return out
@@ -273,9 +274,13 @@ def _search(
     out: list[str],
 ) -> None:
 
-    if decision.reason == EMPTY_POD_SHARED_POOL_ERROR or (
-        decision.reason == TOPOLOGY_AFFINITY_ERROR and pod_level_managers(config, pod)
-    ):
+    budget_problem = decision.reason == EMPTY_POD_SHARED_POOL_ERROR or (
+        decision.reason == TOPOLOGY_AFFINITY_ERROR
+        and pod_level_managers(config, pod)
+        and any(h == () for per in decision.providers.values() for h in per.values())
+    )
+    if budget_problem:
+        # The pod's own budget does not add up; other pods on the node are beside the point.
         out.extend(_budget_advice(config, state, pod, decide))
     focus = _failed_container(decision)
     shrink = _Shrinker(config, pod, focus)
@@ -294,7 +299,8 @@ def _search(
         d = decide(replace(config, topology_manager_scope=other), state, pod)  # type: ignore[arg-type]
         if d.admitted:
             out.append(f"topologyManagerScope {other} would admit it as is, on {_placed(d)}")
-    out.extend(_eviction_advice(topology, config, state, pod, decide))
+    if not budget_problem:
+        out.extend(_eviction_advice(topology, config, state, pod, decide))
 
 
 def _failed_container(decision: Decision) -> str | None:

@@ -161,14 +161,14 @@ def _fit(text: str, width: int) -> str:
 
 def container_table(containers: tuple[ContainerPlacement, ...]) -> list[str]:
     """NAME KIND ISOLATION CPUS MEMS CPU.MAX MEMORY.MAX, long CPU lists on their own line."""
-    head = f"  {'NAME':<14} {'KIND':<7} {'ISOL':<9} {'CPUS':<11} {'MEMS':<5} {'CPU.MAX':<13} MEM.MAX"
+    head = f"  {'NAME':<14} {'KIND':<7} {'ISOL':<9} {'CPUS':<11} {'MEMS':<5} {'CPU.MAX':<14} MEM.MAX"
     out = [head]
     for c in containers:
         cpus = str(c.cpus) or '""'
         short = cpus if len(cpus) <= 11 else "(below)"
         out.append(
             f"  {_fit(c.name, 14):<14} {c.kind:<7} {c.isolation:<9} {short:<11} "
-            f"{_fit(str(c.mems), 5):<5} {c.cpu_max:<13} {_human_bytes(c.memory_max)}"
+            f"{_fit(str(c.mems), 5):<5} {c.cpu_max:<14} {_human_bytes(c.memory_max)}"
         )
         if short != cpus:
             out.extend(textwrap.wrap(cpus, WIDTH - 6, initial_indent="    cpus ", subsequent_indent=" " * 9))
