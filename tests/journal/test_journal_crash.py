@@ -76,6 +76,8 @@ def _crash_then_recover(
     )
     assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout, proc.stderr[-1500:])
     journal = Journal(jpath, boot_id=BOOT_ID)
+    # What the kill left must already be a sound database, before recovery touches it.
+    assert journal.integrity() == "ok"
     recover(journal, CgroupFS)
     return journal
 

@@ -317,3 +317,18 @@ def test_sqlite_full_is_what_max_page_count_gives() -> None:
     db.execute(f"PRAGMA max_page_count={db.execute('PRAGMA page_count').fetchone()[0]}")
     with pytest.raises(sqlite3.OperationalError, match="full"):
         db.execute("INSERT INTO t VALUES (?)", ("x" * 20000,))
+
+
+def test_recovery_voids_a_transaction_whose_tree_is_gone(tmp_path: Path) -> None:
+    import shutil
+
+    fs = make_sandbox(tmp_path / "sb")
+    with Journal(tmp_path / "journal.db", boot_id=BOOT_ID) as journal:
+        txid = apply_plan(journal, fs, plan(fs), confirm_within=0.01).txid
+        shutil.rmtree(fs.root)
+        time.sleep(0.05)
+        [result] = recover(journal, CgroupFS)
+        assert (result.txid, result.state) == (txid, store.VOID)
+        assert "is gone" in journal.txn(txid).reason
+        # Nothing is left for the next start to trip over.
+        assert recover(journal, CgroupFS) == []

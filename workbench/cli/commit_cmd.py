@@ -227,6 +227,8 @@ def _recover(journal: Journal, override_root: str | None = None) -> list[UndoRes
     done = recover(journal, lambda root: open_writable(override_root or root))
     for r in done:
         print(f"workbench: recovery: transaction {r.txid} -> {r.state}{_undo_summary(r)}", file=sys.stderr)
+        for problem in r.failed:
+            print(f"workbench: recovery: transaction {r.txid}: {problem}", file=sys.stderr)
     return done
 
 

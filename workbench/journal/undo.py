@@ -14,6 +14,7 @@ import errno as errno_mod
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from workbench.errors import InputError
@@ -291,39 +292,54 @@ def rollback(
 
 
 def recover(journal: Journal, open_tree: TreeOpener, *, faults: FaultHook | None = None) -> list[UndoResult]:
-    """Run on every start, under the operator lock: finish what a crash or a reboot left."""
-    done = []
+    """Run on every start, under the operator lock: finish what a crash or a reboot left.
+
+    A transaction whose cgroup root has disappeared (a deleted sandbox, an unmounted tree) is
+    void; one whose root cannot be opened for another reason is left for a later start and
+    reported (its result lists the problem under `failed`), so one bad tree never blocks the rest.
+    """
+    done: list[UndoResult] = []
     now = clock.boot_clock()
     for txn in journal.txns(states=[*store.UNFINISHED, *store.LIVE]):
         if txn.boot_id != journal.boot_id:
             done.append(
                 void_txn(journal, txn.id, f"from another boot ({txn.boot_id}); cgroups did not survive it")
             )
-        elif txn.state in store.UNFINISHED:
-            why = (
-                "interrupted while applying"
-                if txn.state == store.APPLYING
-                else "interrupted while rolling back"
-            )
-            reason = (
-                txn.reason
-                if txn.state == store.ROLLING_BACK and txn.reason
-                else f"{why}; rolled back by recovery"
-            )
-            done.append(undo_txn(journal, open_tree(txn.cgroup_root), txn.id, reason=reason, faults=faults))
-        elif (
+            continue
+        overdue = (
             txn.state == store.PENDING_CONFIRM
             and txn.confirm_deadline_boot is not None
             and now >= txn.confirm_deadline_boot
-        ):
+        )
+        if txn.state not in store.UNFINISHED and not overdue:
+            continue
+        if not Path(txn.cgroup_root).is_dir():
+            done.append(void_txn(journal, txn.id, f"cgroup root {txn.cgroup_root} is gone"))
+            continue
+        try:
+            tree = open_tree(txn.cgroup_root)
+        except InputError as exc:
+            done.append(UndoResult(txn.id, txn.state, failed=[exc.line()]))
+            continue
+        if overdue:
             done.append(
                 undo_txn(
                     journal,
-                    open_tree(txn.cgroup_root),
+                    tree,
                     txn.id,
                     faults=faults,
-                    reason="not confirmed in time; rolled back by recovery",
                     expect=(store.PENDING_CONFIRM,),
+                    reason="not confirmed in time; rolled back by recovery",
                 )
             )
+            continue
+        why = (
+            "interrupted while applying" if txn.state == store.APPLYING else "interrupted while rolling back"
+        )
+        reason = (
+            txn.reason
+            if txn.state == store.ROLLING_BACK and txn.reason
+            else f"{why}; rolled back by recovery"
+        )
+        done.append(undo_txn(journal, tree, txn.id, reason=reason, faults=faults))
     return done
