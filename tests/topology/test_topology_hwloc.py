@@ -1,5 +1,6 @@
-"""read_sysfs agrees with hwloc's lstopo on every real machine's tree, except where the kubelet
-sees the machine differently; each such difference is written down here with its reason."""
+"""read_sysfs agrees with hwloc's lstopo on every real machine's tree (PUs, packages, cores, L3
+groups, NUMA nodes with their CPUs and memory, distance matrix), except where the kubelet sees
+the machine differently; each such difference is written down here with its reason."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def _hwloc_facts(root: Path) -> dict[str, Any]:
         elif kind == "L3Cache":
             facts["l3"].add(cpuset)
         elif kind == "NUMANode":
-            facts["numa"][int(obj.get("os_index", "-1"))] = cpuset
+            facts["numa"][int(obj.get("os_index", "-1"))] = (cpuset, int(obj.get("local_memory", "0")))
     distances: dict[int, dict[int, int]] = {}
     for dist in doc.iter("distances2"):
         if dist.get("type") != "NUMANode":
@@ -103,7 +104,7 @@ def test_discovery_matches_lstopo(name: str, sysfs_trees: Mapping[str, Path]) ->
         "packages": {s.as_frozenset() for s in topo.cpus_by_socket.values()},
         "cores": {s.as_frozenset() for s in topo.cpus_by_core.values()},
         "l3": {s.as_frozenset() for s in topo.cpus_by_l3.values()},
-        "numa": {n.id: n.cpus.as_frozenset() for n in topo.numa_nodes},
+        "numa": {n.id: (n.cpus.as_frozenset(), n.memory_bytes) for n in topo.numa_nodes},
     }
     expected_differences = KUBELET_DIFFERS.get(name, {})
     for fact, value in ours.items():
