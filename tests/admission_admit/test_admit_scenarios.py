@@ -17,6 +17,7 @@ from admit_nodes import (
     POSTGRES,
     POSTGRES_NO_SHARED_ROOM,
     TOO_BIG,
+    classic_pod,
     comparable,
     config,
     pod,
@@ -219,3 +220,30 @@ def test_too_many_numa_nodes_is_bad_input() -> None:
         pod(POSTGRES),
     )
     assert ok.admitted
+
+
+def test_advice_names_the_running_pod_that_holds_the_node(snc) -> None:  # type: ignore[no-untyped-def]
+    cfg = config("single-numa-node", "container")
+    state = NodeState()
+    for i in range(4):  # 10 exclusive CPUs on each NUMA node
+        d = admit(snc, cfg, state, classic_pod(f"filler{i}", 10))
+        assert d.admitted and d.hint is not None and d.hint.mask == frozenset({i})
+        state = d.state_after
+    d = admit(snc, cfg, state, classic_pod("newcomer", 8))
+    assert (d.admitted, d.reason) == (False, "TopologyAffinityError")
+    assert d.failed_container == "main"
+    text = "\n".join(d.advice)
+    # node 0 has 5 free CPUs (CPU 0 is reserved), nodes 1-3 have 6
+    assert "ask for 6 CPUs instead of 8 (main 8 -> 6 CPUs): admitted on NUMA 1" in text
+    assert "if prop/filler0 (holds CPUs" in text
+    assert d.state_after is state
+
+
+def test_full_pcpus_only_rejects_an_odd_cpu_count(snc) -> None:  # type: ignore[no-untyped-def]
+    cfg = config("restricted", "container", cpu_options={"full-pcpus-only": "true"})
+    d = admit(snc, cfg, NodeState(), classic_pod("odd", 3))
+    assert (d.admitted, d.reason) == (False, "SMTAlignmentError")
+    assert d.message == (
+        "Pod was rejected: SMT Alignment Error: requested 3 cpus not multiple cpus per core = 2"
+    )
+    assert any(a.startswith("ask for 2 CPUs instead of 3") for a in d.advice)
