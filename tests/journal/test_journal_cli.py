@@ -268,3 +268,25 @@ def test_attach_moves_the_process_and_rollback_moves_it_back(sandbox: tuple[Path
     assert "4242" not in (root / "elsewhere" / "cgroup.procs").read_text().split()
     assert wb("rollback", "--journal", str(jpath)).returncode == 0
     assert (root / "elsewhere" / "cgroup.procs").read_text().split() == ["4242"]
+
+
+def test_drift_reports_a_checkpoint_pod_without_a_cgroup(sandbox: tuple[Path, Path]) -> None:
+    root, jpath = sandbox
+    done = wb(
+        "drift",
+        "--kubelet-dir",
+        str(FIXTURES / "kubelet-dual-socket-v1"),
+        "--topology",
+        str(FIXTURES / "kubelet-topoDualSocketHT.yaml"),
+        "--cgroup-root",
+        str(root),
+        "--journal",
+        str(jpath),
+        "-o",
+        "json",
+    )
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["checked"]["checkpoint"] is True
+    assert [d["source"] for d in doc["drift"]] == ["checkpoint"]
+    assert doc["drift"][0]["actual"] is None
