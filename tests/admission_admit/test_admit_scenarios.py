@@ -159,6 +159,7 @@ def test_pod_level_gate_off_runs_the_pod_in_the_node_shared_pool(snc) -> None:  
         assert c.cpus == d.default_cpuset == snc.all_cpus
     # no exclusive CPUs anywhere, so the pod cgroup keeps its quota
     assert d.pod.cpu_max == "800000 100000"
+    assert d.advice and "feature gate PodLevelResourceManagers off" in d.advice[0]
 
 
 def test_policy_none_pins_without_alignment(snc) -> None:  # type: ignore[no-untyped-def]

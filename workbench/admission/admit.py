@@ -326,7 +326,7 @@ def admit(
         return decision
     containers, placement = _placements(topology, config, managers, pod, trace)
     providers, hint = _explained(trace)
-    return Decision(
+    decision = Decision(
         admitted=True,
         reason="",
         message="",
@@ -341,6 +341,11 @@ def admit(
         qos_class=qos,
         state_after=_record_pod(managers.export(state), pod),
     )
+    if advise:
+        from workbench.admission.advice import notes
+
+        decision = replace(decision, advice=notes(config, pod, decision))
+    return decision
 
 
 def _explained(trace: _Trace) -> tuple[ProviderHints, Hint | None]:

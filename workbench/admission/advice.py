@@ -14,7 +14,12 @@ from types import MappingProxyType
 
 from workbench.admission.decision import Decision
 from workbench.admission.errors import EMPTY_POD_SHARED_POOL_ERROR, TOPOLOGY_AFFINITY_ERROR
-from workbench.admission.gates import pod_level_managers
+from workbench.admission.gates import (
+    POD_LEVEL_RESOURCE_MANAGERS,
+    POD_LEVEL_RESOURCES,
+    gate,
+    pod_level_managers,
+)
 from workbench.kube.model import CPU, Container, NodeConfig, NodeState, PodSpec, Resources
 from workbench.kube.qos import container_guaranteed_equivalent
 from workbench.topology.cpuset import CPUSet
@@ -308,3 +313,24 @@ def _failed_container(decision: Decision) -> str | None:
     if decision.scope != "container" or decision.reason != TOPOLOGY_AFFINITY_ERROR:
         return None
     return decision.failed_container or None
+
+
+def notes(config: NodeConfig, pod: PodSpec, decision: Decision) -> tuple[str, ...]:
+    """Why an admitted pod landed where it did, when a setting quietly changed the outcome."""
+    out: list[str] = []
+    static = config.cpu_manager_policy == "static" or config.memory_manager_policy == "Static"
+    if pod.has_pod_level_resources and static and not pod_level_managers(config, pod):
+        off = [g for g in (POD_LEVEL_RESOURCES, POD_LEVEL_RESOURCE_MANAGERS) if not gate(config, g)]
+        out.append(
+            f"feature gate {' and '.join(off)} off: the CPU and memory managers skip pods that set "
+            "spec.resources, so this pod runs unpinned in the node shared pool"
+        )
+    elif pod.has_pod_level_resources and decision.policy != "none" and decision.scope == "container":
+        out.append(
+            "scope container ignores the pod budget: only containers with whole CPUs and "
+            "requests == limits are pinned, the rest run in the node shared pool (scope pod "
+            "would give the pod a bubble)"
+        )
+    if decision.policy == "none" and decision.scope == "pod":
+        out.append("topologyManagerPolicy none: the pod scope is ignored and nothing is NUMA-aligned")
+    return tuple(out)

@@ -272,7 +272,10 @@ def decision_to_text(decision: Decision, topology: Topology) -> str:
         )
     if decision.advice:
         lines.append("")
-        lines.append("Advice (what-if by this tool, not the kubelet's decision)")
+        if decision.admitted:
+            lines.append("Notes (this tool's explanation, not the kubelet's)")
+        else:
+            lines.append("Advice (what-if by this tool, not the kubelet's decision)")
         for a in decision.advice:
             lines.extend(textwrap.wrap(a, WIDTH - 4, initial_indent="  - ", subsequent_indent="    "))
     return "\n".join(lines) + "\n"
