@@ -55,13 +55,13 @@ def merge_inputs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(merge_inputs())
 def test_fast_merge_equals_literal(args: dict[str, Any]) -> None:
     assert merge_hints(**args) == merge_hints_literal(**args)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(merge_inputs())
 def test_fast_merge_equals_literal_through_the_lattice(args: dict[str, Any]) -> None:
     """Same property with the subset-lattice path forced for every step."""

@@ -2,21 +2,20 @@
 
 The kubelet walks every NUMA mask (65535 of them on 16 nodes) and filters. The same list comes out
 of a cheaper walk: a multi-node mask can only be a hint if it avoids every node that already holds
-memory, or is exactly the group those nodes are allocated with; so on a busy node only subsets of
-the free nodes (plus the existing groups) are visited. On an empty node every mask is a candidate
-and the capacity tests use subset sums prepared once for all masks.
+memory, or is exactly the group those nodes are allocated with; so only subsets of the free nodes
+are walked (capacity tested with subset sums prepared once), and the few other candidates (single
+nodes in use, existing groups, masks holding reusable init-container memory) are checked one by
+one and inserted at their place in the kubelet's order.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import combinations
 
 from workbench.admission.memory_state import MachineState
-
-# Up to this many free nodes the candidates are enumerated one by one.
-_ENUMERATE_MAX_FREE = 10
 
 
 @cache
@@ -124,39 +123,39 @@ def calculate_masks(
         pos = positions(pm)
         return fits(pos, alloc) and free_ok(pos)
 
-    free_nodes = [i for i in range(n) if not used_mask >> i & 1]
-    if len(free_nodes) <= _ENUMERATE_MAX_FREE:
-        found: list[int] = [1 << i for i in range(n) if group_ok(1 << i) and capacity_ok(1 << i)]
-        for size in range(2, n + 1):
-            level = [sum(1 << i for i in c) for c in combinations(free_nodes, size)]
-            extra = [g for g in groups if g.bit_count() == size and g not in level]
-            if extra:
-                level = sorted(level + extra, key=positions)
-            found.extend(m for m in level if capacity_ok(m))
-        return [node_mask(positions(m)) for m in found], min_affinity
-
-    ok = bytearray(b"\x01") * (1 << n)
+    # Walk only subsets of the nodes that hold no memory; the few other possible hints (single
+    # nodes in use, existing groups, masks with reusable init memory) are checked one by one.
+    free_pos = [i for i in range(n) if not used_mask >> i & 1]
+    ok = bytearray(b"\x01") * (1 << len(free_pos))
     for r in names:
         need = requests[r]
-        a = _subset_sums(alloc[r])
-        f = _subset_sums(free[r])
+        a = _subset_sums([alloc[r][i] for i in free_pos])
+        f = _subset_sums([free[r][i] for i in free_pos])
         ok = bytearray(o and x >= need and y >= need for o, x, y in zip(ok, a, f, strict=True))
-    if used_mask:
-        ok = bytearray(o and (m & used_mask == 0 or m & (m - 1) == 0) for m, o in enumerate(ok))
-        for g in groups:
-            ok[g] = capacity_ok(g)
-    for i in range(n):
+    for j, i in enumerate(free_pos):
         if raw_cells_len[i] > 1:
-            ok[1 << i] = 0
-    # reusable init memory can only add masks; check those few exactly
+            ok[1 << j] = 0
+    found = [m for m in _order(len(free_pos)) if ok[m]]
+    if len(free_pos) != n:
+        expand = _subset_sums([1 << i for i in free_pos])
+        found = [expand[m] for m in found]
+    extras = {1 << i for i in range(n) if used_mask >> i & 1} | groups
     for nm in reusable:
         pm = _positions(nm, nodes)
-        if pm and group_ok(pm) and capacity_ok(pm):
-            ok[pm] = 1
-    order = [m for m in _order(n) if ok[m]]
+        if pm:
+            extras.add(pm)
+    extras = {pm for pm in extras if group_ok(pm) and capacity_ok(pm)}
+    if extras:
+        present = set(found)
+
+        def key(pm: int) -> tuple[int, list[int]]:
+            return (pm.bit_count(), positions(pm))
+
+        for pm in sorted(extras - present, key=key):
+            bisect.insort(found, pm, key=key)
     if list(nodes) == list(range(n)):
-        return order, min_affinity
-    return [node_mask(positions(m)) for m in order], min_affinity
+        return found, min_affinity
+    return [node_mask(positions(m)) for m in found], min_affinity
 
 
 def _bits(m: int) -> list[int]:
