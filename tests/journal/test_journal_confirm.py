@@ -170,3 +170,38 @@ def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: P
     assert recover.returncode == 0, recover.stderr
     assert f"transaction {txid}: rolled_back" in recover.stdout
     assert snapshot(root) == before
+
+
+def test_with_systemd_the_timer_is_a_transient_unit_of_pid_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No systemd here: stand-in `systemd-run`/`systemctl` record what the journal asks of them."""
+    from journal_plan import plan
+
+    from workbench.journal.apply import apply_plan
+    from workbench.journal.timer import confirm
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    for tool in ("systemd-run", "systemctl"):
+        script = bin_dir / tool
+        script.write_text(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\n')
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("WORKBENCH_CONFIRM_TIMER", "systemd")
+    from workbench.journal.timer import arm
+
+    fs = make_sandbox(tmp_path / "sb")
+    with Journal(tmp_path / "journal.db", boot_id=BOOT_ID) as journal:
+        result = apply_plan(
+            journal, fs, plan(fs), confirm_within=120, on_intent=lambda t: print(arm(journal, t))
+        )
+        txn = journal.txn(result.txid)
+        assert txn.timer.startswith("systemd:workbench-confirm-")
+        [run] = calls.read_text().splitlines()
+        assert f"--unit={txn.timer.split(':', 1)[1]}" in run
+        assert "--on-active=1" in run and "AccuracySec" in run
+        assert f"rollback --if-unconfirmed {result.txid} --journal {journal.path}" in run
+        assert confirm(journal, result.txid) == f"transaction {result.txid} confirmed"
+        assert calls.read_text().splitlines()[1] == f"systemctl stop {txn.timer.split(':', 1)[1]}.timer"
