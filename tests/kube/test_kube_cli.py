@@ -77,10 +77,12 @@ def test_node_shows_live_allocations(capsys: pytest.CaptureFixture[str]) -> None
         capsys,
     )
     assert code == 0
-    assert "Checkpoints  cpu_manager_state V2, memory_manager_state V1" in out
-    assert "Default set  0,6-48,54-95" in out
+    assert "Checkpoints  cpu V2, memory V1" in out
+    assert "Shared pool  0,6-48,54-95" in out
     trainer = next(line for line in out.splitlines() if line.strip().startswith("trainer"))
-    assert "2-5,50-53" in trainer and "NUMA 0" in trainer and "nvidia.com/gpu: gpu0" in trainer
+    assert "2-5,50-53" in trainer and "NUMA 0" in trainer and "exclusive" in trainer and "32Gi@0" in trainer
+    assert "nvidia.com/gpu: gpu0" in out.split(trainer, 1)[1].splitlines()[1]
+    assert max(len(line) for line in out.splitlines()) <= 80
     assert "Problems     none" in out
 
 

@@ -265,76 +265,77 @@ def node_document(kd: Any, topology: Topology | None) -> dict[str, Any]:
     }
 
 
+def _block_text(b: dict[str, Any]) -> str:
+    """`12Gi@0` for memory, `2Gi hugepages-1Gi@0,1` for hugepages: short enough for 80 columns."""
+    kind = "" if b["type"] == "memory" else f" {b['type']}"
+    return f"{_fmt_bytes(b['size'])}{kind}@{','.join(str(n) for n in b['numa_affinity'])}"
+
+
 def _print_node(doc: dict[str, Any]) -> None:
+    """Plain text that fits 80 columns (long CPU lists and problems wrap at the terminal)."""
     cfg = doc["config"]
     cp = doc["checkpoints"]
-    print(
-        f"Kubelet dir  {doc['kubelet_dir']}" + (f"   topology {doc['topology']}" if doc["topology"] else "")
-    )
+    print(f"Kubelet dir  {doc['kubelet_dir']}")
+    if doc["topology"]:
+        print(f"Machine      {doc['topology']}")
     reserved = cfg["reserved_system_cpus"]
-    gates = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in cfg["feature_gates"].items()) or "defaults"
+    print(f"CPU manager  {cfg['cpu_manager_policy']}" + (f", reserved CPUs {reserved}" if reserved else ""))
     print(
-        f"Config       cpu {cfg['cpu_manager_policy']}"
-        + (f" (reserved {reserved})" if reserved else "")
-        + f" · memory {cfg['memory_manager_policy']} · topology {cfg['topology_manager_policy']}"
-        f"/{cfg['topology_manager_scope']} · cgroup {cfg['cgroup_driver']}"
+        f"Managers     memory {cfg['memory_manager_policy']}, topology {cfg['topology_manager_policy']}"
+        f"/{cfg['topology_manager_scope']}, cgroup {cfg['cgroup_driver']}"
     )
-    print(f"Gates        {gates}")
+    gates = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in cfg["feature_gates"].items())
+    print(f"Gates        {gates or 'defaults'}")
     versions = ", ".join(
-        f"{name} {v}"
-        for name, v in (
-            ("cpu_manager_state", cp["cpu_version"]),
-            ("memory_manager_state", cp["memory_version"]),
-        )
-        if v
+        f"{name} {v}" for name, v in (("cpu", cp["cpu_version"]), ("memory", cp["memory_version"])) if v
     )
     print(f"Checkpoints  {versions or 'none (fresh node)'}")
     default = doc["default_cpuset"]
-    print(f"Default set  {default if default is not None else '(fresh: all CPUs)'}  (node shared pool)")
+    print(f"Shared pool  {default if default is not None else 'all CPUs (fresh node)'}")
     print()
     if not doc["pods"]:
         print("Pods         none with pinned CPUs, memory or devices")
+        print()
     for pod in doc["pods"]:
         label = f"{pod['namespace']}/{pod['name']}" if pod["namespace"] else pod["name"] or pod["uid"]
-        print(f"Pod {label}  ({pod['uid']})")
+        uid = pod["uid"] if len(pod["uid"]) <= 36 else pod["uid"][:12] + "…"
+        print(f"Pod {label}  {uid}")
         if pod["pod_cpuset"] is not None:
-            mem = ", ".join(
-                f"{_fmt_bytes(b['size'])} {b['type']} on {b['numa_affinity']}" for b in pod["pod_memory"]
-            )
+            mem = ", ".join(_block_text(b) for b in pod["pod_memory"])
             numa = f"NUMA {pod['pod_numa']}" if pod["pod_numa"] is not None else ""
-            print(f"  {'pod bubble':<14} {pod['pod_cpuset']:<20}{numa:<9} {'':<17}{mem}")
+            print(f"  {'(pod bubble)':<14} {pod['pod_cpuset']:<16} {numa:<8} {'':<15} {mem}".rstrip())
         for c in pod["containers"]:
             isolation = {
                 "container": "exclusive",
                 "pod": "pod shared pool",
                 "bubble": "in pod bubble",
-                "host": "node shared pool",
+                "host": "node pool",
             }[c["isolation"]]
             cs = c["cpuset"] if c["cpuset"] is not None else "-"
             numa = f"NUMA {c['numa']}" if c["numa"] else ""
-            mem = ", ".join(
-                f"{_fmt_bytes(b['size'])} {b['type']} on {b['numa_affinity']}" for b in c["memory"]
-            )
-            devs = ", ".join(f"{d['resource']}: {','.join(d['ids'])}" for d in c["devices"])
-            extras = "   ".join(x for x in (mem, devs) if x)
-            print(f"  {c['name']:<14} {cs:<20}{numa:<9} {isolation:<17}{extras}")
+            mem = ", ".join(_block_text(b) for b in c["memory"])
+            name = c["name"] if len(c["name"]) <= 14 else c["name"][:13] + "…"
+            print(f"  {name:<14} {cs:<16} {numa:<8} {isolation:<15} {mem}".rstrip())
+            for d in c["devices"]:
+                print(f"  {'':<14} {d['resource']}: {', '.join(d['ids'])}")
         print()
     if doc["memory"]:
-        print("Memory manager (per NUMA node)")
+        print("Memory manager, per NUMA node")
         print(
-            f"  {'NUMA':<5}{'resource':<16}{'total':>10}{'sys-resv':>10}{'allocatable':>13}{'reserved':>10}"
-            f"{'free':>10}  cells"
+            f"  {'node':<5}{'resource':<15}{'total':>8}{'system':>8}{'alloc.':>8}"
+            f"{'reserved':>9}{'free':>8}  cells"
         )
         for r in doc["memory"]:
             print(
-                f"  {r['numa']:<5}{r['resource']:<16}{_fmt_bytes(r['total']):>10}"
-                f"{_fmt_bytes(r['system_reserved']):>10}"
-                f"{_fmt_bytes(r['allocatable']):>13}{_fmt_bytes(r['reserved']):>10}{_fmt_bytes(r['free']):>10}"
+                f"  {r['numa']:<5}{r['resource']:<15}{_fmt_bytes(r['total']):>8}"
+                f"{_fmt_bytes(r['system_reserved']):>8}{_fmt_bytes(r['allocatable']):>8}"
+                f"{_fmt_bytes(r['reserved']):>9}{_fmt_bytes(r['free']):>8}"
                 f"  {','.join(str(c) for c in r['cells'])}"
             )
         print()
     for res, ids in doc["registered_devices"].items():
-        print(f"Devices      {res}: {len(ids)} registered ({', '.join(ids)})")
+        shown = ", ".join(ids) if len(ids) <= 4 else f"{ids[0]} ... {ids[-1]}"
+        print(f"Devices      {res}: {len(ids)} registered ({shown})")
     if doc["problems"]:
         print("Problems (the kubelet would refuse this state at start)")
         for p in doc["problems"]:
