@@ -351,8 +351,14 @@ def read_sysfs(root: Path | str = "/", *, name: str | None = None) -> Topology:
             if book is not None:
                 key += (book, _int(f"{t}/drawer_id") or 0)
             core_key[c] = key
-        d = _int(f"{t}/die_id") if has_die else None
-        die[c] = d if d is not None and d >= 0 else 0
+        if c not in die:
+            d = _int(f"{t}/die_id") if has_die else None
+            die[c] = d if d is not None and d >= 0 else 0
+            if has_die:
+                # The kubelet ignores dies, so one read per die (die_cpus_list) is enough.
+                for m in _cpus(f"{t}/die_cpus_list") or ():
+                    if m in online_set:
+                        die.setdefault(m, die[c])
         if c not in siblings:
             sib = _list_or_mask(t, sib_list, sib_mask)
             if sib is not None:
