@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 
 import yaml
@@ -12,7 +13,11 @@ from workbench.topology.spec import load_spec
 DEMO_SPEC = "intel-2s-snc.yaml"
 
 
+@lru_cache(maxsize=1)
 def demo_topology() -> Topology:
-    """2 sockets x 16 cores x 2 threads, SNC2 (4 NUMA nodes, distances 10/11/21), with devices."""
+    """2 sockets x 16 cores x 2 threads, SNC2 (4 NUMA nodes, distances 10/11/21), with devices.
+
+    Cached: a Topology is immutable, so every caller can share the one instance.
+    """
     text = resources.files("workbench").joinpath("data", "topologies", DEMO_SPEC).read_text(encoding="utf-8")
     return load_spec(yaml.safe_load(text))
