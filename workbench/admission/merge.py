@@ -305,17 +305,9 @@ def _fast_best(lists: Sequence[Sequence[Hint]], default: int, order: _MaskOrder)
     pref_sets: list[set[int]] = []
     pref_any: list[bool] = []
     for hints in lists:
-        masks: set[int] = set()
-        wildcard = False
-        for h in hints:
-            if not h.preferred:
-                continue
-            if h.mask is None:
-                wildcard = True
-            else:
-                masks.add(_mask(h.mask))
-        pref_sets.append(masks)
-        pref_any.append(wildcard)
+        preferred = [h.mask for h in hints if h.preferred]
+        pref_any.append(None in preferred)
+        pref_sets.append({_mask(m) for m in preferred if m is not None})
 
     best_pref: int | None = None
     if all(pref_any) and default != 0:
