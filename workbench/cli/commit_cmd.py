@@ -20,7 +20,7 @@ from workbench.errors import InputError
 
 if TYPE_CHECKING:
     from workbench.cgroups.fs import CgroupFS
-    from workbench.journal.lock import OperatorLock
+    from workbench.journal.session import Session
     from workbench.journal.store import Journal, Step, Txn
     from workbench.journal.undo import UndoResult
 
@@ -199,37 +199,23 @@ def _open_journal(args: argparse.Namespace) -> Journal:
     return Journal(_journal_path(args))
 
 
-def _lock(args: argparse.Namespace, command: str) -> OperatorLock:
-    from workbench.journal.lock import OperatorLock, print_waiting
-    from workbench.journal.paths import lock_path
+def _session(args: argparse.Namespace) -> Session:
+    from workbench.journal.lock import print_waiting
+    from workbench.journal.session import Session
 
-    lock = OperatorLock(lock_path(_journal_path(args)), command=command)
-    lock.acquire(timeout=max(0.0, float(getattr(args, "wait", 10.0))), on_wait=print_waiting)
-    return lock
-
-
-def open_writable(root: str) -> CgroupFS:
-    """A cgroup tree we may write, or InputError saying why not (v1, hybrid, not a cgroup)."""
-    from workbench.cgroups.fs import CgroupFS
-
-    if not Path(root).is_dir():
-        raise InputError("no such directory", source=root, fix="give the cgroup v2 root (or a sandbox)")
-    fs = CgroupFS(root)
-    reason = fs.refuse_writes_reason()
-    if reason is not None:
-        raise InputError(reason, fix="run on a cgroup v2 node, or try `workbench sandbox init DIR`")
-    return fs
+    return Session(
+        _journal_path(args),
+        wait=float(getattr(args, "wait", 10.0)),
+        on_wait=print_waiting,
+        cgroup_root=getattr(args, "cgroup_root", None) if args.command == "rollback" else None,
+    )
 
 
-def _recover(journal: Journal, override_root: str | None = None) -> list[UndoResult]:
-    from workbench.journal.undo import recover
-
-    done = recover(journal, lambda root: open_writable(override_root or root))
+def _report_recovery(done: Sequence[UndoResult]) -> None:
     for r in done:
         print(f"workbench: recovery: transaction {r.txid} -> {r.state}{_undo_summary(r)}", file=sys.stderr)
         for problem in r.failed:
             print(f"workbench: recovery: transaction {r.txid}: {problem}", file=sys.stderr)
-    return done
 
 
 def _undo_summary(r: UndoResult) -> str:
@@ -380,29 +366,9 @@ def run_commit(args: argparse.Namespace) -> int:
 def _apply(
     args: argparse.Namespace, fs: CgroupFS, writes: list[Any], subject: str, confirm_within: float | None
 ) -> tuple[Any, Txn]:
-    from workbench.journal.apply import apply_plan
-    from workbench.journal.timer import arm
-
-    journal = _open_journal(args)
-    lock = _lock(args, f"commit {subject}")
-    try:
-        _recover(journal)
-
-        def arm_timer(txid: int) -> None:
-            arm(journal, txid)
-
-        result = apply_plan(
-            journal,
-            fs,
-            writes,
-            subject=subject,
-            confirm_within=confirm_within,
-            on_intent=arm_timer if confirm_within is not None else None,
-        )
-        return result, journal.txn(result.txid)
-    finally:
-        lock.release()
-        journal.close()
+    result, txn, recovered = _session(args).commit(fs, writes, subject=subject, confirm_within=confirm_within)
+    _report_recovery(recovered)
+    return result, txn
 
 
 # ---- journal ------------------------------------------------------------------------------
@@ -503,28 +469,14 @@ def run_journal(args: argparse.Namespace) -> int:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    from workbench.journal.undo import rollback
-
     if args.if_unconfirmed and args.txid is None:
         raise InputError(
             "--if-unconfirmed needs a TXID",
             field="--if-unconfirmed",
             fix="workbench rollback --if-unconfirmed 3",
         )
-    journal = _open_journal(args)
-    lock = _lock(args, f"rollback {args.txid or ''}".strip())
-    try:
-        _recover(journal, args.cgroup_root)
-        result = rollback(
-            journal,
-            lambda root: open_writable(args.cgroup_root or root),
-            args.txid,
-            if_unconfirmed=args.if_unconfirmed,
-        )
-        txn = journal.txn(result.txid)
-    finally:
-        lock.release()
-    journal.close()
+    result, txn, recovered = _session(args).rollback(args.txid, if_unconfirmed=args.if_unconfirmed)
+    _report_recovery(recovered)
     if args.format == "json":
         emit_json(_undo_json(result))
     else:
@@ -552,13 +504,8 @@ def run_confirm(args: argparse.Namespace) -> int:
 
 
 def run_recover(args: argparse.Namespace) -> int:
-    journal = _open_journal(args)
-    lock = _lock(args, "recover")
-    try:
-        done = _recover(journal)
-    finally:
-        lock.release()
-        journal.close()
+    done = _session(args).recover()
+    _report_recovery(done)
     if args.format == "json":
         emit_json({"recovered": [_undo_json(r) for r in done]})
     elif not done:
