@@ -208,6 +208,25 @@ def test_a_v2_write_is_one_write_of_the_value_and_never_creates_files(tmp_path: 
     assert fs.writes_done == 1
 
 
+def test_mkdir_and_rmdir_on_a_real_tree_touch_exactly_the_named_cgroup(tmp_path: Path) -> None:
+    # Found by the fidelity run on a real kernel: mkdir "x/y" with no "x" must be ENOENT, not
+    # create "x".
+    write_tree(tmp_path, {"cgroup.controllers": "cpu\n"})
+    fs = CgroupFS(tmp_path, mountinfo="")
+    with pytest.raises(FileNotFoundError):
+        fs.mkdir("x/y")
+    assert not (tmp_path / "x").exists()
+    fs.mkdir("x")
+    fs.mkdir("x/y")
+    assert (tmp_path / "x" / "y").is_dir()
+    with pytest.raises(OSError) as e:
+        fs.rmdir("x")
+    assert e.value.errno == errno.ENOTEMPTY
+    fs.rmdir("x/y")
+    assert not (tmp_path / "x" / "y").exists() and (tmp_path / "x").is_dir()
+    assert fs.resolve("x/y/z", "cpu.max") == tmp_path / "x" / "y" / "z" / "cpu.max"
+
+
 def test_the_kernels_errno_surfaces_at_the_write(sandbox: CgroupFS) -> None:
     (sandbox.root / ".workbench-faults").write_text("errno-at-write:1:EPERM\n")
     with pytest.raises(OSError) as e:

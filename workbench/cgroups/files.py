@@ -3,7 +3,7 @@
 Every parser takes the raw text of one file (trailing newline tolerated) and raises
 `InputError` naming the file when the text is not what the kernel writes. `same_value`
 compares a value as written with a value as read back, after normalising the way the kernel
-does (page rounding for memory, canonical CPU lists, `cpu.max` with a default period).
+does (whole pages for memory, canonical CPU lists, `cpu.max` with a default period).
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def normalize(file: str, value: str) -> str:
             return str(parse_cpu_max(text))
         if file in MEMORY_LIMIT_FILES or file == "memory.current":
             n = parse_memory(text, file)
-            return UNLIMITED if n is None else str(-(-n // PAGE_SIZE) * PAGE_SIZE)
+            return UNLIMITED if n is None else str(n // PAGE_SIZE * PAGE_SIZE)
         if file == "cpu.weight":
             return str(int(text))
         if file in ("cgroup.subtree_control", "cgroup.controllers"):
@@ -219,8 +219,8 @@ def normalize(file: str, value: str) -> str:
 def same_value(file: str, a: str | None, b: str | None) -> bool:
     """Whether two values of `file` mean the same to the kernel.
 
-    Memory limits are equal when they differ by less than a page: the kernel stores pages, and
-    the documentation says a value may read back rounded up while the code rounds down.
+    Memory limits are equal when they differ by less than a page: the kernel stores whole pages
+    (6.1 rounds down; the documentation says a value may read back rounded up).
     """
     if a is None or b is None:
         return a is b

@@ -196,13 +196,29 @@ class CgroupFS:
             try:
                 st = os.lstat(path)
             except (FileNotFoundError, NotADirectoryError):
+                # nothing below a missing component exists, so nothing there can be a link
                 break
             if stat.S_ISLNK(st.st_mode):
                 raise InputError(
                     f"{path} is a symlink; the tool never follows links inside the cgroup root",
                     source=self._root_str,
                 )
-        return Path(path)
+        return Path("/".join([self._root_str, *parts]))
+
+    def _dir_beneath(self, parts: list[str]) -> int:
+        """An O_RDONLY fd of the directory `parts` below the root, opened without following links."""
+        dirfd = os.open(self._root_str or "/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for part in parts:
+                child = os.open(
+                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd
+                )
+                os.close(dirfd)
+                dirfd = child
+        except BaseException:
+            os.close(dirfd)
+            raise
+        return dirfd
 
     def _open_beneath(self, cgroup: str, file: str, flags: int) -> int:
         """Open `file` of `cgroup` one component at a time, each relative to its parent's fd and
@@ -210,14 +226,8 @@ class CgroupFS:
         cannot lead outside the root (ELOOP/ENOTDIR instead): openat2's RESOLVE_BENEATH by hand.
         Never O_CREAT or O_TRUNC: a missing interface file is ENOENT, never created.
         """
-        dirfd = os.open(self._root_str or "/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        dirfd = self._dir_beneath(split_cgroup(cgroup))
         try:
-            for part in split_cgroup(cgroup):
-                child = os.open(
-                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd
-                )
-                os.close(dirfd)
-                dirfd = child
             return os.open(file, flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
         finally:
             os.close(dirfd)
@@ -350,22 +360,32 @@ class CgroupFS:
         self._check_writable()
         if cgroup == "":
             raise InputError("cannot create the cgroup root")
-        path = self.resolve(cgroup)
+        self.resolve(cgroup)
         if self.kernel is not None:
             self.kernel.mkdir(join(cgroup))
         else:
-            os.mkdir(path, 0o755)
+            *parents, name = split_cgroup(cgroup)
+            dirfd = self._dir_beneath(parents)
+            try:
+                os.mkdir(name, 0o755, dir_fd=dirfd)
+            finally:
+                os.close(dirfd)
 
     def rmdir(self, cgroup: str) -> None:
         """Remove one empty cgroup (no children, no processes); OSError (EBUSY...) propagates."""
         self._check_writable()
         if cgroup == "":
             raise InputError("cannot remove the cgroup root")
-        path = self.resolve(cgroup)
+        self.resolve(cgroup)
         if self.kernel is not None:
             self.kernel.rmdir(join(cgroup))
         else:
-            os.rmdir(path)
+            *parents, name = split_cgroup(cgroup)
+            dirfd = self._dir_beneath(parents)
+            try:
+                os.rmdir(name, dir_fd=dirfd)
+            finally:
+                os.close(dirfd)
 
 
 def _kill_after_write(spec: str) -> int | None:

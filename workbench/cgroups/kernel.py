@@ -5,31 +5,39 @@ file, as in cgroupfs), so another process sees exactly the tree the model keeps:
 SIGKILL a writer and inspect or recover the tree from outside. `CgroupFS` routes its writes
 here when its root holds the sandbox marker; tests may also call a `Kernel` directly.
 
-Rules modelled (cgroup-v2.rst, kernel/cgroup/cpuset.c; see notes/cgroups-journal.md §1):
+Rules modelled (cgroup-v2.rst, kernel/cgroup/{cgroup,cpuset}.c; notes/cgroups-journal.md §1),
+checked against a real 6.1 kernel by tests/cgroups/test_cgroup_model_fidelity.py:
 - mkdir creates the core files and the files of every controller the parent enables in its
   `cgroup.subtree_control`; `cgroup.controllers` = the parent's `subtree_control`.
   Defaults: cpuset.cpus/mems "" (effective = the parent's effective), cpuset.cpus.partition
   "member", cpu.max "max 100000", cpu.weight 100, memory.max "max", memory.current 0.
+  A missing parent ENOENT, an existing name EEXIST.
 - `cgroup.subtree_control`: "+x -y" tokens, all or nothing; unknown name or bad token EINVAL;
-  enabling a controller missing from `cgroup.controllers` ENOENT; enabling in a non-root cgroup
-  with processes of its own EBUSY ("no internal processes"); disabling one a child still
-  enables EBUSY. Children's files appear and disappear with it.
-- cpuset (v2): requests outside the machine's CPUs/nodes EINVAL; otherwise always accepted,
-  effective = request ∩ parent's effective, or the parent's whole effective set when the request
-  is empty or nothing of it can be granted (silent inheritance); effective sets are recomputed
-  down the subtree after every change. With `cpuset_rules: strict` in the marker the v1 subset
-  rules apply as well (request outside the parent's effective EACCES; shrinking below a child's
-  request EBUSY; a task into a cpuset with empty cpus or mems ENOSPC), which tests use to prove
-  the planner's ordering.
+  enabling a controller missing from `cgroup.controllers` ENOENT; disabling one a child still
+  enables EBUSY. Children's files appear and disappear with it. No internal processes: a
+  non-root cgroup with tasks of its own cannot enable a domain controller (memory, io) for its
+  children (EBUSY); threaded ones (cpuset, cpu, pids) it can, as long as it has no populated
+  child and no domain controller enabled.
+- cpuset (v2): a CPU beyond the machine's last ERANGE, other CPUs or nodes it lacks EINVAL;
+  otherwise always accepted: effective = request ∩ parent's effective, or the parent's whole
+  effective set when the request is empty or nothing of it can be granted (silent
+  inheritance); effective sets are recomputed down the subtree after every change. With
+  `cpuset_rules: strict` in the marker the v1 subset rules apply as well (request outside the
+  parent's effective EACCES; shrinking below a child's request EBUSY; a task into a cpuset with
+  empty cpus or mems ENOSPC), which tests use to prove the planner's ordering.
 - `cpu.max` "$MAX [$PERIOD]" (quota ≥ 1000 µs, period 1000..1000000 µs, one value keeps the
-  period) else EINVAL; `cpu.weight` 1..10000 else ERANGE.
-- `memory.max` below `memory.current`: EBUSY by default (as runc/crun refuse it); with
+  period) else EINVAL; `cpu.weight` 1..10000 else ERANGE, not a number EINVAL.
+- memory limits are stored in whole pages, rounded down (the kernel's page_counter_memparse;
+  the documentation's "may round up" is not what 6.1 does). `memory.max` below
+  `memory.current`: EBUSY by default (as runc/crun refuse it); with
   `memory_max_below_current: oom` the write succeeds and the cgroup's processes are OOM-killed
   (cgroup.procs emptied, memory.current 0, memory.events oom_kill + 1), as v2 does.
 - `cgroup.procs`: one PID per write (0 = the writer), moves it out of any other cgroup of the
-  tree; a non-root cgroup with controllers enabled for its children refuses it with EBUSY.
-- read-only files (`*.effective`, `cgroup.controllers`, `*.stat`, `memory.current`...) EACCES;
-  missing files or cgroups ENOENT; rmdir of a cgroup with children or processes EBUSY.
+  tree; a non-root cgroup that enables a domain controller for its children (or has populated
+  children next to threaded ones) refuses it with EBUSY.
+- read-only files (`*.effective`, `cgroup.controllers`, `*.stat`, `memory.current`...) EINVAL
+  (what root gets: the open succeeds, the write has no handler); missing files ENOENT; rmdir of
+  a cgroup with children or processes EBUSY.
 - Fault injection, read from `.workbench-faults` in the sandbox root (one rule per line) and
   from the environment variable WORKBENCH_CGROUP_FAULTS (rules separated by commas):
   `errno-at-write:N:ERRNO` fails this Kernel object's Nth write attempt (1-based) with ERRNO
@@ -56,6 +64,8 @@ FAULTS_FILE = ".workbench-faults"
 FAULTS_ENV = "WORKBENCH_CGROUP_FAULTS"
 SANDBOX_VERSION = 1
 ALL_CONTROLLERS = ("cpuset", "cpu", "io", "memory", "pids")
+# Controllers that obey the no-internal-process rule; cpuset, cpu and pids are threaded.
+DOMAIN_CONTROLLERS = frozenset({"io", "memory"})
 PAGE_SIZE = 4096
 
 _CORE_FILES: dict[str, str] = {
@@ -356,7 +366,8 @@ class Kernel:
         if not path.is_file() or file in (SANDBOX_MARKER, FAULTS_FILE):
             raise _fail(errno.ENOENT, path)
         if file in READ_ONLY:
-            raise _fail(errno.EACCES, path, "read-only file")
+            # as root the open succeeds and the write has no handler: EINVAL (as a user: EACCES)
+            raise _fail(errno.EINVAL, path, "read-only file")
         text = value.strip()
         handler = _HANDLERS.get(file)
         if handler is not None:
@@ -381,7 +392,10 @@ class Kernel:
             )
         current = self._controllers(cgroup, "cgroup.subtree_control")
         if cgroup != "" and (enable - current) and self._procs(cgroup):
-            raise _fail(errno.EBUSY, path, "cgroup has processes of its own")
+            # threaded controllers may compete with the cgroup's own tasks, domain ones may not
+            # (cgroup_vet_subtree_control_enable)
+            if (enable - current) & DOMAIN_CONTROLLERS or not self._can_be_thread_root(cgroup):
+                raise _fail(errno.EBUSY, path, "cgroup has processes of its own")
         children = self._children(cgroup)
         for child in children:
             if disable & self._controllers(child, "cgroup.subtree_control"):
@@ -398,12 +412,22 @@ class Kernel:
         if "cpuset" in (new ^ current):
             self._recompute(cgroup)
 
+    def _can_be_thread_root(self, cgroup: str) -> bool:
+        """No domain controller enabled for the children and no populated child (the kernel's
+        cgroup_can_be_thread_root): such a cgroup may hold tasks next to threaded controllers."""
+        if self._controllers(cgroup, "cgroup.subtree_control") & DOMAIN_CONTROLLERS:
+            return False
+        return not any(self._procs(cg) for child in self._children(cgroup) for cg in self._walk(child))
+
     def _w_cpuset(self, cgroup: str, path: Path, text: str, kind: str) -> None:
         try:
             req = CPUSet.parse(text)
         except CPUSetError:
             raise _fail(errno.EINVAL, path, "not a CPU list") from None
         machine = self.config.cpus if kind == "cpus" else self.config.mems
+        if kind == "cpus" and req and machine and req.sorted()[-1] > machine.sorted()[-1]:
+            # beyond nr_cpu_ids: cpulist_parse says ERANGE
+            raise _fail(errno.ERANGE, path, f"CPU {req.sorted()[-1]} is beyond the last CPU")
         if not req.issubset(machine):
             raise _fail(errno.EINVAL, path, f"{req.difference(machine)} do not exist")
         if self.config.cpuset_rules == "strict":
@@ -467,7 +491,8 @@ class Kernel:
         limit = _memparse(text)
         if limit is None and text != "max":
             raise _fail(errno.EINVAL, path)
-        stored = "max" if limit is None else str(-(-limit // PAGE_SIZE) * PAGE_SIZE)
+        # page_counter_memparse keeps whole pages: rounded down (the docs say "may round up")
+        stored = "max" if limit is None else str(limit // PAGE_SIZE * PAGE_SIZE)
         if path.name == "memory.max" and limit is not None:
             current = int(self._get(cgroup, "memory.current") or "0")
             if limit < current:
@@ -492,7 +517,12 @@ class Kernel:
         if not text.isdigit():
             raise _fail(errno.EINVAL, path, "one PID per write")
         pid = int(text) or os.getpid()
-        if cgroup != "" and self._controllers(cgroup, "cgroup.subtree_control"):
+        if (
+            cgroup != ""
+            and self._controllers(cgroup, "cgroup.subtree_control")
+            and not self._can_be_thread_root(cgroup)
+        ):
+            # the no-internal-process rule (cgroup_migrate_vet_dst)
             raise _fail(errno.EBUSY, path, "cgroup enables controllers for its children")
         if self.config.cpuset_rules == "strict" and cgroup != "":
             # v1: a new cpuset starts empty and takes no task until its cpus and mems are set
