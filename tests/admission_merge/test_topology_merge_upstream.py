@@ -15,6 +15,7 @@ from workbench.admission.merge import (
     filter_single_numa_hints,
     max_of_min_affinity_counts,
     merge_hints_literal,
+    numa_limit_error,
     policy_admits,
 )
 
@@ -116,6 +117,34 @@ def test_upstream_can_admit_pod_result(policy: str, preferred: bool, admit: bool
 def test_policy_none_merges_nothing() -> None:
     provs: list[dict[str, list[Hint] | None] | None] = [{"cpu": [Hint(frozenset({0}), True)]}]
     assert merge_hints(provs, policy="none", numa_nodes=[0, 1]) == Hint(None, False)
+
+
+@pytest.mark.parametrize(
+    ("nodes", "options", "error"),
+    [
+        (8, None, None),
+        (9, None, "unsupported on machines with more than 8 NUMA Nodes"),
+        (16, {"max-allowable-numa-nodes": "16"}, None),
+        (16, {"max-allowable-numa-nodes": "12"}, "unsupported on machines with more than 12 NUMA Nodes"),
+        # the option can only raise the limit
+        (8, {"max-allowable-numa-nodes": "4"}, None),
+    ],
+)
+def test_max_allowable_numa_nodes(nodes: int, options: dict[str, str] | None, error: str | None) -> None:
+    assert numa_limit_error(list(range(nodes)), options) == error
+
+
+def test_prefer_closest_picks_the_nearer_pair_single_numa_node_ignores_it() -> None:
+    # nodes 0-3: 0,1 close (11), 2,3 close (11), cross 30; masks {0,2} and {2,3} both preferred
+    dist = {a: {b: 10 if a == b else (11 if a // 2 == b // 2 else 30) for b in range(4)} for a in range(4)}
+    provs: list[dict[str, list[Hint] | None] | None] = [
+        {"cpu": [Hint(frozenset({0, 2}), True), Hint(frozenset({2, 3}), True)]}
+    ]
+    opts = {"prefer-closest-numa-nodes": "true"}
+    got = merge_hints(provs, policy="best-effort", numa_nodes=[0, 1, 2, 3], options=opts, distances=dist)
+    assert got == Hint(frozenset({2, 3}), True)
+    plain = merge_hints(provs, policy="best-effort", numa_nodes=[0, 1, 2, 3], distances=dist)
+    assert plain == Hint(frozenset({0, 2}), True)
 
 
 def test_unknown_policy_is_refused() -> None:

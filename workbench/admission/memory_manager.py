@@ -213,7 +213,8 @@ class MemoryManager:
         return hints
 
     def _table_value(self, node: int, resource: str, column: str) -> int:
-        table = self.machine[node].memory_map.get(resource)
+        state = self.machine.get(node)
+        table = None if state is None else state.memory_map.get(resource)
         return 0 if table is None else int(getattr(table, column))
 
     def _reusable(self, pod: PodSpec, mask: int, resource: str) -> int:

@@ -120,7 +120,9 @@ def export_machine_state(state: MachineState) -> Mapping[int, NumaMemoryState]:
 def charge(state: MachineState, nodes: list[int], resource: str, size: int) -> None:
     """`updateMachineState`: count the assignment on every node, take memory node by node."""
     for node_id in nodes:
-        node = state[node_id]
+        node = state.get(node_id)
+        if node is None:  # a NUMA node without memory-manager state holds nothing
+            continue
         node.number_of_assignments += 1
         node.cells = list(nodes)
         if size == 0:
@@ -143,7 +145,9 @@ def release(state: MachineState, blocks: Iterable[MemoryBlock]) -> None:
     for block in blocks:
         size = block.size
         for node_id in block.numa_affinity:
-            node = state[node_id]
+            node = state.get(node_id)
+            if node is None:
+                continue
             node.number_of_assignments -= 1
             if node.number_of_assignments == 0:
                 node.cells = [node_id]
