@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from types import MappingProxyType
 
 from cpu_test_pods import C, make_multi_container_pod, make_pod, make_pod_level
@@ -16,6 +17,7 @@ from cpu_test_topologies import build
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from workbench.admission.cpu_assignment import _best_combo, _standard_deviation
 from workbench.admission.cpu_manager import CPUManager
 from workbench.admission.cpu_options import CPUPolicyError
 from workbench.admission.cpu_static_policy import StaticPolicy
@@ -238,3 +240,70 @@ def test_fast_hint_generation_equals_literal(
     assert policy.generate_hints(available, reusable, request) == _literal_hints(
         policy, available, reusable, request
     )
+
+
+def _literal_best_combo(
+    free: dict[int, int], numas: list[int], k: int, count: int, group: int
+) -> tuple[tuple[int, ...], tuple[int, ...] | None] | None:
+    """One k round of takeByTopologyNUMADistributed's search, written as the Go code reads."""
+    best_balance = math.inf
+    best: tuple[tuple[int, ...], tuple[int, ...] | None] | None = None
+    for combo in itertools.combinations(numas, k):
+        if best_balance == 0:
+            break
+        if sum(free[n] for n in combo) < count or sum(free[n] // group for n in combo) * group < count:
+            continue
+        distribution = (count // k // group) * group
+        if any(free[n] < distribution for n in combo):
+            continue
+        after = dict(free)
+        for n in combo:
+            after[n] -= distribution
+        remainder = count - distribution * k
+        remainder_combo = [n for n in combo if after[n] >= group]
+        best_local, best_subset = math.inf, None
+        if remainder == 0:
+            best_local = _standard_deviation(list(after.values()))
+        for kk in range(len(remainder_combo), 0, -1):
+            if remainder <= 0:
+                break
+            for subset in itertools.combinations(remainder_combo, kk):
+                trial, rem = dict(after), remainder
+                if sum(trial[n] for n in subset) < rem:
+                    continue
+                stuck = False
+                while rem > 0 and not stuck:
+                    stuck = True
+                    for n in subset:
+                        if rem == 0:
+                            break
+                        if trial[n] < group:
+                            continue
+                        trial[n] -= group
+                        rem -= group
+                        stuck = False
+                if stuck:
+                    continue
+                balance = _standard_deviation(list(trial.values()))
+                if balance < best_local:
+                    best_local, best_subset = balance, subset
+        if best_local < best_balance:
+            best_balance, best = best_local, (combo, best_subset)
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    free=st.lists(st.integers(0, 12), min_size=1, max_size=6),
+    count=st.integers(1, 40),
+    group=st.sampled_from([1, 2, 4]),
+    data=st.data(),
+)
+def test_fast_distributed_search_equals_literal(
+    free: list[int], count: int, group: int, data: st.DataObject
+) -> None:
+    count = max(group, count - count % group)
+    k = data.draw(st.integers(1, len(free)))
+    numas = list(range(len(free)))
+    literal = _literal_best_combo(dict(enumerate(free)), numas, k, count, group)
+    assert _best_combo(free, k, count, group) == literal

@@ -279,24 +279,118 @@ def _numa_range(acc: _Accumulator, group: int) -> tuple[int, int]:
     return (groups_needed - 1) // per_numa + 1, min(groups_needed, numa_available)
 
 
-def _spread_remainder(after: dict[int, int], subset: tuple[int, ...], remainder: int, group: int) -> bool:
-    """Hand out `remainder` CPUs `group` at a time round-robin over `subset` (mutates `after`).
+def _spread_remainder(vals: list[int], remainder: int, group: int) -> bool:
+    """Hand out `remainder` CPUs `group` at a time round-robin over `vals` (mutated in place).
 
     False when a pass makes no progress; the Go loop would spin forever there.
     """
     while remainder > 0:
         progressed = False
-        for n in subset:
+        for i, v in enumerate(vals):
             if remainder == 0:
                 break
-            if after[n] < group:
+            if v < group:
                 continue
-            after[n] -= group
+            vals[i] = v - group
             remainder -= group
             progressed = True
         if not progressed:
             return False
     return True
+
+
+def _sq(v: float, mean: float) -> float:
+    return (v - mean) * (v - mean)
+
+
+def _local_search(
+    combo_vals: tuple[int, ...],
+    others: tuple[int, ...],
+    distribution: int,
+    remainder: int,
+    group: int,
+    mean: float,
+) -> tuple[float, tuple[int, ...] | None]:
+    """Best balance for one NUMA combination and the remainder subset giving it (positions in the
+    combination), trying subsets from the largest down, first found wins ties."""
+    n_nodes = len(combo_vals) + len(others)
+    rest = [_sq(float(v), mean) for v in others]
+    after = [v - distribution for v in combo_vals]
+    terms = [_sq(float(v), mean) for v in after]
+    if remainder == 0:
+        return _round3(math.sqrt(math.fsum(rest + terms) / n_nodes)), None
+    candidates = [p for p, v in enumerate(after) if v >= group]
+    best_local = math.inf
+    best_subset: tuple[int, ...] | None = None
+
+    def score(subset: tuple[int, ...]) -> None:
+        nonlocal best_local, best_subset
+        vals = [after[p] for p in subset]
+        if sum(vals) < remainder or not _spread_remainder(vals, remainder, group):
+            return
+        trial = terms[:]
+        for p, v in zip(subset, vals, strict=True):
+            trial[p] = _sq(float(v), mean)
+        balance = _round3(math.sqrt(math.fsum(rest + trial) / n_nodes))
+        if balance < best_local:
+            best_local, best_subset = balance, subset
+
+    n_cand = len(candidates)
+    rounds = remainder // group
+    kk_start = n_cand
+    if rounds <= n_cand:
+        # Every candidate has >= group free, so a subset of at least `rounds` nodes hands the
+        # remainder out in one pass to its first `rounds` nodes; subsets sharing that prefix
+        # score the same. Each prefix first appears (sizes are tried from the largest down)
+        # followed by every candidate after its last node: visit prefixes in that order.
+        for prefix in sorted(combinations(range(n_cand), rounds), key=lambda q: (q[-1], q)):
+            picked = prefix + tuple(range(prefix[-1] + 1, n_cand))
+            score(tuple(candidates[q] for q in picked))
+        kk_start = rounds - 1
+    for kk in range(kk_start, 0, -1):
+        for subset in combinations(candidates, kk):
+            score(subset)
+    return best_local, best_subset
+
+
+def _best_combo(
+    free: list[int], k: int, count: int, group: int
+) -> tuple[tuple[int, ...], tuple[int, ...] | None] | None:
+    """One `k` round of takeByTopologyNUMADistributed's search, over positions in `free`.
+
+    Returns (combo, remainder subset) with the lowest balance score, first found on ties.
+    Every successful candidate leaves the same total free, so the rounded mean of the score is
+    the same for all; the squared terms are summed exactly (fsum), so a combination's result
+    depends only on its own values and the multiset of the others, and is computed once per
+    distinct case (an idle 16-node machine has one). Go sums in map order, no more exactly.
+    """
+    n_nodes = len(free)
+    mean = _round3((sum(free) - count) / n_nodes)
+    distribution = (count // k // group) * group
+    best_balance = math.inf
+    best: tuple[tuple[int, ...], tuple[int, ...] | None] | None = None
+    memo: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[float, tuple[int, ...] | None]] = {}
+    for combo in combinations(range(n_nodes), k):
+        if best_balance == 0:
+            break
+        combo_vals = tuple(free[i] for i in combo)
+        if sum(combo_vals) < count or sum(v // group for v in combo_vals) * group < count:
+            continue
+        if any(v < distribution for v in combo_vals):
+            continue
+        chosen = set(combo)
+        others = tuple(sorted(free[i] for i in range(n_nodes) if i not in chosen))
+        key = (combo_vals, others)
+        local = memo.get(key)
+        if local is None:
+            local = memo[key] = _local_search(
+                combo_vals, others, distribution, count - distribution * k, group, mean
+            )
+        balance, positions = local
+        if balance < best_balance:
+            best_balance = balance
+            best = (combo, tuple(combo[p] for p in positions) if positions is not None else None)
+    return best
 
 
 def take_distributed(
@@ -312,50 +406,14 @@ def take_distributed(
     if acc.failed():
         raise _not_enough(count, len(avail))
     numas = acc.sort_numas()
+    free = [acc.free_numa.get(n, 0) for n in numas]
     lo, hi = _numa_range(acc, group)
     for k in range(lo, hi + 1):
-        best_balance = math.inf
-        best_remainder: tuple[int, ...] | None = None
-        best_combo: tuple[int, ...] | None = None
-        free = {n: acc.free_numa.get(n, 0) for n in numas}
-        for combo in combinations(numas, k):
-            if best_balance == 0:
-                break
-            if sum(free[n] for n in combo) < count:
-                continue
-            if sum(free[n] // group for n in combo) * group < count:
-                continue
-            distribution = (count // len(combo) // group) * group
-            if any(free[n] < distribution for n in combo):
-                continue
-            after = dict(free)
-            for n in combo:
-                after[n] -= distribution
-            remainder = count - distribution * len(combo)
-            remainder_combo = [n for n in combo if after[n] >= group]
-            best_local = math.inf
-            best_local_remainder: tuple[int, ...] | None = None
-            if remainder == 0:
-                best_local = _standard_deviation(list(after.values()))
-            kk = len(remainder_combo)
-            while remainder > 0 and kk >= 1:
-                for subset in combinations(remainder_combo, kk):
-                    trial = dict(after)
-                    if sum(trial[n] for n in subset) < remainder:
-                        continue
-                    if not _spread_remainder(trial, subset, remainder, group):
-                        continue
-                    balance = _standard_deviation(list(trial.values()))
-                    if balance < best_local:
-                        best_local = balance
-                        best_local_remainder = subset
-                kk -= 1
-            if best_local < best_balance:
-                best_balance = best_local
-                best_remainder = best_local_remainder
-                best_combo = combo
-        if best_combo is None:
+        found = _best_combo(free, k, count, group)
+        if found is None:
             continue
+        best_combo = tuple(numas[i] for i in found[0])
+        best_remainder = tuple(numas[i] for i in found[1]) if found[1] is not None else None
         distribution = (count // len(best_combo) // group) * group
         for n in best_combo:
             acc.take(_packed_or_nothing(acc, n, distribution, spread))
