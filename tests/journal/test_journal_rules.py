@@ -332,3 +332,26 @@ def test_recovery_voids_a_transaction_whose_tree_is_gone(tmp_path: Path) -> None
         assert "is gone" in journal.txn(txid).reason
         # Nothing is left for the next start to trip over.
         assert recover(journal, CgroupFS) == []
+
+
+def test_ctrl_c_during_apply_undoes_what_was_written(
+    sandbox: tuple[CgroupFS, Journal], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fs, journal = sandbox
+    before = snapshot(fs.root)
+    real_write = CgroupFS.write
+    calls = []
+
+    def interrupted(self: CgroupFS, cgroup: str, file: str, value: str) -> None:
+        calls.append(file)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_write(self, cgroup, file, value)
+
+    monkeypatch.setattr(CgroupFS, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        apply_plan(journal, fs, plan(fs))
+    monkeypatch.setattr(CgroupFS, "write", real_write)
+    assert snapshot(fs.root) == before
+    txn = journal.txns()[0]
+    assert txn.state == store.ROLLED_BACK and "interrupted" in txn.reason

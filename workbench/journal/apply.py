@@ -118,6 +118,11 @@ def apply_plan(
                 _apply_write(journal, tree, txid, seq, w, inodes[seq], created, checked, hook)
     except Abort as exc:
         reason = str(exc)
+    except BaseException as exc:
+        # Anything else (a read refused, Ctrl-C): take back what was written, then let it go on.
+        what = exc.line() if isinstance(exc, InputError) else (str(exc) or type(exc).__name__)
+        undo_txn(journal, tree, txid, reason=f"apply interrupted: {what}; undone", faults=hook)
+        raise
     if reason:
         undo_txn(journal, tree, txid, reason=f"apply failed: {reason}; undone", faults=hook)
     else:
