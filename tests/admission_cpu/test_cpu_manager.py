@@ -237,3 +237,20 @@ def test_remove_pod_returns_a_pod_level_bubble() -> None:
     assert mgr.default_cpuset == S("0-11")
     assert mgr.pod_cpus(pod) is None
     assert mgr.guaranteed_cpus(pod, pod.containers[0]) == 1
+
+
+def test_pod_level_pod_in_container_scope_pins_only_eligible_containers() -> None:
+    # semantics 1.4: container scope ignores the pod budget; eligible containers get exclusive
+    # CPUs from the node pool, the others run in the node shared pool (isolation "host")
+    mgr = CPUManager(TOPOLOGIES["topoDualSocketHT"], static(), NodeState())
+    pod = make_pod_level("pl", "4", "4", [], [C("excl", "2", "2"), C("shared")])
+    excl, shared = pod.containers
+    assert mgr.container_hints(pod, shared) is None
+    hints = mgr.container_hints(pod, excl)
+    assert hints is not None and Hint(frozenset({0}), True) in hints["cpu"]
+    for c in pod.containers:
+        mgr.allocate(pod, c, Hint(frozenset({0}), True))
+    assert mgr.container_cpus(pod, excl) == S("2,8")
+    assert mgr.container_cpus(pod, shared) is None
+    assert (mgr.isolation(pod, excl), mgr.isolation(pod, shared)) == ("container", "host")
+    assert mgr.pod_cpus(pod) is None
