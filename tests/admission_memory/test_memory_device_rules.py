@@ -101,3 +101,12 @@ def test_not_enough_devices_is_the_kubelet_error() -> None:
         assert err.message == f"requested number of devices unavailable for {GPU}. Requested: 2, Available: 1"
     else:  # pragma: no cover - the allocation must fail
         raise AssertionError("allocation of 2 GPUs out of 1 succeeded")
+
+
+def test_checkpoint_policy_must_match_the_configured_policy() -> None:
+    cfg = NodeConfig(memory_manager_policy="Static",
+                     reserved_memory=(ReservedMemory(0, MappingProxyType({"memory": GIB})),))
+    mgr = MemoryManager(_topology(), cfg, NodeState(memory_policy="None"))
+    assert mgr.validate_state() == (
+        '[memorymanager] configured policy "Static" differs from state checkpoint policy "None"'
+    )

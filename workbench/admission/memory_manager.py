@@ -72,6 +72,7 @@ class MemoryManager:
                     fix="reserve memory per NUMA node (kube-reserved + system-reserved + eviction)",
                 )
         self._checkpoint_empty = not state.memory
+        self._checkpoint_policy = state.memory_policy
         self.machine: MachineState = (
             machine_state_from(state.memory)
             if state.memory
@@ -454,6 +455,12 @@ class MemoryManager:
     # ---- start-up check -------------------------------------------------------------------
     def validate_state(self) -> str | None:
         """`validateState`: why the kubelet would refuse this checkpoint at start, or None."""
+        configured = POLICY_STATIC if self.static else POLICY_NONE
+        if self._checkpoint_policy and self._checkpoint_policy != configured:
+            return (
+                f"[memorymanager] configured policy {configured!r} differs from state checkpoint "
+                f"policy {self._checkpoint_policy!r}"
+            ).replace("'", '"')
         if not self.static:
             return None
         if self._checkpoint_empty:
