@@ -110,6 +110,7 @@ def apply_plan(
     # write; the window that matters is plan -> apply).
     checked: dict[str, int] = {}
     reason = ""
+    seq = 0
     try:
         for seq, w in enumerate(writes):
             if w.action == "mkdir":
@@ -121,14 +122,23 @@ def apply_plan(
     except BaseException as exc:
         # Anything else (a read refused, Ctrl-C): take back what was written, then let it go on.
         what = exc.line() if isinstance(exc, InputError) else (str(exc) or type(exc).__name__)
+        _skip_rest(journal, txid, seq + 1, len(writes))
         undo_txn(journal, tree, txid, reason=f"apply interrupted: {what}; undone", faults=hook)
         raise
     if reason:
+        _skip_rest(journal, txid, seq + 1, len(writes))
         undo_txn(journal, tree, txid, reason=f"apply failed: {reason}; undone", faults=hook)
     else:
         final = store.PENDING_CONFIRM if confirm_within is not None else store.APPLIED
         journal.set_state(txid, final, expect=[store.APPLYING])
     return ApplyResult(txid, not reason, reason, [(s.target, s.state, s.error) for s in journal.steps(txid)])
+
+
+def _skip_rest(journal: Journal, txid: int, start: int, end: int) -> None:
+    for rest in range(start, end):
+        journal.set_step(
+            txid, rest, defer=True, state=store.S_SKIPPED, error="not attempted: the apply stopped before"
+        )
 
 
 def _apply_mkdir(
