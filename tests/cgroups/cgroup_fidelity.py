@@ -15,8 +15,14 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
+from workbench.admission.decision import ContainerPlacement, Decision, PodPlacement
 from workbench.cgroups.fs import CgroupFS
+from workbench.cgroups.layout import StandaloneLayout
+from workbench.cgroups.ops import perform, read_back
+from workbench.cgroups.plan import plan
+from workbench.topology.cpuset import CPUSet
 
 Op = tuple[str, ...]
 BASE = "wb-fidelity"
@@ -179,12 +185,47 @@ def run_scenario(fs: CgroupFS, top: str, ops: Sequence[Op], pid: int, park: str)
     return out
 
 
+def plan_and_apply(fs: CgroupFS, base: str, pid: int) -> list[str]:
+    """A two-container pod planned, applied write by write and read back, then moved and undone."""
+    ex = ContainerPlacement(
+        "app", "app", CPUSet.parse("2-3"), CPUSet.parse("1"), "container", "max 100000", "5000000"
+    )
+    shared = ContainerPlacement(
+        "side", "app", CPUSet.parse("4-5"), CPUSet.parse("1-2"), "pod", "200000 100000", str(256 << 20)
+    )
+    pod = PodPlacement(CPUSet.parse("2-5"), CPUSet.parse("4-5"), CPUSet.parse("1-2"), "max 100000", "max")
+    first = Decision(True, "", "", "static", "pod", "fid/web", None, pod=pod, containers=(ex, shared))
+    moved = replace(
+        first,
+        containers=(replace(ex, cpus=CPUSet.parse("6-7")), shared),
+        pod=replace(pod, cpus=CPUSet.parse("4-7")),
+    )
+    layout = StandaloneLayout(parent=f"{base}/plan")
+    out: list[str] = []
+    for decision, attach in ((first, {"app": pid}), (moved, {})):
+        writes = plan(decision, layout, fs, attach=attach)
+        for w in writes:
+            rel = w.cgroup.removeprefix(f"{base}/")
+            try:
+                perform(fs, w)
+                rb = read_back(fs, w)
+                shown = (rb.value or "").replace(str(pid), "PID")
+                out.append(
+                    f"{w.action} {rel} {w.file}: ok, reads {shown!r}, {'verified' if rb.ok else rb.problem}"
+                )
+            except OSError as e:
+                out.append(f"{w.action} {rel} {w.file}: {_errname(e.errno)}")
+    return out
+
+
 def run_all(fs: CgroupFS, pid: int, park: str) -> dict[str, list[str]]:
     """Every scenario under `park`/wb-fidelity/<name>; `park` holds the test process between steps."""
     base = f"{park}/{BASE}" if park else BASE
     fs.mkdir(base)
     fs.write(base, "cgroup.subtree_control", ALL)
-    return {name: run_scenario(fs, f"{base}/{name}", ops, pid, park) for name, ops in SCENARIOS.items()}
+    results = {name: run_scenario(fs, f"{base}/{name}", ops, pid, park) for name, ops in SCENARIOS.items()}
+    results["plan-and-apply"] = plan_and_apply(fs, base, pid)
+    return results
 
 
 def main(root: str) -> int:

@@ -1,6 +1,7 @@
 """The kernel model against the real kernel: the same scenarios, the same outcomes.
 
-fixtures/kernel-fidelity.json holds what a real 6.1 kernel answered (recorded in the QEMU VM
+fixtures/kernel-fidelity.json holds what a real 6.1 kernel answered (scenarios of single
+operations, and a pod's plan applied and read back) (recorded in the QEMU VM
 of tests/vm); the fast test holds the model to it, and the VM test (marked vm, slow) checks the
 recording is still what a live kernel does.
 """
@@ -49,6 +50,15 @@ def test_the_model_answers_like_the_kernel(tmp_path: Path, scenario: str) -> Non
         if got[i] != want[i] and (scenario, i) not in KNOWN_DIFFERENCES
     ]
     assert diffs == [], f"(index, operation, kernel {RECORDED['kernel']}, model): {diffs}"
+
+
+def test_a_plan_applies_and_verifies_on_the_model_as_on_the_kernel(tmp_path: Path) -> None:
+    # Every write of a pod's plan (and of a re-placement with grow and shrink steps) succeeded
+    # and read back as intended on the real kernel; the model must say the same, line for line.
+    got = _model_results(tmp_path)["plan-and-apply"]
+    want = RECORDED["results"]["plan-and-apply"]
+    assert all(line.endswith("verified") for line in want)
+    assert got == want
 
 
 def _vm_ready() -> str | None:
