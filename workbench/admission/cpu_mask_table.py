@@ -59,18 +59,19 @@ class MaskTable:
 
     def sums(self, per_node: Sequence[int]) -> list[int]:
         """sum of per_node[i] over the bits of every mask, indexed by mask value."""
-        out = [0] * (1 << len(self.ids))
-        for m in range(1, len(out)):
-            low = m & -m
-            out[m] = out[m ^ low] + per_node[low.bit_length() - 1]
+        out = [0]
+        for i in range(len(self.ids)):
+            # masks whose highest bit is i: the same sums as below plus node i
+            add = per_node[i]
+            out += [x + add for x in out]
         return out
 
     def unions(self, per_node: Sequence[int]) -> list[int]:
         """bitwise OR of per_node[i] (themselves bitsets) over the bits of every mask."""
-        out = [0] * (1 << len(self.ids))
-        for m in range(1, len(out)):
-            low = m & -m
-            out[m] = out[m ^ low] | per_node[low.bit_length() - 1]
+        out = [0]
+        for i in range(len(self.ids)):
+            add = per_node[i]
+            out += [x | add for x in out]
         return out
 
     def bits_of(self, nodes: frozenset[int] | set[int]) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 
 from workbench.admission.cpu_assignment import take_by_topology
 from workbench.admission.cpu_index import CPUIndex, cpu_index
@@ -433,10 +434,12 @@ class StaticPolicy:
         lo, hi = table.starts[min_affinity], table.starts[min_affinity + 1]
         plain, pref = table.plain_hints(), table.preferred_hints(min_affinity)
         if socket_ok is None and reuse_bits == 0:
+            fits = [f >= need for f in free]
+            keep = list(map(fits.__getitem__, order))
             return (
-                [plain[i] for i in range(lo) if free[order[i]] >= need]
-                + [pref[i - lo] for i in range(lo, hi) if free[order[i]] >= need]
-                + [plain[i] for i in range(hi, len(order)) if free[order[i]] >= need]
+                list(compress(plain[:lo], keep[:lo]))
+                + list(compress(pref, keep[lo:hi]))
+                + list(compress(plain[hi:], keep[hi:]))
             )
         hints: list[Hint] = []
         for i, bits in enumerate(order):
