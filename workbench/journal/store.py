@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS txn (
     reason TEXT NOT NULL DEFAULT '',
     finished_wall REAL
 );
+CREATE INDEX IF NOT EXISTS txn_state ON txn (state);
 CREATE TABLE IF NOT EXISTS step (
     txn_id INTEGER NOT NULL REFERENCES txn(id),
     seq INTEGER NOT NULL,
@@ -409,6 +410,16 @@ class Journal:
             args.extend(states)
         sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
         return [_txn(r) for r in self.db.execute(sql, args)]
+
+    def txns_to_recover(self) -> list[Txn]:
+        """What recovery must look at: unfinished, waiting for confirmation, or live from
+        another boot. Applied transactions of this boot are not read (the journal only grows)."""
+        unfinished = (*UNFINISHED, PENDING_CONFIRM)
+        sql = (
+            f"SELECT * FROM txn WHERE state IN ({','.join('?' * len(unfinished))})"
+            f" OR (state IN ({','.join('?' * len(LIVE))}) AND boot_id != ?) ORDER BY id"
+        )
+        return [_txn(r) for r in self.db.execute(sql, (*unfinished, *LIVE, self.boot_id))]
 
     def steps(self, txid: int) -> list[Step]:
         rows = self.db.execute("SELECT * FROM step WHERE txn_id=? ORDER BY seq", (txid,))

@@ -300,7 +300,7 @@ def recover(journal: Journal, open_tree: TreeOpener, *, faults: FaultHook | None
     """
     done: list[UndoResult] = []
     now = clock.boot_clock()
-    for txn in journal.txns(states=[*store.UNFINISHED, *store.LIVE]):
+    for txn in journal.txns_to_recover():
         if txn.boot_id != journal.boot_id:
             done.append(
                 void_txn(journal, txn.id, f"from another boot ({txn.boot_id}); cgroups did not survive it")
