@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-# "rmdir" undoes a "mkdir" (the journal builds it with `workbench.cgroups.plan.inverse`).
+# "rmdir" undoes a "mkdir" (`workbench.cgroups.ops.inverse` builds it).
 WriteAction = Literal["mkdir", "write", "rmdir"]
 
 
@@ -17,7 +17,9 @@ class Write:
     file: str
     value: str
     action: WriteAction = "write"
-    # Value read while planning; None when the file or directory did not exist yet.
+    # Value read while planning; None when the file or directory did not exist yet. When a plan
+    # writes one file twice (a cpuset grown, then shrunk), the second `before` is the first
+    # write's value. For `cgroup.procs`: the cgroup the PID was in ("" = root), value the PID.
     before: str | None = None
     # Why this write is in the plan, shown in the diff.
     reason: str = ""
