@@ -326,25 +326,23 @@ def _fast_best(lists: Sequence[Sequence[Hint]], default: int, order: _MaskOrder)
 
     # No preferred candidate: the best reachable AND by the non-preferred order.
     target = max_of_min_affinity_counts(lists)
-    value_sets = [
-        {default if h.mask is None else _mask(h.mask) & default for h in hints} for hints in lists
-    ]
+    value_sets = []
+    for hints in lists:
+        masks = {h.mask for h in hints}
+        value_sets.append({default if m is None else _mask(m) & default for m in masks})
     reachable = reachable_ands(value_sets, default)
-    best: int | None = None
-    best_key: tuple[int, int, tuple[int, float, int]] | None = None
-    for m in reachable:
-        if m == 0:
-            continue
-        n = m.bit_count()
-        if n == target:
-            rank = (0, 0)
-        elif n < target:
-            rank = (1, -n)
-        else:
-            rank = (2, n)
-        key = (rank[0], rank[1], order.key(m))
-        if best_key is None or key < best_key:
-            best, best_key = m, key
-    if best is None:
+    reachable.discard(0)
+    if not reachable:
         return no_hint
+    # The order ranks node counts first (the target, then the largest below it, then the
+    # smallest above it); only masks of the winning count need the mask comparison.
+    counts = {m.bit_count() for m in reachable}
+    below = [c for c in counts if c < target]
+    if target in counts:
+        wanted = target
+    elif below:
+        wanted = max(below)
+    else:
+        wanted = min(counts)
+    best = min((m for m in reachable if m.bit_count() == wanted), key=order.key)
     return Hint(ids_of(best), False)
