@@ -60,6 +60,7 @@ def test_demo_in_a_real_terminal(demo: None) -> None:
     assert "× 0" in text  # the reserved CPU, readable without colour
     assert "q Quit" in text  # the footer shows the bindings
     assert all(len(line) <= 80 for line in text.splitlines())
+    wait_for("█")  # the seed pods' exclusive CPUs, placed right after the first paint
     tmux("send-keys", "-t", "demo", "l")
     wait_for("CPU 1 ·")
     tmux("send-keys", "-t", "demo", "2")

@@ -45,9 +45,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from workbench.cgroups.sandbox import init_sandbox
     from workbench.tui.app import WorkbenchApp
     from workbench.tui.viewmodel.commit import Committer
-    from workbench.tui.viewmodel.session import demo_session
+    from workbench.tui.viewmodel.session import demo_session, seed_demo
 
-    session = demo_session()
+    session = demo_session(seed=False)
     with tempfile.TemporaryDirectory(prefix="workbench-demo-") as tmp:
         root = Path(tmp) / "cgroup"
         init_sandbox(root, session.topology)
@@ -58,7 +58,13 @@ def run_demo(args: argparse.Namespace) -> int:
             # The demo's confirm window lives in the app; no watchdog outlives a demo's temp dir.
             committer = Committer(root, Path(tmp) / "journal.db", arm_timer=False, label="demo sandbox")
         session.source = "built-in demo node"
-        app = WorkbenchApp(session, theme=args.theme, ascii_only=_ascii(args), committer=committer)
+        app = WorkbenchApp(
+            session,
+            theme=args.theme,
+            ascii_only=_ascii(args),
+            committer=committer,
+            after_first_paint=seed_demo,
+        )
         app.run()
     return 0
 

@@ -32,6 +32,7 @@ class WorkbenchApp(App[None]):
 
     # The first screen is imported eagerly; the others (admission preview, cgroup plan, the
     # SQLite journal) only when first opened, so the node appears sooner.
+    DEFAULT_MODE = "node"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "node": NodeScreen,
         "draft": lambda: _screen("draft", "DraftScreen"),
@@ -58,12 +59,15 @@ class WorkbenchApp(App[None]):
         keymap_paths: Iterable[Path] | None = None,
         ascii_only: bool = False,
         committer: Committer | None = None,
+        after_first_paint: Callable[[Session], None] | None = None,
     ) -> None:
         # Textual removes NO_COLOR from the environment while it starts; decide before it does.
         self.wants_mono = "NO_COLOR" in os.environ
         super().__init__()
         self.session = session
         self.committer = committer
+        # Work that can wait until the node is on screen (the demo's seed pods).
+        self.after_first_paint = after_first_paint
         self.ascii_only = ascii_only
         themes, problems = load_app_themes()
         for t in themes:
@@ -85,7 +89,18 @@ class WorkbenchApp(App[None]):
         return {f"owner-{k}": v for k, v in DEFAULT_OWNER_COLORS.items()}
 
     def on_mount(self) -> None:
-        self.switch_mode("node")
+        if self.after_first_paint is None:
+            self.show_notices()
+
+    def run_after_first_paint(self) -> None:
+        hook, self.after_first_paint = self.after_first_paint, None
+        if hook is None:
+            return
+        hook(self.session)
+        self._refresh_screen()
+        self.show_notices()
+
+    def show_notices(self) -> None:
         for notice in self.session.notices:
             self.notify(notice, severity="warning", timeout=8)
         self.session.notices.clear()

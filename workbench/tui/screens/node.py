@@ -53,8 +53,6 @@ class NodeScreen(Screen[None]):
                 yield Static(id="devices", classes="panel")
                 yield Legend(id="side-legend", classes="panel")
         yield Static(id="cpu-info", classes="status")
-        yield Legend(compact=True, id="legend-strip", classes="hidden")
-        yield Input(placeholder="filter pods by name (esc clears)", id="filter", classes="hidden")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -64,6 +62,7 @@ class NodeScreen(Screen[None]):
         self.query_one("#side-legend", Legend).border_title = "Legend"
         self.refresh_view()
         self.query_one(NumaGrid).focus()
+        self.call_after_refresh(self.wb.run_after_first_paint)
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
@@ -113,7 +112,13 @@ class NodeScreen(Screen[None]):
         self._update_pods()
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        # Mounted on first use: one widget less to style before the first paint.
+        found = self.query("#filter")
+        if found:
+            box = found.first(Input)
+        else:
+            box = Input(placeholder="filter pods by name (esc clears)", id="filter")
+            self.mount(box, before=self.query_one(Footer))
         box.remove_class("hidden")
         box.focus()
 
@@ -128,13 +133,17 @@ class NodeScreen(Screen[None]):
             self.query_one(NumaGrid).focus()
 
     def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.add_class("hidden")
+        for box in self.query("#filter").results(Input):
+            box.value = ""
+            box.add_class("hidden")
         self.match = ""
         self.selected_pod = None
         self._update_pods()
         self.query_one(NumaGrid).focus()
 
     def action_legend(self) -> None:
-        self.query_one("#legend-strip").toggle_class("hidden")
+        found = self.query("#legend-strip")
+        if found:
+            found.first().toggle_class("hidden")
+        else:
+            self.mount(Legend(compact=True, id="legend-strip"), before=self.query_one(Footer))

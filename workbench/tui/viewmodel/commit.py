@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.admission.decision import Decision
-from workbench.cgroups.write import Write
-
 if TYPE_CHECKING:
-    # sqlite3 is only loaded when the journal is first opened.
+    # Admission, the planner and sqlite3 load when first used, not to draw the first screen.
+    from workbench.admission.decision import Decision
+    from workbench.cgroups.write import Write
     from workbench.journal.store import Step, Txn
 
 CONFIRM_SECONDS = 60.0

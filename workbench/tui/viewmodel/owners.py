@@ -13,11 +13,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from workbench.admission.decision import Decision
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
+
+if TYPE_CHECKING:
+    # Admission is imported when the first pod is decided, not to draw the node.
+    from workbench.admission.decision import Decision
 
 
 class OwnerKind(StrEnum):

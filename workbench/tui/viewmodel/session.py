@@ -10,14 +10,17 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from workbench.admission.decision import Decision
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.draft import Draft, DraftResult, from_podspec, to_podspec
 from workbench.tui.viewmodel.owners import Owner, cpu_owners
+
+if TYPE_CHECKING:
+    # Admission is imported when the first pod is decided, not to draw the node.
+    from workbench.admission.decision import Decision
 
 POLICIES: tuple[Literal["none", "best-effort", "restricted", "single-numa-node"], ...] = (
     "none",
@@ -137,13 +140,13 @@ class Session:
         return on
 
     # ---- draft and preview --------------------------------------------------------------
-    def set_draft(self, draft: Draft) -> Preview:
+    def set_draft(self, draft: Draft) -> None:
+        """Replace the draft; its decision is computed when first asked for."""
         self.draft = draft
         self._preview = None
-        return self.preview()
 
-    def load_pod(self, pod: PodSpec) -> Preview:
-        return self.set_draft(from_podspec(pod))
+    def load_pod(self, pod: PodSpec) -> None:
+        self.set_draft(from_podspec(pod))
 
     def preview(self) -> Preview:
         """The decision for the current draft (cached until the draft or the node changes)."""
@@ -189,14 +192,27 @@ def demo_config() -> NodeConfig:
         )
 
 
-def demo_session() -> Session:
-    from workbench.topology import demo_topology
-    from workbench.tui.viewmodel.scenarios import scenario_pod, seed_pods
+def seed_demo(session: Session) -> None:
+    """Place the demo's running pods (admitted one by one, as the kubelet would have)."""
+    from workbench.tui.viewmodel.scenarios import seed_pods
 
-    session = Session(demo_topology(), demo_config(), NodeState(), source="built-in demo node")
     for pod in seed_pods():
         d = session.place(pod)
         if not d.admitted:
             session.notices.append(f"seed pod {pod.namespace}/{pod.name} refused: {d.reason}")
-    session.load_pod(scenario_pod("postgres"))
+
+
+def demo_session(*, seed: bool = True) -> Session:
+    """The demo node with its seed pods placed and the PostgreSQL scenario in the draft.
+
+    `seed=False` leaves placing the pods to the caller (the app does it right after its first
+    paint, so the node appears without waiting for admission)."""
+    from workbench.kube.pod import pod_from_mapping
+    from workbench.topology import demo_topology
+    from workbench.tui.viewmodel.scenarios import SCENARIOS
+
+    session = Session(demo_topology(), demo_config(), NodeState(), source="built-in demo node")
+    if seed:
+        seed_demo(session)
+    session.load_pod(pod_from_mapping(SCENARIOS["postgres"], source="scenario postgres"))
     return session
