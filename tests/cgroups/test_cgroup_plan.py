@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -296,3 +297,18 @@ def test_cgroups_of_containers_no_longer_in_the_decision_are_noted(sandbox: Cgro
     result = build_plan(only_app, STANDALONE, sandbox)
     assert any("side" in n for n in result.notes)
     assert not any(w.cgroup.endswith("/side") for w in result.writes)
+
+
+def test_kubelet_layouts_skip_finished_init_containers(sandbox: CgroupFS) -> None:
+    uid = "abc-2"
+    pod_dir = kubelet_pod_cgroup("cgroupfs", "Guaranteed", uid)
+    sandbox.mkdir("kubepods")
+    sandbox.mkdir(pod_dir)
+    sandbox.mkdir(f"{pod_dir}/{'a' * 64}")
+    init = replace(container("setup", "2-3"), kind="init")
+    d = decision([init, container("app", "2-3")], pod=bubble("2-3"))
+    layout = KubeletLayout("cgroupfs", {"app": "a" * 12, "ghost": "b" * 12})
+    result = build_plan(d, layout, sandbox, pod=PodRef("web", uid=uid, qos_class="Guaranteed"))
+    assert result.cgroups.missing == ()
+    assert any("init containers have finished" in n and "setup" in n for n in result.notes)
+    assert any("ghost" in n for n in result.notes)

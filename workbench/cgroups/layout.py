@@ -205,6 +205,9 @@ class KubeletLayout:
                 notes.append(
                     f"container {name}: {'no' if not matches else 'more than one'} scope matches ID {cid}"
                 )
+        unknown = sorted(set(self.container_ids) - set(containers))
+        if unknown:
+            notes.append(f"container IDs given for containers not in this plan: {', '.join(unknown)}")
         if missing:
             notes.append(
                 "containers without a cgroup are left out: "

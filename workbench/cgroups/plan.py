@@ -144,7 +144,13 @@ def build_plan(
         )
     ref = pod if pod is not None else pod_ref(decision)
     placements = {c.name: c for c in decision.containers}
-    located = layout.locate(fs, ref, list(placements))
+    names = list(placements)
+    finished: list[str] = []
+    if layout.name != "standalone":
+        # plain init containers ran to completion before the app started: no scope is left
+        finished = [c.name for c in decision.containers if c.kind == "init"]
+        names = [n for n in names if n not in finished]
+    located = layout.locate(fs, ref, names)
     attach = dict(attach or {})
     for name, pid in attach.items():
         if name not in located.containers:
@@ -274,6 +280,8 @@ def build_plan(
         )
 
     notes = list(located.notes)
+    if finished:
+        notes.append(f"init containers have finished and have no cgroup: {', '.join(finished)}")
     if located.create and located.pod not in tree.new_dirs:
         known = {c.rpartition("/")[2] for c in located.containers.values()}
         stray = [c for c in fs.children(located.pod) if c not in known]
