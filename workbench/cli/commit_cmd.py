@@ -457,9 +457,17 @@ def run_journal(args: argparse.Namespace) -> int:
             print(f"{path}: empty")
             return 0
         print(f"{'ID':>4}  {'STATE':<15} {'CREATED (UTC)':<19}  {'OPERATOR':<12} {'WRITES':>6}  SUBJECT")
+        from workbench.journal.clock import boot_clock
+
         for t in txns:
             who, when = t.operator[:12], _when(t.created_wall)
-            print(f"{t.id:>4}  {t.state:<15} {when:<19}  {who:<12} {len(t.plan):>6}  {t.subject}")
+            extra = ""
+            if t.state == "pending_confirm" and t.confirm_deadline_boot is not None:
+                left = t.confirm_deadline_boot - boot_clock()
+                extra = (
+                    f"  (confirm within {left:.0f}s: workbench confirm {t.id})" if left > 0 else "  (overdue)"
+                )
+            print(f"{t.id:>4}  {t.state:<15} {when:<19}  {who:<12} {len(t.plan):>6}  {t.subject}{extra}")
         return 0
     finally:
         journal.close()
