@@ -92,10 +92,32 @@ def mask_string(mask: int) -> str:
     return format(mask, f"0{grouping}b")
 
 
-@lru_cache(maxsize=1 << 17)
+# (mask << 1 | preferred) -> Hint; cleared when it grows past what a 16-node machine needs
+_HINTS: dict[int, Hint] = {}
+_HINTS_LIMIT = 1 << 18
+
+
 def hint_of(mask: int, preferred: bool) -> Hint:
     """The `Hint` for an int mask, shared between calls (hint lists reach 65535 entries)."""
-    return Hint(ids_of(mask), preferred)
+    key = mask << 1 | preferred
+    hint = _HINTS.get(key)
+    if hint is None:
+        if len(_HINTS) >= _HINTS_LIMIT:
+            _HINTS.clear()
+        hint = _HINTS[key] = Hint(ids_of(mask), preferred)
+    return hint
+
+
+def hints_of(masks: Iterable[int], narrowest: int) -> list[Hint]:
+    """Hints for masks in order, preferred when they have `narrowest` nodes (minAffinitySize)."""
+    get = _HINTS.get
+    out: list[Hint] = []
+    append = out.append
+    for m in masks:
+        preferred = m.bit_count() == narrowest
+        hint = get(m << 1 | preferred)
+        append(hint if hint is not None else hint_of(m, preferred))
+    return out
 
 
 @lru_cache(maxsize=1 << 17)

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from workbench.admission.bitmask import hint_of, iterate_bitmasks
+from workbench.admission.bitmask import hints_of, iterate_bitmasks
 from workbench.admission.decision import Hint
 from workbench.admission.errors import AllocationError
 from workbench.admission.provider import HintMap
@@ -181,7 +181,7 @@ class DeviceManager:
             )
             if matching >= request:
                 found.append(mask)
-        return [hint_of(m, m.bit_count() == min_affinity) for m in found]
+        return hints_of(found, min_affinity)
 
     # ---- allocation ----------------------------------------------------------------------
     def allocate(self, pod: PodSpec, container: Container, hint: Hint | None) -> None:

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from workbench.admission.bitmask import hint_of, ids_of, is_narrower_than, iterate_bitmasks, mask_of
+from workbench.admission.bitmask import hints_of, ids_of, is_narrower_than, iterate_bitmasks, mask_of
 from workbench.admission.decision import Hint
 from workbench.admission.errors import EMPTY_POD_SHARED_POOL_ERROR, AdmissionError, AllocationError
 from workbench.admission.gates import (
@@ -174,7 +174,7 @@ class MemoryManager:
         masks, min_affinity = calculate_masks(self.machine, reqs, self.reusable.get(pod.key, {}))
         if not masks:
             return {}
-        hints = [hint_of(m, m.bit_count() == min_affinity) for m in masks]
+        hints = hints_of(masks, min_affinity)
         return {name: list(hints) for name in reqs}
 
     def calculate_hints_literal(self, pod: PodSpec, reqs: Requests) -> dict[str, list[Hint]]:
