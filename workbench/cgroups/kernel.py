@@ -315,14 +315,9 @@ class Kernel:
         if path.exists():
             raise _fail(errno.EEXIST, path)
         path.mkdir(mode=0o755)
-        enabled = self._controllers(parent, "cgroup.subtree_control")
-        for name, value in _CORE_FILES.items():
+        # each file written once: creating files is what a mkdir costs on a real disk
+        for name, value in self._new_files(parent).items():
             self._put(cgroup, name, value)
-        self._put(cgroup, "cgroup.controllers", " ".join(c for c in ALL_CONTROLLERS if c in enabled))
-        for ctrl in ALL_CONTROLLERS:
-            if ctrl in enabled:
-                self._add_controller_files(cgroup, ctrl)
-        self._recompute(cgroup)
 
     def rmdir(self, cgroup: str) -> None:
         path = self._dir(cgroup)
@@ -333,6 +328,22 @@ class Kernel:
         if self._procs(cgroup):
             raise _fail(errno.EBUSY, path, "has processes")
         shutil.rmtree(path)
+
+    def _new_files(self, parent: str) -> dict[str, str]:
+        """The interface files of a new child of `parent`, with their first values."""
+        enabled = self._controllers(parent, "cgroup.subtree_control")
+        files = dict(_CORE_FILES)
+        files["cgroup.controllers"] = " ".join(c for c in ALL_CONTROLLERS if c in enabled)
+        for ctrl in ALL_CONTROLLERS:
+            if ctrl in enabled:
+                files.update(_CONTROLLER_FILES[ctrl])
+        if "cpu" in enabled:
+            files["cpu.stat"] = _CORE_FILES["cpu.stat"] + _CPU_STAT_THROTTLE
+        if "cpuset" in enabled:
+            # an empty request: the parent's effective sets
+            files["cpuset.cpus.effective"] = str(self._effective(parent, "cpus"))
+            files["cpuset.mems.effective"] = str(self._effective(parent, "mems"))
+        return files
 
     def _add_controller_files(self, cgroup: str, ctrl: str) -> None:
         for name, value in _CONTROLLER_FILES[ctrl].items():
@@ -547,13 +558,16 @@ class Kernel:
 
 
 def _store(path: Path | str, text: str) -> None:
-    # Overwrite then cut to length: truncating a file to zero first makes ext4 flush it on
-    # close (auto_da_alloc), which costs milliseconds per interface file.
+    # Overwrite in place and cut only a longer old value: truncating to zero first makes ext4
+    # flush the file on close (auto_da_alloc), and any ftruncate of a file costs a journal
+    # transaction, so a new file or one whose length does not shrink gets neither.
     data = text.encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
     try:
+        old = os.fstat(fd).st_size
         os.write(fd, data)
-        os.ftruncate(fd, len(data))
+        if old > len(data):
+            os.ftruncate(fd, len(data))
     finally:
         os.close(fd)
 
