@@ -9,8 +9,12 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.cli.common import add_node_options
+
+if TYPE_CHECKING:
+    from workbench.tui.app import WorkbenchApp
 
 
 def _add_ui_options(p: argparse.ArgumentParser) -> None:
@@ -27,6 +31,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "placed and a sandbox cgroup tree in a temporary directory; nothing on this machine changes.",
     )
     _add_ui_options(demo)
+    demo.add_argument(
+        "--screenshot",
+        metavar="FILE.svg",
+        help="save an SVG of the node screen (120x36, headless) and exit, e.g. for a README",
+    )
     demo.set_defaults(func=run_demo)
     tui = sub.add_parser("tui", help="open the app (on the live machine, or the node the options name)")
     add_node_options(tui)
@@ -58,6 +67,10 @@ def run_demo(args: argparse.Namespace) -> int:
             # The demo's confirm window lives in the app; no watchdog outlives a demo's temp dir.
             committer = Committer(root, Path(tmp) / "journal.db", arm_timer=False, label="demo sandbox")
         session.source = "built-in demo node"
+        if args.screenshot:
+            seed_demo(session)
+            app = WorkbenchApp(session, theme=args.theme, ascii_only=_ascii(args), committer=committer)
+            return _screenshot(app, Path(args.screenshot))
         app = WorkbenchApp(
             session,
             theme=args.theme,
@@ -66,6 +79,20 @@ def run_demo(args: argparse.Namespace) -> int:
             after_first_paint=seed_demo,
         )
         app.run()
+    return 0
+
+
+def _screenshot(app: WorkbenchApp, target: Path) -> int:
+    import asyncio
+
+    async def shoot() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            app.save_screenshot(filename=target.name, path=str(target.parent.resolve()))
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    asyncio.run(shoot())
+    print(target)
     return 0
 
 

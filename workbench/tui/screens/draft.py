@@ -125,11 +125,14 @@ class DraftScreen(Screen[None]):
 
     def _row(self, scope: str, field: str, value: str, field2: str = "", value2: str = "") -> Horizontal:
         widgets: list[Label | Input] = [
-            Label(field),
-            Input(value, id=input_id(f"{scope}.{field}"), compact=True),
+            Label(field, classes="first"),
+            Input(value, id=input_id(f"{scope}.{field}"), compact=True, classes="wide"),
         ]
         if field2:
-            widgets += [Label(field2), Input(value2, id=input_id(f"{scope}.{field2}"), compact=True)]
+            widgets += [
+                Label(field2),
+                Input(value2, id=input_id(f"{scope}.{field2}"), compact=True, classes="wide"),
+            ]
         return Horizontal(*widgets, classes="field-row")
 
     def _res_row(self, scope: str, cpu: str, cpu_lim: str, mem: str, mem_lim: str) -> Horizontal:

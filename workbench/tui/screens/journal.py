@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class JournalScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rollback", "Roll back", id="journal.rollback"),
+        Binding("j", "down", "Down", show=False, id="journal.down"),
+        Binding("k", "up", "Up", show=False, id="journal.up"),
         Binding("slash", "filter", "Filter", id="journal.filter"),
         Binding("g", "reload", "Reload", show=False, id="journal.reload"),
         Binding("escape", "clear", "Clear", show=False, id="journal.clear"),
@@ -106,6 +108,12 @@ class JournalScreen(Screen[None]):
             msg = exc.line()
         self.notify(msg, timeout=5)
         self.refresh_view()
+
+    def action_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
 
     def action_reload(self) -> None:
         self.refresh_view()

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -170,6 +171,23 @@ class NumaGrid(ScrollView, can_focus=True):
     def action_collapse(self) -> None:
         self.collapse = True if self.collapse is None else (not self.collapse)
         self._relayout()
+
+    def on_click(self, event: events.Click) -> None:
+        """The mouse works too (never needed): a click puts the cursor on that CPU."""
+        cpu = self._cpu_at(event.y + self.scroll_offset.y, event.x + self.scroll_offset.x)
+        if cpu is not None:
+            self.move_cursor_to(cpu)
+            self.post_message(self.CursorMoved(self, cpu))
+
+    def _cpu_at(self, y: int, x: int) -> int | None:
+        if self.grid_layout is None or not 0 <= y < len(self.grid_layout.lines):
+            return None
+        at = 0
+        for cell in self.grid_layout.lines[y]:
+            if at <= x < at + len(cell.text) and cell.cpu is not None:
+                return cell.cpu
+            at += len(cell.text)
+        return None
 
     def move_cursor_to(self, cpu: int) -> None:
         self.cursor = cpu
