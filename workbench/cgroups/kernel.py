@@ -561,11 +561,13 @@ def _store(path: Path | str, text: str) -> None:
     # Overwrite in place and cut only a longer old value: truncating to zero first makes ext4
     # flush the file on close (auto_da_alloc), and any ftruncate of a file costs a journal
     # transaction, so a new file or one whose length does not shrink gets neither.
+    # One write covers the whole old value (padded with newlines, which readers strip), so a
+    # process killed before the ftruncate still leaves a file that reads as the new value.
     data = text.encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
     try:
         old = os.fstat(fd).st_size
-        os.write(fd, data)
+        os.write(fd, data + b"\n" * (old - len(data)) if old > len(data) else data)
         if old > len(data):
             os.ftruncate(fd, len(data))
     finally:
