@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cgroup_trees import write_tree
 
-from workbench.cgroups.fs import CgroupFS, detect_mode
+from workbench.cgroups.fs import CgroupFS, detect_mode, parse_mountinfo
 from workbench.cgroups.sandbox import init_sandbox, snapshot
 from workbench.errors import InputError
 from workbench.topology.cpuset import CPUSet
@@ -59,6 +59,15 @@ def test_legacy_and_hybrid_trees_in_a_temp_dir_are_recognised_by_their_files(tmp
     empty.mkdir()
     assert CgroupFS(empty, mountinfo="").mode == "none"
     assert CgroupFS(tmp_path / "missing", mountinfo="").mode == "none"
+
+
+def test_mount_points_with_escaped_characters_are_decoded(tmp_path: Path) -> None:
+    root = tmp_path / "my cgroups"
+    root.mkdir()
+    escaped = str(root).replace(" ", "\\040")
+    text = f"41 31 0:38 / {escaped} rw,relatime - cgroup2 cgroup2 rw\n"
+    assert parse_mountinfo(text)[0].point == str(root)
+    assert detect_mode(root, text) == "v2"
 
 
 def test_v1_mounts_in_mountinfo_make_a_tmpfs_root_v1(tmp_path: Path) -> None:

@@ -44,6 +44,8 @@ Mode = Literal["v2", "v1", "hybrid", "sandbox", "none"]
 MOUNTINFO = Path("/proc/self/mountinfo")
 # "/" and NUL could leave the directory; control characters could forge terminal output.
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f/]")
+# mountinfo escapes space, tab, newline and backslash as \040, \011, \012, \134
+_OCTAL = re.compile(r"\\([0-7]{3})")
 FAULT_ENV = "WORKBENCH_FAULT"
 
 
@@ -63,7 +65,7 @@ def parse_mountinfo(text: str) -> list[Mount]:
         rest = right.split()
         if not sep or len(fields) < 5 or len(rest) < 1:
             continue
-        point = fields[4].replace("\\040", " ")
+        point = _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), fields[4])
         mounts.append(Mount(point, rest[0], rest[2] if len(rest) > 2 else ""))
     return mounts
 
