@@ -147,3 +147,15 @@ def test_cli_bad_input_exit_2_one_line(
     assert code == 2
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1 and captured.err.startswith("workbench: ")
+
+
+@pytest.mark.parametrize("policy", ["none", "best-effort", "restricted", "single-numa-node"])
+@pytest.mark.parametrize("scope", ["container", "pod"])
+def test_text_fits_80_columns_for_every_policy_and_scope(policy: str, scope: str) -> None:
+    node = topology("amd-epyc-2s-nps4")
+    for manifest in (POSTGRES, TOO_BIG):
+        d = admit(node, config(policy, scope), NodeState(), pod(manifest))
+        text = decision_to_text(d, node)
+        wide = [line for line in text.splitlines() if len(line) > 80]
+        assert wide == []
+        assert text.splitlines()[0].startswith("ADMITTED" if d.admitted else "REJECTED")

@@ -118,11 +118,14 @@ def _hint_cell(h: Hint) -> str:
     return m + (PREFERRED_GLYPH if h.preferred else "")
 
 
-def _wrap(label: str, cells: list[str], label_width: int) -> list[str]:
+def _wrap(label: str, cells: list[str], label_width: int, indent: str) -> list[str]:
     body = "  ".join(cells) if cells else "-"
-    lines = textwrap.wrap(body, width=WIDTH - label_width - 1, break_on_hyphens=False) or [""]
-    out = [f"{label:<{label_width}} {lines[0]}"]
-    out.extend(" " * (label_width + 1) + rest for rest in lines[1:])
+    room = WIDTH - len(indent) - label_width - 1
+    wrapped = textwrap.wrap(body, width=room, break_on_hyphens=False, break_long_words=False) or [""]
+    # cells keep their inner spaces as no-break spaces until wrapped
+    lines = [line.replace("\u00a0", " ") for line in wrapped]
+    out = [f"{indent}{label:<{label_width}} {lines[0]}"]
+    out.extend(indent + " " * (label_width + 1) + rest for rest in lines[1:])
     return out
 
 
@@ -142,7 +145,7 @@ def hint_table(providers: ProviderHints, merged: Hint | None, indent: str = "  "
             else:
                 cells = [_hint_cell(h) for h in hints[:_MAX_HINTS_SHOWN]]
                 if len(hints) > _MAX_HINTS_SHOWN:
-                    cells.append(f"(+{len(hints) - _MAX_HINTS_SHOWN} more)")
+                    cells.append(f"(+{len(hints) - _MAX_HINTS_SHOWN}\u00a0more)")
                 rows.append((label, cells))
     if merged is not None:
         rows.append(("=> merged", [_hint_cell(merged)]))
@@ -151,7 +154,7 @@ def hint_table(providers: ProviderHints, merged: Hint | None, indent: str = "  "
     for label, cells in rows:
         if len(label) > width:
             label = label[: width - 1] + "~"
-        out.extend(indent + line for line in _wrap(label, cells, width))
+        out.extend(_wrap(label, cells, width, indent))
     return out
 
 
@@ -228,8 +231,12 @@ def decision_to_text(decision: Decision, topology: Topology) -> str:
     if not decision.admitted:
         lines.extend(textwrap.wrap(decision.message, WIDTH - 2, initial_indent="  ", subsequent_indent="  "))
     scope = decision.scope if decision.policy != "none" else f"{decision.scope} (ignored under policy none)"
-    lines.append(
-        f"node {topology.name}: policy {decision.policy}, scope {scope}, QoS {decision.qos_class or '-'}"
+    lines.extend(
+        textwrap.wrap(
+            f"node {topology.name}: policy {decision.policy}, scope {scope}, QoS {decision.qos_class or '-'}",
+            WIDTH,
+            subsequent_indent="  ",
+        )
     )
     lines.append("")
     if decision.policy == "none":
