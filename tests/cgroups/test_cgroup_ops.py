@@ -13,6 +13,7 @@ from workbench.cgroups.files import (
     parse_cpu_stat,
     parse_cpu_weight,
     parse_cpulist,
+    parse_flat_keyed,
     parse_memory,
     parse_memory_stat,
     parse_partition,
@@ -152,6 +153,7 @@ def test_parsers_read_what_the_kernel_writes() -> None:
     assert not part.valid and part.reason == "Cpu list in cpuset.cpus not exclusive"
     assert str(part) == "root invalid (Cpu list in cpuset.cpus not exclusive)"
     assert parse_partition("isolated").valid
+    assert parse_flat_keyed("low 0\nhigh 2\nmax 0\noom 1\noom_kill 1\n", "memory.events")["oom_kill"] == 1
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ does (whole pages for memory, canonical CPU lists, `cpu.max` with a default peri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from workbench.errors import InputError
@@ -248,8 +247,3 @@ def describe(file: str, value: str | None) -> str:
         return "(none)"
     text = value.strip()
     return text.replace("\n", ",") if text else '""'
-
-
-def read_map(texts: Mapping[str, str | None]) -> dict[str, str]:
-    """Drop missing files from a {file: text} map (a helper for readers of several files)."""
-    return {k: v for k, v in texts.items() if v is not None}

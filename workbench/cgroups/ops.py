@@ -19,7 +19,6 @@ from workbench.cgroups.files import (
 )
 from workbench.cgroups.fs import CgroupFS
 from workbench.cgroups.write import Write
-from workbench.errors import InputError
 from workbench.topology.cpuset import CPUSet
 
 
@@ -132,10 +131,3 @@ def inverse(w: Write) -> Write | None:
     if w.file == "cgroup.procs":
         return Write(w.before, "cgroup.procs", w.value, before=w.cgroup, reason=f"undo: {w.reason}")
     return Write(w.cgroup, w.file, w.before, before=w.value, reason=f"undo: {w.reason}")
-
-
-def require_writable(fs: CgroupFS) -> None:
-    """InputError with the reason when `fs` may not be written (v1, hybrid, none)."""
-    reason = fs.refuse_writes_reason()
-    if reason is not None:
-        raise InputError(reason, fix="run on a cgroup v2 node, or try it in `workbench sandbox init DIR`")
