@@ -159,3 +159,16 @@ def test_text_fits_80_columns_for_every_policy_and_scope(policy: str, scope: str
         wide = [line for line in text.splitlines() if len(line) > 80]
         assert wide == []
         assert text.splitlines()[0].startswith("ADMITTED" if d.admitted else "REJECTED")
+
+
+def test_cli_reports_checkpoint_problems_beside_the_verdict(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(POSTGRES.encode())))
+    kdir = FIXTURES.parent / "kubelet" / "broken-state"
+    code = main(
+        ["admit", "-", "--kubelet-dir", str(kdir), "--topology", str(kdir / "topology.yaml"), "-o", "json"]
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert code in (0, 1)
+    assert any(a.startswith("checkpoint problem: ") for a in doc["advice"])

@@ -297,6 +297,7 @@ def admit(
     trace = _Trace()
     qos = pod_qos(pod, pod_level_resources_gate=gate(config, POD_LEVEL_RESOURCES))
     shared_before = _node_shared_pool(topology, config, managers)
+    warnings = _state_problems(state, managers)
     try:
         _run(topology, config, managers, pod, trace)
     except (_Rejected, AdmissionError) as err:
@@ -318,11 +319,13 @@ def admit(
             qos_class=qos,
             state_after=state,
             failed_container=trace.current,
+            advice=warnings,
         )
         if advise:
             from workbench.admission.advice import advise as make_advice
 
-            decision = replace(decision, advice=make_advice(topology, config, state, pod, decision))
+            more = make_advice(topology, config, state, pod, decision)
+            decision = replace(decision, advice=warnings + more)
         return decision
     containers, placement = _placements(topology, config, managers, pod, trace)
     providers, hint = _explained(trace)
@@ -340,12 +343,22 @@ def admit(
         default_cpuset=_node_shared_pool(topology, config, managers),
         qos_class=qos,
         state_after=_record_pod(managers.export(state), pod),
+        advice=warnings,
     )
     if advise:
         from workbench.admission.advice import notes
 
-        decision = replace(decision, advice=notes(config, pod, decision))
+        decision = replace(decision, advice=warnings + notes(config, pod, decision))
     return decision
+
+
+def _state_problems(state: NodeState, managers: Managers) -> tuple[str, ...]:
+    """Checkpoint problems the kubelet would refuse to start with (the preview carries on)."""
+    seen: list[str] = []
+    for problem in (*state.problems, *getattr(managers.cpu, "problems", ())):
+        if problem not in seen:
+            seen.append(problem)
+    return tuple(f"checkpoint problem: {p}" for p in seen)
 
 
 def _explained(trace: _Trace) -> tuple[ProviderHints, Hint | None]:
