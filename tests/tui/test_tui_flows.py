@@ -84,8 +84,11 @@ def test_draft_flow_reject_fix_invalid_field_containers_and_policy_flip(tmp_path
         await pilot.pause()
         # 1. rejected: every CPU and byte of the budget is exclusive, the sidecar gets nothing
         assert "REJECTED" in screen_text(app)
-        decision = app.session.preview().decision
+        decision = app.session.preview(advise=False).decision
         assert decision is not None and not decision.admitted
+        await app.workers.wait_for_complete()  # the what-if advice runs in a worker
+        await pilot.pause()
+        assert "working out" not in screen_text(app)
         # 2. fixed: the app container gives one CPU and 1Gi back to the pod shared pool
         i = [c.name for c in app.session.draft.containers].index("app")
         await set_field(app, pilot, f"f-c{i}-cpu", "3")

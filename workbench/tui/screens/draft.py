@@ -6,20 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
+from textual.worker import get_current_worker
 
 from workbench.errors import InputError
 from workbench.tui.viewmodel import draft as dm
 from workbench.tui.viewmodel.grid import numa_memory
 from workbench.tui.viewmodel.node_view import header
 from workbench.tui.viewmodel.preview_view import preview_lines
-from workbench.tui.viewmodel.session import CPU_OPTIONS
+from workbench.tui.viewmodel.session import CPU_OPTIONS, Preview
 from workbench.tui.widgets.numa_grid import NumaGrid
 
 if TYPE_CHECKING:
@@ -188,7 +189,25 @@ class DraftScreen(Screen[None]):
     # ---- preview ---------------------------------------------------------------------------
     def redecide(self) -> None:
         s = self.wb.session
-        preview = s.preview()
+        preview = s.preview(advise=False)
+        self._show(preview)
+        if not preview.advised:
+            self._advise(preview)
+
+    @work(thread=True, exclusive=True, group="advice")
+    def _advise(self, preview: Preview) -> None:
+        # What-if advice re-runs admission many times: off the UI thread, so typing stays at
+        # one decision per keystroke; the result is dropped if the draft changed meanwhile.
+        done = self.wb.session.with_advice(preview)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._advised, preview, done)
+
+    def _advised(self, asked: Preview, done: Preview) -> None:
+        if self.wb.session.adopt_advice(asked, done):
+            self._show(done)
+
+    def _show(self, preview: Preview) -> None:
+        s = self.wb.session
         self.query_one("#draft-header", Static).update(
             header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason)
         )

@@ -135,7 +135,9 @@ class Committer:
         return pending
 
     def readback(self, writes: tuple[Write, ...]) -> list[tuple[str, str, str]]:
+        """(target, the value it should now read as, what it reads as), from the tree itself."""
         from workbench.cgroups.fs import CgroupFS
+        from workbench.journal.values import expected_after, normalise
 
         fs = CgroupFS(self.root)
         out = []
@@ -143,7 +145,9 @@ class Committer:
             if w.action != "write":
                 continue
             got = fs.read(w.cgroup, w.file)
-            out.append((w.target, w.value, "(missing)" if got is None else got.strip()))
+            want = expected_after(w.file, w.before, w.value)
+            shown = "(missing)" if got is None else (normalise(w.file, got) or "")
+            out.append((w.target, want, shown))
         return out
 
     def confirm(self, txid: int) -> str:
@@ -196,6 +200,8 @@ def txn_row(txn: Txn, steps: list[Step]) -> tuple[str, str, str, str, str, str]:
 
 
 def txn_detail(txn: Txn, steps: list[Step], events: list[tuple[float, str, str]]) -> str:
+    from workbench.journal.values import expected_after, same
+
     lines = [f"transaction {txn.id} · {txn.state}: {STATE_HELP.get(txn.state, '')}"]
     lines.append(f"operator {txn.operator}@{txn.host} · root {txn.cgroup_root} · {txn.subject}")
     if txn.reason:
@@ -203,7 +209,11 @@ def txn_detail(txn: Txn, steps: list[Step], events: list[tuple[float, str, str]]
     for s in steps:
         before = "(new)" if s.before is None else s.before.strip()
         line = f"  {s.state:<13} {s.target}: {before} -> {s.value.strip()}"
-        if s.readback is not None and s.readback.strip() != s.value.strip():
+        if (
+            s.action == "write"
+            and s.readback is not None
+            and not same(s.file, s.readback, expected_after(s.file, s.before, s.value))
+        ):
             line += f" (read back {s.readback.strip()})"
         if s.error:
             line += f" · {s.error}"

@@ -80,6 +80,8 @@ def preview_lines(preview: Preview, show_timing: bool = True) -> list[tuple[str,
                 )
             )
         out.append(("dim", f"node shared pool after: {d.default_cpuset or '-'}"))
+    if not d.admitted and not preview.advised:
+        out.append(("dim", "working out the smallest change that would admit it…"))
     if d.advice:
         out.append(("head", "Advice (the workbench's, not the kubelet's)"))
         out += [("advice", f"• {a}") for a in d.advice]

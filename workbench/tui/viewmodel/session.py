@@ -38,6 +38,7 @@ class Preview:
     result: DraftResult
     decision: Decision | None
     seconds: float = 0.0
+    advised: bool = True  # False: a rejection whose advice is still being worked out
 
     @property
     def verdict(self) -> str:
@@ -148,22 +149,47 @@ class Session:
     def load_pod(self, pod: PodSpec) -> None:
         self.set_draft(from_podspec(pod))
 
-    def preview(self) -> Preview:
-        """The decision for the current draft (cached until the draft or the node changes)."""
-        if self._preview is not None:
+    def preview(self, *, advise: bool = True) -> Preview:
+        """The decision for the current draft (cached until the draft or the node changes).
+
+        `advise=False` is the fast path the screen takes on every keystroke: the verdict within a
+        frame, the what-if advice (many more admissions) added later by `with_advice`."""
+        if self._preview is not None and (self._preview.advised or not advise):
             return self._preview
+        if self._preview is not None:
+            done = self.with_advice(self._preview)
+            self.adopt_advice(self._preview, done)
+            return done
         from workbench.admission.admit import admit
 
         start = time.perf_counter()
         result = to_podspec(self.draft)
         decision = None
         if result.pod is not None:
-            decision = admit(self.topology, self.config, self.state, result.pod)
-        self._preview = Preview(result, decision, time.perf_counter() - start)
+            decision = admit(self.topology, self.config, self.state, result.pod, advise=advise)
+        advised = advise or decision is None or decision.admitted
+        self._preview = Preview(result, decision, time.perf_counter() - start, advised)
         return self._preview
 
+    def with_advice(self, preview: Preview) -> Preview:
+        """`preview` with the advice for a rejection filled in. Pure (reads only immutable
+        values), so it may run in a worker thread; `adopt_advice` then caches it."""
+        if preview.advised or preview.decision is None or preview.result.pod is None:
+            return preview
+        from workbench.admission.advice import advise
+
+        lines = advise(self.topology, self.config, self.state, preview.result.pod, preview.decision)
+        return Preview(preview.result, replace(preview.decision, advice=lines), preview.seconds, True)
+
+    def adopt_advice(self, asked: Preview, done: Preview) -> bool:
+        """Cache `done` unless the draft or the node changed since `asked` was decided."""
+        if self._preview is asked:
+            self._preview = done
+            return True
+        return False
+
     def preview_cpus(self) -> CPUSet:
-        p = self.preview()
+        p = self.preview(advise=False)
         if p.decision is None or not p.decision.admitted:
             return CPUSet()
         d = p.decision
