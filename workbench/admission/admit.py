@@ -324,8 +324,7 @@ def admit(
         if advise:
             from workbench.admission.advice import advise as make_advice
 
-            more = make_advice(topology, config, state, pod, decision)
-            decision = replace(decision, advice=warnings + more)
+            decision = replace(decision, advice=make_advice(topology, config, state, pod, decision))
         return decision
     containers, placement = _placements(topology, config, managers, pod, trace)
     providers, hint = _explained(trace)

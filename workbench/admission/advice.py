@@ -245,9 +245,10 @@ def _eviction_advice(
 def advise(
     topology: Topology, config: NodeConfig, state: NodeState, pod: PodSpec, decision: Decision
 ) -> tuple[str, ...]:
-    """Advice lines for a rejected `decision`, smallest change first; empty when admitted."""
+    """`decision.advice` (e.g. checkpoint problems) followed by what-if lines for a rejection,
+    smallest change first; unchanged when admitted."""
     if decision.admitted:
-        return ()
+        return decision.advice
     from workbench.admission.admit import admit
 
     deadline = time.monotonic() + _BUDGET_S
@@ -262,7 +263,7 @@ def advise(
         _search(topology, config, state, pod, decision, decide, out)
     except _OutOfTime:
         out.append("(stopped looking for more advice: each what-if takes long on this node)")
-    return tuple(out)
+    return decision.advice + tuple(out)
 
 
 class _OutOfTime(Exception):
