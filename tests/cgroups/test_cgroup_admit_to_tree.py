@@ -76,3 +76,5 @@ def test_an_admitted_pod_lands_in_the_sandbox_as_decided(tmp_path: Path) -> None
     assert by_name["pg-backup"].isolation == "pod"
     assert fs.read(f"{pod_dir}/pg-backup", "cpu.max") == "800000 100000"
     assert plan(decision, StandaloneLayout(), fs, pod=PodRef.from_pod(pod, decision.qos_class)) == []
+    # without `pod=`, the names come from what admission recorded for the pod's UID
+    assert plan(decision, StandaloneLayout(), fs) == []

@@ -312,3 +312,20 @@ def test_kubelet_layouts_skip_finished_init_containers(sandbox: CgroupFS) -> Non
     assert result.cgroups.missing == ()
     assert any("init containers have finished" in n and "setup" in n for n in result.notes)
     assert any("ghost" in n for n in result.notes)
+
+
+def test_the_pod_is_named_from_the_decision_when_no_pod_is_given() -> None:
+    from types import MappingProxyType
+
+    from workbench.cgroups.plan import pod_ref
+    from workbench.kube.model import NodeState, PodInfo
+
+    assert pod_ref(decision([], pod_key="shop/web", qos="Burstable")) == PodRef(
+        "web", "shop", "", "Burstable"
+    )
+    by_uid = replace(
+        decision([], pod_key="u-1"),
+        state_after=NodeState(pods=MappingProxyType({"u-1": PodInfo("u-1", "web", "shop")})),
+    )
+    assert pod_ref(by_uid) == PodRef("web", "shop", "u-1", "Guaranteed")
+    assert pod_ref(decision([], pod_key="u-2")) == PodRef("u-2", "default", "u-2", "Guaranteed")

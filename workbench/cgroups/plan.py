@@ -68,10 +68,14 @@ class Plan:
 
 
 def pod_ref(decision: Decision) -> PodRef:
-    """A PodRef from the Decision alone: `pod_key` is "namespace/name" or the pod UID."""
+    """A PodRef from the Decision alone: `pod_key` is "namespace/name" or the pod UID, whose
+    name and namespace admission records in `state_after.pods`."""
     ns, sep, name = decision.pod_key.partition("/")
     if sep:
         return PodRef(name=name, namespace=ns, qos_class=decision.qos_class)
+    info = decision.state_after.pods.get(decision.pod_key)
+    if info is not None and info.name:
+        return PodRef(info.name, info.namespace or "default", decision.pod_key, decision.qos_class)
     return PodRef(name=decision.pod_key, uid=decision.pod_key, qos_class=decision.qos_class)
 
 
