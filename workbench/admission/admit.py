@@ -229,7 +229,7 @@ def _node_shared_pool(topology: Topology, config: NodeConfig, managers: Managers
 
 
 def _placements(
-    topology: Topology, config: NodeConfig, managers: Managers, pod: PodSpec, trace: _Trace
+    topology: Topology, config: NodeConfig, managers: Managers, pod: PodSpec, trace: _Trace, qos: str
 ) -> tuple[tuple[ContainerPlacement, ...], PodPlacement]:
     cpu, mem = managers.cpu, managers.memory
     shared = _node_shared_pool(topology, config, managers)
@@ -252,7 +252,8 @@ def _placements(
                 isolation=iso,
                 cpu_max=quota.container_cpu_max(config, pod, c, iso),
                 memory_max=quota.container_memory_max(config, pod, c),
-                exclusive_cpus=cpu.guaranteed_cpus(pod, c) if iso == "container" else 0,
+                # an exclusive container's own entry is exactly its guaranteed CPUs
+                exclusive_cpus=len(cpus) if iso == "container" else 0,
                 memory_blocks=blocks,
                 hint=hint,
                 providers=hints,
@@ -269,8 +270,8 @@ def _placements(
         cpus=bubble or CPUSet(),
         shared_pool=shared_pool,
         mems=pod_mems,
-        cpu_max=quota.pod_cpu_max(config, pod, (p.isolation for p in out)),
-        memory_max=quota.pod_memory_max(config, pod),
+        cpu_max=quota.pod_cpu_max(config, pod, (p.isolation for p in out), qos=qos),
+        memory_max=quota.pod_memory_max(config, pod, qos=qos),
         memory_blocks=pod_blocks,
     )
     return tuple(out), placement
@@ -326,7 +327,7 @@ def admit(
 
             decision = replace(decision, advice=make_advice(topology, config, state, pod, decision))
         return decision
-    containers, placement = _placements(topology, config, managers, pod, trace)
+    containers, placement = _placements(topology, config, managers, pod, trace, qos)
     providers, hint = _explained(trace)
     decision = Decision(
         admitted=True,

@@ -171,10 +171,19 @@ def _limits_declared(config: NodeConfig, pod: PodSpec, name: str) -> bool:
     return all(c.resources.limits.get(name, 0) != 0 for c in pod.all_containers)
 
 
-def pod_cpu_max(config: NodeConfig, pod: PodSpec, isolations: Iterable[str]) -> str:
-    """The pod cgroup's `cpu.max`: unbounded when any container has exclusive CPUs."""
+def _qos(config: NodeConfig, pod: PodSpec, qos: str | None) -> str:
+    return qos or pod_qos(pod, pod_level_resources_gate=gate(config, POD_LEVEL_RESOURCES))
+
+
+def pod_cpu_max(
+    config: NodeConfig, pod: PodSpec, isolations: Iterable[str], *, qos: str | None = None
+) -> str:
+    """The pod cgroup's `cpu.max`: unbounded when any container has exclusive CPUs.
+
+    `qos` saves recomputing the pod's QoS class when the caller has it.
+    """
     period = cfs_period(config)
-    qos = pod_qos(pod, pod_level_resources_gate=gate(config, POD_LEVEL_RESOURCES))
+    qos = _qos(config, pod, qos)
     if qos == "BestEffort":
         return format_cpu_max(0, DEFAULT_PERIOD_US)
     if qos == "Burstable" and not _limits_declared(config, pod, CPU):
@@ -187,8 +196,8 @@ def pod_cpu_max(config: NodeConfig, pod: PodSpec, isolations: Iterable[str]) -> 
     return format_cpu_max(milli_cpu_to_quota(pod_limits(config, pod, CPU), period), period)
 
 
-def pod_memory_max(config: NodeConfig, pod: PodSpec) -> str:
-    qos = pod_qos(pod, pod_level_resources_gate=gate(config, POD_LEVEL_RESOURCES))
+def pod_memory_max(config: NodeConfig, pod: PodSpec, *, qos: str | None = None) -> str:
+    qos = _qos(config, pod, qos)
     if qos == "BestEffort":
         return "max"
     if qos == "Burstable" and not _limits_declared(config, pod, MEMORY):
