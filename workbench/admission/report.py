@@ -249,9 +249,11 @@ def decision_to_text(decision: Decision, topology: Topology) -> str:
                 lines.append(f"  container {c.name}")
                 lines.extend(hint_table(c.providers, c.hint, indent="    "))
         else:
-            if decision.failed_container:
+            if decision.failed_container and decision.scope == "container":
                 lines.append(f"  container {decision.failed_container}")
-            lines.extend(hint_table(decision.providers, decision.hint))
+                lines.extend(hint_table(decision.providers, decision.hint, indent="    "))
+            else:
+                lines.extend(hint_table(decision.providers, decision.hint))
     if decision.admitted:
         lines.append("")
         pod = decision.pod
