@@ -248,3 +248,26 @@ def test_full_pcpus_only_rejects_an_odd_cpu_count(snc) -> None:  # type: ignore[
         "Pod was rejected: SMT Alignment Error: requested 3 cpus not multiple cpus per core = 2"
     )
     assert any(a.startswith("ask for 2 CPUs instead of 3") for a in d.advice)
+
+
+def test_release_of_a_checkpointed_pod_frees_its_bubble_and_memory() -> None:
+    from pathlib import Path
+
+    from workbench.admission.admit import release
+    from workbench.kube.checkpoint import load_kubelet_dir
+
+    kdir = Path(__file__).resolve().parents[2] / "fixtures" / "kubelet" / "intel-2s-snc-v3"
+    node = topology("intel-2s-snc")
+    cfg, state = load_kubelet_dir(kdir, node)
+    (uid,) = state.pod_uids()
+    held = state.pod_cpusets[uid]
+    busy = admit(node, cfg, state, pod(POSTGRES))
+    assert busy.admitted and busy.pod is not None
+    assert busy.pod.cpus.isdisjoint(held)
+    freed = release(node, cfg, state, uid)
+    assert uid not in freed.pod_cpusets and uid not in freed.cpu_assignments
+    assert uid not in freed.memory_assignments and uid not in freed.pod_memory
+    assert freed.default_cpuset == node.all_cpus
+    # on the emptied node the pod takes the first NUMA node again
+    again = admit(node, cfg, freed, pod(POSTGRES))
+    assert again.hint is not None and again.hint.mask == frozenset({0})
