@@ -7,11 +7,17 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.errors import InputError
-from workbench.kube.model import NodeConfig, NodeState
-from workbench.topology.model import Topology
+
+if TYPE_CHECKING:
+    # Only for annotations: importing the models costs start-up time every command would pay.
+    from workbench.kube.model import NodeConfig, NodeState
+    from workbench.topology.model import Topology
+
+# A captured node directory may carry the machine it came from, so it opens anywhere.
+CAPTURED_TOPOLOGY = "topology.yaml"
 
 
 def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:
@@ -43,9 +49,18 @@ def add_node_options(parser: argparse.ArgumentParser) -> None:
     kub.add_argument("--kubelet-config", metavar="FILE", help="a KubeletConfiguration YAML")
 
 
+def topology_given(args: argparse.Namespace) -> bool:
+    return bool(
+        getattr(args, "topology", None) or getattr(args, "sysfs_root", None) or getattr(args, "demo", False)
+    )
+
+
 def load_topology(args: argparse.Namespace) -> Topology:
     from workbench import topology
 
+    kdir = getattr(args, "kubelet_dir", None)
+    if kdir and not topology_given(args) and (Path(kdir) / CAPTURED_TOPOLOGY).is_file():
+        return topology.load_spec(Path(kdir) / CAPTURED_TOPOLOGY)
     if getattr(args, "topology", None):
         return topology.load_spec(Path(args.topology))
     if getattr(args, "demo", False):
@@ -64,6 +79,7 @@ class Node:
 def load_node(args: argparse.Namespace) -> Node:
     """Topology + kubelet config + live allocations, from whatever the options name."""
     from workbench.kube import checkpoint, config
+    from workbench.kube.model import NodeState
 
     topo = load_topology(args)
     kdir = getattr(args, "kubelet_dir", None)

@@ -20,7 +20,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_topology_options, emit_json, load_topology
+from workbench.cli.common import (
+    add_format_option,
+    add_topology_options,
+    emit_json,
+    load_topology,
+    topology_given,
+)
 from workbench.errors import InputError
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.model import Topology
@@ -52,17 +58,8 @@ def register(sub: Any) -> None:
 
 
 # ---- validate --------------------------------------------------------------------------
-TOPOLOGY_FILE = "topology.yaml"
-
-
-def _explicit_topology_given(args: argparse.Namespace) -> bool:
-    return bool(
-        getattr(args, "topology", None) or getattr(args, "sysfs_root", None) or getattr(args, "demo", False)
-    )
-
-
 def _explicit_topology(args: argparse.Namespace) -> Topology | None:
-    return load_topology(args) if _explicit_topology_given(args) else None
+    return load_topology(args) if topology_given(args) else None
 
 
 def validate_file(path: str, topology: Topology | None = None) -> list[Any]:
@@ -374,14 +371,8 @@ def run_node(args: argparse.Namespace) -> int:
     from workbench.kube.checkpoint import read_kubelet_dir
 
     directory = Path(args.kubelet_dir)
-    captured = directory / TOPOLOGY_FILE
-    if _explicit_topology_given(args) or not captured.is_file():
-        topology = load_topology(args)
-    else:
-        # A captured node carries its machine along, so it opens the same anywhere.
-        from workbench.topology import load_spec
-
-        topology = load_spec(captured)
+    # load_topology prefers an explicit source, then the capture's own topology.yaml.
+    topology = load_topology(args)
     kd = read_kubelet_dir(directory, topology)
     extra = _picked_reserved_problems(kd, topology)
     if extra:
