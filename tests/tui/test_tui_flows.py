@@ -53,6 +53,11 @@ def test_node_screen_grid_cursor_zoom_legend_and_pods(tmp_path: Path) -> None:
         text = screen_text(app)
         assert "shop/web" in text or "analytics/batch" in text or "shop/cache" in text
         assert app.screen.query_one("#grid").highlight  # type: ignore[attr-defined]
+        await pilot.press("i")  # at 80 columns: pods, distances and devices instead of the grid
+        text = screen_text(app)
+        assert "NUMA distances" in text and "Socket 0" not in text
+        await pilot.press("i")
+        assert "Socket 0" in screen_text(app)
 
     run(build_demo_app(tmp_path), steps)
 

@@ -111,3 +111,10 @@ def test_distance_rows(snc: Topology) -> None:
     rows = distance_rows(snc)
     assert rows[0] == ["", "0", "1", "2", "3"]
     assert rows[1] == ["0", "10", "11", "21", "21"]
+
+
+def test_box_titles_name_their_numa_node_for_highlighting(snc: Topology) -> None:
+    layout = layout_grid(snc, cpu_owners(snc, STATIC, NodeState()), 80)
+    titles = [c for line in layout.lines for c in line if c.role == "title" and c.node is not None]
+    assert sorted(c.node for c in titles) == [0, 1, 2, 3]  # type: ignore[type-var]
+    assert all(f"NUMA {c.node}" in c.text for c in titles)

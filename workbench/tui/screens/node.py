@@ -27,6 +27,7 @@ class NodeScreen(Screen[None]):
         Binding("n", "next_pod", "Next pod", id="node.next_pod"),
         Binding("slash", "filter", "Filter", id="node.filter"),
         Binding("L", "legend", "Legend", id="node.legend"),
+        Binding("i", "panel", "Pods/distances", id="node.panel"),
         Binding("escape", "clear", "Clear", show=False, id="node.clear"),
     ]
 
@@ -140,6 +141,10 @@ class NodeScreen(Screen[None]):
         self.selected_pod = None
         self._update_pods()
         self.query_one(NumaGrid).focus()
+
+    def action_panel(self) -> None:
+        # At 80 columns the side panel (pods, distances, devices, legend) takes the grid's place.
+        self.toggle_class("-show-side")
 
     def action_legend(self) -> None:
         found = self.query("#legend-strip")

@@ -34,6 +34,7 @@ class Cell:
     kind: OwnerKind | None = None
     cpus: CPUSet = field(default_factory=CPUSet)  # every CPU this cell stands for
     preview: bool = False
+    node: int | None = None  # the NUMA node a box title names
 
 
 Line = tuple[Cell, ...]
@@ -148,13 +149,18 @@ def _box(
     inner: int,
     ascii_only: bool,
     footer: str = "",
+    node: int | None = None,
 ) -> _Box:
     b = _BOX_ASCII if ascii_only else _BOX_UNICODE
     title = f" {title} "
     inner = max(inner, len(title) + 1, len(footer) + 2)
     top_rest = max(0, inner - len(title) - 1)
     lines: list[list[Cell]] = [
-        [Cell(b["tl"] + b["h"], "border"), Cell(title, "title"), Cell(b["h"] * top_rest + b["tr"], "border")]
+        [
+            Cell(b["tl"] + b["h"], "border"),
+            Cell(title, "title", node=node),
+            Cell(b["h"] * top_rest + b["tr"], "border"),
+        ]
     ]
     for row in body:
         used = sum(len(c.text) for c in row)
@@ -189,7 +195,7 @@ def _node_box(
     devices = [d.name for d in topology.devices if d.numa == node]
     footer = ("dev " + ",".join(devices)) if devices else ""
     if not cores:
-        return _box(title, [[Cell("memory only", "dim")]], len("memory only") + 2, ascii_only, footer)
+        return _box(title, [[Cell("memory only", "dim")]], len("memory only") + 2, ascii_only, footer, node)
     cols = _columns(cores, owners, preview, id_width, collapse, ascii_only)
     threads = len(cols[0])
     # wrap columns into bands that fit max_width (box border and padding take 4 cells)
@@ -212,7 +218,7 @@ def _node_box(
                 row.append(Cell(" "))
             inner = max(inner, sum(len(c.text) for c in row) + 1)
             body.append(row)
-    return _box(title, body, inner, ascii_only, footer)
+    return _box(title, body, inner, ascii_only, footer, node)
 
 
 def layout_grid(

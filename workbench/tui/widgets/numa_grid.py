@@ -81,6 +81,7 @@ class NumaGrid(ScrollView, can_focus=True):
         self.grid_layout: GridLayout | None = None
         self._strips: dict[int, Strip] = {}
         self._related: CPUSet = CPUSet()
+        self._related_nodes: CPUSet = CPUSet()
 
     # ---- data ----------------------------------------------------------------------------
     def show(
@@ -99,6 +100,7 @@ class NumaGrid(ScrollView, can_focus=True):
 
     def set_highlight(self, cpus: CPUSet) -> None:
         self.highlight = cpus
+        self._update_related()
         self._invalidate()
 
     def _relayout(self) -> None:
@@ -128,6 +130,11 @@ class NumaGrid(ScrollView, can_focus=True):
             self._related = related_cpus(self.topology, self.owners, self.cursor)
         else:
             self._related = CPUSet()
+        self._related_nodes = CPUSet()
+        if self.topology is not None:
+            owner = self.owners.get(self.cursor) if self.cursor is not None else None
+            pod_related = self._related if owner is not None and owner.pod else CPUSet()
+            self._related_nodes = self.topology.numa_of(pod_related | self.highlight)
 
     def _invalidate(self) -> None:
         self._strips.clear()
@@ -196,6 +203,11 @@ class NumaGrid(ScrollView, can_focus=True):
 
     # ---- drawing ---------------------------------------------------------------------------
     def _style_of(self, cell: Cell) -> Style:
+        if cell.role == "title" and cell.node is not None and cell.node in self._related_nodes:
+            # The NUMA nodes of the selected CPU's pod (or of the filtered pods) stand out too.
+            return self.get_component_rich_style("numa-grid--title") + self.get_component_rich_style(
+                "numa-grid--cursor"
+            )
         if cell.role in ("border", "title", "dim"):
             return self.get_component_rich_style(f"numa-grid--{cell.role}")
         if cell.role not in ("cpu", "run"):
