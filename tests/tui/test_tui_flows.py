@@ -296,3 +296,31 @@ def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
         assert "zoomed on NUMA" in screen_text(app)
 
     run(app, steps)
+
+
+def test_open_a_scenario_and_save_the_draft_as_yaml(tmp_path: Path) -> None:
+    target = tmp_path / "saved.yaml"
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("O")
+        await pilot.pause()
+        assert "scenario: ml-trainer" in screen_text(app)
+        await pilot.press("down", "enter")  # the second entry: ml-trainer
+        await pilot.pause()
+        assert app.session.draft.name == "ml-trainer"
+        assert "ml-trainer" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        box = app.screen.query_one("#path", Input)
+        box.value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        from workbench.kube.pod import load_pod
+
+        saved = load_pod(target)
+        assert saved.name == "ml-trainer" and [c.name for c in saved.init_containers] == ["mesh-proxy"]
+        assert saved.resources == app.session.preview().result.pod.resources  # type: ignore[union-attr]
+
+    run(build_demo_app(tmp_path), steps, size=(120, 40))

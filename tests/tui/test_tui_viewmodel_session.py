@@ -100,3 +100,17 @@ def test_commit_plan_apply_confirm_rollback_without_the_app(tmp_path: Path) -> N
     assert "rolled_back" in c.rollback(txn.id)
     assert snapshot(tmp_path / "cg") == before
     assert s.place_committed() and "db/postgres" in s.placed
+
+
+def test_fixture_manifests_load_into_the_draft_and_decide() -> None:
+    from workbench.kube.pod import load_pods
+    from workbench.tui.viewmodel.scenarios import scenario_files
+
+    files = scenario_files()
+    assert files, "fixtures/pods is missing"
+    s = demo_session()
+    for path in files:
+        s.load_pod(load_pods(path)[0].pod)
+        p = s.preview(advise=False)
+        assert p.decision is not None, path
+        assert dm.to_podspec(dm.from_podspec(p.result.pod)).pod == p.result.pod  # type: ignore[arg-type]

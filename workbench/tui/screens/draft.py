@@ -343,9 +343,15 @@ class DraftScreen(Screen[None]):
             if choice in SCENARIOS:
                 s.load_pod(scenario_pod(choice))
             else:
-                from workbench.kube.pod import load_pod
+                from workbench.kube.pod import load_pods
 
-                s.load_pod(load_pod(Path(choice).expanduser()))
+                pods = load_pods(Path(choice).expanduser())
+                if not pods:
+                    raise InputError("holds no pod", source=choice, fix="give a Pod or a workload")
+                s.load_pod(pods[0].pod)
+                if len(pods) > 1:
+                    names = ", ".join(p.object_name or p.pod.name for p in pods)
+                    self.notify(f"{choice} holds {len(pods)} pods ({names}); loaded the first", timeout=5)
         except InputError as exc:
             self.notify(exc.line(), severity="error", timeout=6)
             return
