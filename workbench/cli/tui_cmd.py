@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from workbench.cgroups.sandbox import init_sandbox
     from workbench.tui.app import WorkbenchApp
     from workbench.tui.viewmodel.commit import Committer
-    from workbench.tui.viewmodel.session import demo_session, seed_demo
+    from workbench.tui.viewmodel.session import adopt_seeds, decide_seeds, demo_session, seed_demo
 
     session = demo_session(seed=False)
     with tempfile.TemporaryDirectory(prefix="workbench-demo-") as tmp:
@@ -76,7 +77,7 @@ def run_demo(args: argparse.Namespace) -> int:
             theme=args.theme,
             ascii_only=_ascii(args),
             committer=committer,
-            after_first_paint=seed_demo,
+            after_first_paint=lambda s: partial(adopt_seeds, s, decide_seeds(s.topology, s.config, s.state)),
         )
         app.run()
     return 0

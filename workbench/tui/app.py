@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -59,14 +60,15 @@ class WorkbenchApp(App[None]):
         keymap_paths: Iterable[Path] | None = None,
         ascii_only: bool = False,
         committer: Committer | None = None,
-        after_first_paint: Callable[[Session], None] | None = None,
+        after_first_paint: Callable[[Session], Callable[[], None]] | None = None,
     ) -> None:
         # Textual removes NO_COLOR from the environment while it starts; decide before it does.
         self.wants_mono = "NO_COLOR" in os.environ
         super().__init__()
         self.session = session
         self.committer = committer
-        # Work that can wait until the node is on screen (the demo's seed pods).
+        # Work that can wait until the node is on screen (the demo's seed pods): called in a
+        # worker thread with the session, it must only read it, and returns what to apply.
         self.after_first_paint = after_first_paint
         self.ascii_only = ascii_only
         themes, problems = load_app_themes()
@@ -96,7 +98,15 @@ class WorkbenchApp(App[None]):
         hook, self.after_first_paint = self.after_first_paint, None
         if hook is None:
             return
-        hook(self.session)
+        # In a thread: the first frame is rendered and written meanwhile instead of after it.
+        self.run_worker(partial(self._after_paint, hook), thread=True, group="after-paint")
+
+    def _after_paint(self, hook: Callable[[Session], Callable[[], None]]) -> None:
+        adopt = hook(self.session)
+        self.call_from_thread(self._adopt, adopt)
+
+    def _adopt(self, adopt: Callable[[], None]) -> None:
+        adopt()
         self._refresh_screen()
         self.show_notices()
 

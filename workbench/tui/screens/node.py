@@ -36,6 +36,7 @@ class NodeScreen(Screen[None]):
         self.owners: dict[int, Owner] = {}
         self.selected_pod: str | None = None
         self.match = ""
+        self._shown = False
 
     @property
     def wb(self) -> WorkbenchApp:
@@ -66,7 +67,10 @@ class NodeScreen(Screen[None]):
         self.call_after_refresh(self.wb.run_after_first_paint)
 
     def on_screen_resume(self) -> None:
-        self.refresh_view()
+        # The first resume comes straight after mount, which has just drawn everything.
+        if self._shown:
+            self.refresh_view()
+        self._shown = True
 
     def refresh_view(self) -> None:
         s = self.wb.session

@@ -218,14 +218,42 @@ def demo_config() -> NodeConfig:
         )
 
 
-def seed_demo(session: Session) -> None:
-    """Place the demo's running pods (admitted one by one, as the kubelet would have)."""
+@dataclass(frozen=True)
+class Seeded:
+    """The demo's running pods, decided away from the session (so in any thread)."""
+
+    state: NodeState
+    placed: tuple[tuple[PodSpec, Decision], ...]
+    notices: tuple[str, ...]
+
+
+def decide_seeds(topology: Topology, config: NodeConfig, state: NodeState) -> Seeded:
+    """Admit the demo's seed pods one by one, as the kubelet would have. Pure."""
+    from workbench.admission.admit import admit
     from workbench.tui.viewmodel.scenarios import seed_pods
 
+    placed = []
+    notices = []
     for pod in seed_pods():
-        d = session.place(pod)
-        if not d.admitted:
-            session.notices.append(f"seed pod {pod.namespace}/{pod.name} refused: {d.reason}")
+        d = admit(topology, config, state, pod, advise=False)
+        if d.admitted:
+            state = d.state_after
+            placed.append((pod, d))
+        else:
+            notices.append(f"seed pod {pod.namespace}/{pod.name} refused: {d.reason}")
+    return Seeded(state, tuple(placed), tuple(notices))
+
+
+def adopt_seeds(session: Session, seeded: Seeded) -> None:
+    session.state = seeded.state
+    session.placed.update({pod.key: (pod, d) for pod, d in seeded.placed})
+    session.notices.extend(seeded.notices)
+    session._preview = None
+
+
+def seed_demo(session: Session) -> None:
+    """Place the demo's running pods into `session`."""
+    adopt_seeds(session, decide_seeds(session.topology, session.config, session.state))
 
 
 def demo_session(*, seed: bool = True) -> Session:
