@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -78,7 +79,7 @@ class PodSpec:
         """Init containers (sidecars included) in order, then app containers: the kubelet's order."""
         return self.init_containers + self.containers
 
-    @property
+    @cached_property
     def has_pod_level_resources(self) -> bool:
         """`resourcehelper.IsPodLevelResourcesSet`: pod requests/limits of cpu, memory or hugepages."""
         names = set(self.resources.requests) | set(self.resources.limits)

@@ -23,6 +23,17 @@ def _resources_guaranteed(res: Resources) -> bool:
 
 def pod_qos(pod: PodSpec, *, pod_level_resources_gate: bool = True) -> QOSClass:
     """Pod QoS. With pod-level `spec.resources` set (and its gate on) only those decide."""
+    # Admission asks for the same pod's class hundreds of times; PodSpec is immutable, so the
+    # answer is memoised on the instance (dataclasses.replace makes a fresh one).
+    memo_key = f"_qos_memo_{bool(pod_level_resources_gate)}"
+    memo: QOSClass | None = pod.__dict__.get(memo_key)
+    if memo is None:
+        memo = _compute_pod_qos(pod, pod_level_resources_gate)
+        pod.__dict__[memo_key] = memo
+    return memo
+
+
+def _compute_pod_qos(pod: PodSpec, pod_level_resources_gate: bool) -> QOSClass:
     if pod_level_resources_gate and pod.has_pod_level_resources:
         res = pod.resources
         if not _supported(res.requests) and not _supported(res.limits):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+_INT_ONLY = frozenset({int})
+
 
 class CPUSetError(ValueError):
     """A CPU list string that is not valid Linux list syntax."""
@@ -20,10 +22,11 @@ class CPUSet:
     __slots__ = ("_ids", "_set", "_hash")
 
     def __init__(self, ids: Iterable[int] = ()) -> None:
-        items = frozenset(ids)
-        for i in items:
-            if not isinstance(i, int) or isinstance(i, bool) or i < 0:
-                raise CPUSetError(f"CPU id must be a non-negative integer, got {i!r}")
+        items = ids if type(ids) is frozenset else frozenset(ids)
+        # Sets are built on every admission step: check with C-level passes, not a Python loop.
+        if items and (not set(map(type, items)) <= _INT_ONLY or min(items) < 0):
+            bad = next(i for i in items if type(i) is not int or i < 0)
+            raise CPUSetError(f"CPU id must be a non-negative integer, got {bad!r}")
         self._ids: tuple[int, ...] = tuple(sorted(items))
         self._set = items
         self._hash = hash(self._ids)
