@@ -41,10 +41,10 @@ def test_json_shape_of_an_admission() -> None:
         "cpus": "1-4,33-36",
         "shared_pool": "4,36",
         "mems": "0",
-        "cpu_max": "max 100000",
-        "memory_max": str(16 << 30),
         "memory_blocks": doc["pod"]["memory_blocks"],
     }
+    # exclusive containers in the pod: the pod cgroup's quota is off (addenda §6.2)
+    assert doc["pod_cgroup"] == {"cpu_max": "max 100000", "memory_max": str(16 << 30)}
     names = [(c["name"], c["kind"]) for c in doc["containers"]]
     assert names == [("pg-backup", "sidecar"), ("postgres", "app")]
     pg = doc["containers"][1]
@@ -118,7 +118,7 @@ def test_cli_scope_override(manifests: dict[str, Path], capsys: pytest.CaptureFi
     doc = json.loads(capsys.readouterr().out)
     assert code == 0 and doc["scope"] == "container"
     # container scope ignores the pod budget: no bubble, the backup sidecar runs on the node pool
-    assert doc["pod"]["cpus"] == ""
+    assert doc["pod"] is None and doc["pod_cgroup"]["cpu_max"] != ""
     backup = doc["containers"][0]
     assert backup["isolation"] == "host" and backup["cpus"] == doc["default_cpuset"]
 

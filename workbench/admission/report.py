@@ -79,16 +79,17 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
         "scope": decision.scope,
         "hint": hint_to_json(decision.hint),
         "providers": providers_to_json(decision.providers),
+        # `pod` describes the pod bubble and exists only where there is one (pod scope with
+        # pod-level resource managers); the pod cgroup's limits apply to every admitted pod.
         "pod": None
-        if pod is None
+        if pod is None or not pod.cpus
         else {
             "cpus": str(pod.cpus),
             "shared_pool": str(pod.shared_pool),
             "mems": str(pod.mems),
-            "cpu_max": pod.cpu_max,
-            "memory_max": pod.memory_max,
             "memory_blocks": _blocks(pod.memory_blocks),
         },
+        "pod_cgroup": None if pod is None else {"cpu_max": pod.cpu_max, "memory_max": pod.memory_max},
         "containers": [_container_json(c) for c in decision.containers],
         "default_cpuset": str(decision.default_cpuset),
         "qos_class": decision.qos_class,
