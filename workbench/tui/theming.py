@@ -55,6 +55,25 @@ def fallback_mono() -> Theme:
     )
 
 
+def fallback_dark() -> Theme:
+    """The default theme when `themes/` is not installed beside the package (a plain wheel)."""
+    return Theme(
+        name=DEFAULT_THEME,
+        primary="#5fafff",
+        secondary="#af87ff",
+        accent="#ffaf5f",
+        foreground="#e4e4e4",
+        background="#1c1c1c",
+        surface="#262626",
+        panel="#303030",
+        warning="#ffd75f",
+        error="#ff5f87",
+        success="#5fd7af",
+        dark=True,
+        variables={f"owner-{k}": v for k, v in DEFAULT_OWNER_COLORS.items()},
+    )
+
+
 def load_app_themes() -> tuple[list[Theme], list[str]]:
     specs, problems = load_themes(theme_dirs())
     themes: list[Theme] = []
@@ -65,4 +84,6 @@ def load_app_themes() -> tuple[list[Theme], list[str]]:
             problems.append(str(exc))
     if not any(t.name == MONO_THEME for t in themes):
         themes.append(fallback_mono())
+    if not any(t.name == DEFAULT_THEME for t in themes):
+        themes.insert(0, fallback_dark())
     return themes, problems
