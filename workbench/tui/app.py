@@ -29,7 +29,6 @@ class WorkbenchApp(App[None]):
     TITLE = "NUMA Workbench"
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     # The first screen is imported eagerly; the others (admission preview, cgroup plan, the
     # SQLite journal) only when first opened, so the node appears sooner.
