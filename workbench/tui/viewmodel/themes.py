@@ -153,8 +153,10 @@ def load_theme_file(path: Path) -> ThemeSpec:
 
 
 def theme_dirs() -> list[Path]:
-    """Built-in themes (the repository's `themes/`), then the user's, then $WORKBENCH_THEMES."""
-    dirs = [Path(__file__).resolve().parents[3] / "themes"]
+    """Built-in themes (package data `workbench/data/themes/` in a wheel, the repository's
+    `themes/` in a checkout), then the user's, then $WORKBENCH_THEMES; later names win."""
+    here = Path(__file__).resolve()
+    dirs = [here.parents[2] / "data" / "themes", here.parents[3] / "themes"]
     config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     dirs.append(config / "workbench" / "themes")
     extra = os.environ.get("WORKBENCH_THEMES")
