@@ -19,6 +19,8 @@ set -euo pipefail
 CACHE=${NUMA_VM_CACHE:-/var/cache/numa-vm}
 SOCKETS=2 CORES=2 THREADS=2 NODES_PER_SOCKET=2 MEM_PER_NODE=256 DIST="" TIMEOUT=300
 ENVS=()
+# Bump when the generated /init changes, so --setup rebuilds the initramfs.
+INIT_VERSION=2
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p"
 
 die() { echo "numa-vm: $*" >&2; exit 125; }
@@ -30,7 +32,7 @@ setup() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null \
       || die "cannot install qemu-system-x86"
   fi
-  if [ -f "$CACHE/kernel/vmlinux" ] && [ -f "$CACHE/initramfs.cpio.gz" ]; then
+  if [ -f "$CACHE/kernel/vmlinux" ] && [ "$(cat "$CACHE/initramfs.version" 2>/dev/null)" = "$INIT_VERSION" ]; then
     return 0
   fi
   local kpkg
@@ -92,6 +94,10 @@ mount -t devpts devpts /newroot/dev/pts; mount -t tmpfs tmpfs /newroot/dev/shm
 for d in tmp run var/tmp; do mount -t tmpfs tmpfs /newroot/\$d; done
 mount -t cgroup2 none /newroot/sys/fs/cgroup
 mkdir -p /newroot/run/numa-vm; mount --bind /ctl /newroot/run/numa-vm
+# Host directories hidden by the fresh tmpfs mounts (a checkout or venv under /tmp), read-only.
+while read -r tag dir; do
+  mkdir -p "/newroot\$dir" && mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose "\$tag" "/newroot\$dir"
+done < /ctl/shares
 stty -onlcr 2>/dev/null
 chroot /newroot /bin/sh /run/numa-vm/run.sh
 echo \$? > /ctl/status
@@ -102,6 +108,7 @@ INIT
   chmod +x "$init/init"
   (cd "$init" && find . | "$init/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1 > "$CACHE/initramfs.cpio.gz") \
     || die "cannot build initramfs"
+  echo "$INIT_VERSION" > "$CACHE/initramfs.version"
   rm -rf "$CACHE/debs"/*.deb
 }
 
@@ -143,6 +150,24 @@ run() {
       done
     done
   fi
+  # The guest mounts fresh tmpfs over /tmp and /var/tmp: share the top directory there of the
+  # working directory, the venv and every absolute path in the command, read-only, same path.
+  local p top n=0
+  declare -A seen=()
+  : > "$ctl/shares"
+  for p in "$PWD" "${VIRTUAL_ENV:-}" "$@"; do
+    case "$p" in
+      /tmp/*|/var/tmp/*) ;;
+      *) continue ;;
+    esac
+    top=$(echo "$p" | cut -d/ -f1-3)
+    [ "${top#/var/tmp}" != "$top" ] && top=$(echo "$p" | cut -d/ -f1-4)
+    [ -d "$top" ] && [ "$top" != "$ctl" ] && [ -z "${seen[$top]:-}" ] || continue
+    seen[$top]=1
+    args+=(-virtfs "local,path=$top,mount_tag=share$n,security_model=none,readonly=on,multidevs=remap")
+    echo "share$n $top" >> "$ctl/shares"
+    n=$((n + 1))
+  done
   local rc=0
   timeout --kill-after=5 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" < /dev/null | tr -d '\r' || rc=$?
   if [ "$rc" -eq 124 ]; then return 124; fi
