@@ -18,7 +18,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.cli.common import (
     add_format_option,
@@ -28,8 +28,11 @@ from workbench.cli.common import (
     topology_given,
 )
 from workbench.errors import InputError
-from workbench.kube.model import NodeConfig, NodeState
-from workbench.topology.model import Topology
+
+if TYPE_CHECKING:
+    # Annotations only: every command builds this module's parser, so keep its imports cheap.
+    from workbench.kube.model import NodeConfig, NodeState
+    from workbench.topology.model import Topology
 
 
 def register(sub: Any) -> None:
