@@ -91,8 +91,9 @@ def test_the_timer_rolls_back_after_the_operators_login_is_killed(tmp_path: Path
 def test_confirm_in_time_keeps_the_change_and_stops_the_timer(tmp_path: Path) -> None:
     root, jpath = tmp_path / "sb", tmp_path / "journal.db"
     make_sandbox(root)
+    # The window only has to outlast starting the confirming process, also on a loaded machine.
     done = subprocess.run(
-        [sys.executable, str(DRIVER), "apply", str(root), str(jpath), "2"],
+        [sys.executable, str(DRIVER), "apply", str(root), str(jpath), "15"],
         env=_env(),
         capture_output=True,
         text=True,
