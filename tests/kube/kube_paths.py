@@ -1,4 +1,4 @@
-"""Paths shared by the kube tests (fixtures live in the repo, never in ../shared).
+"""Paths shared by the kube tests (every fixture lives in this repository, under fixtures/).
 
 A plain module with a unique name (not conftest.py) so `import` finds exactly this file."""
 
