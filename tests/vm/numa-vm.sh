@@ -20,7 +20,7 @@ CACHE=${NUMA_VM_CACHE:-/var/cache/numa-vm}
 SOCKETS=2 CORES=2 THREADS=2 NODES_PER_SOCKET=2 MEM_PER_NODE=256 DIST="" TIMEOUT=300
 ENVS=()
 # Bump when the generated /init changes, so --setup rebuilds the initramfs.
-INIT_VERSION=2
+INIT_VERSION=3
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p"
 
 die() { echo "numa-vm: $*" >&2; exit 125; }
@@ -87,7 +87,6 @@ mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev
 for m in $MODULES; do insmod /lib/modules/\$m.ko || { echo "numa-vm: insmod \$m failed"; poweroff -f; }; done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /newroot || { echo "numa-vm: no root"; poweroff -f; }
 mount -t 9p -o trans=virtio,version=9p2000.L ctl /ctl
-for d in proc sys dev; do :; done
 mount -t proc proc /newroot/proc; mount -t sysfs sysfs /newroot/sys; mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/pts /newroot/dev/shm 2>/dev/null
 mount -t devpts devpts /newroot/dev/pts; mount -t tmpfs tmpfs /newroot/dev/shm
