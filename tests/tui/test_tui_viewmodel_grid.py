@@ -6,11 +6,11 @@ from types import MappingProxyType as M
 
 from conftest import make_topology
 
+from workbench.admission.ownership import OwnerKind, cpu_owners, pods_on_node, related_cpus
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.grid import cell_at, distance_rows, layout_grid, move
-from workbench.tui.viewmodel.owners import OwnerKind, cpu_owners, pods_on_node, related_cpus
 
 STATIC = NodeConfig(cpu_manager_policy="static", reserved_system_cpus=CPUSet([0, 32]))
 

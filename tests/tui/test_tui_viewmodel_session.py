@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.admission.ownership import OwnerKind
 from workbench.cgroups.sandbox import init_sandbox, snapshot
 from workbench.tui.viewmodel import draft as dm
 from workbench.tui.viewmodel.commit import Committer, txn_detail, txn_row
-from workbench.tui.viewmodel.owners import OwnerKind
 from workbench.tui.viewmodel.preview_view import preview_lines
 from workbench.tui.viewmodel.scenarios import SCENARIOS, scenario_pod
 from workbench.tui.viewmodel.session import demo_session

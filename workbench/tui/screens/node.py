@@ -11,10 +11,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from workbench.admission.ownership import Owner, pod_cpus
 from workbench.topology.cpuset import CPUSet
 from workbench.tui.viewmodel.grid import numa_memory
 from workbench.tui.viewmodel.node_view import cpu_info, devices_text, distance_text, header, pod_lines
-from workbench.tui.viewmodel.owners import Owner, pod_cpus
 from workbench.tui.widgets.legend import Legend
 from workbench.tui.widgets.numa_grid import NumaGrid
 

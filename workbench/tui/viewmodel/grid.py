@@ -11,16 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from workbench.admission.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
-from workbench.tui.viewmodel.owners import (
-    ASCII_GLYPHS,
-    ASCII_PREVIEW_GLYPH,
-    GLYPHS,
-    PREVIEW_GLYPH,
-    Owner,
-    OwnerKind,
-)
+from workbench.tui.viewmodel.owners import ASCII_GLYPHS, ASCII_PREVIEW_GLYPH, GLYPHS, PREVIEW_GLYPH
 
 Role = Literal["text", "border", "title", "cpu", "run", "dim"]
 Direction = Literal["left", "right", "up", "down"]

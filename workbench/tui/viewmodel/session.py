@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
+from workbench.admission.ownership import Owner, cpu_owners
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.draft import Draft, DraftResult, from_podspec, to_podspec
-from workbench.tui.viewmodel.owners import Owner, cpu_owners
 
 if TYPE_CHECKING:
     # Admission is imported when the first pod is decided, not to draw the node.

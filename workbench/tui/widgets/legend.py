@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from workbench.tui.viewmodel.owners import DESCRIPTIONS, GLYPHS, PREVIEW_GLYPH, OwnerKind
+from workbench.admission.ownership import DESCRIPTIONS, OwnerKind
+from workbench.tui.viewmodel.owners import GLYPHS, PREVIEW_GLYPH
 
 
 def legend_content(compact: bool = False) -> Content:

@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from workbench.admission.ownership import Owner, OwnerKind, related_cpus
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
-from workbench.tui.viewmodel.owners import Owner, OwnerKind, related_cpus
 
 
 class NumaGrid(ScrollView, can_focus=True):
