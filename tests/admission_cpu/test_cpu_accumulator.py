@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cpu_test_topologies import TOPOLOGIES
 
-from workbench.admission.cpu_assignment import _Accumulator
+from workbench.admission.cpu_accumulator import CPUAccumulator
 from workbench.admission.cpu_index import cpu_index
 from workbench.topology.cpuset import CPUSet
 
@@ -19,11 +19,11 @@ HT1, HT2 = "topoSingleSocketHT", "topoDualSocketHT"
 MULTI, FAKE = "topoDualSocketMultiNumaPerSocketHT", "fakeTopoMultiSocketDualSocketPerNumaHT"
 
 
-def acc(topo: str, available: str, needed: int = 0) -> _Accumulator:
-    return _Accumulator(cpu_index(TOPOLOGIES[topo]), S(available), needed, spread=False)
+def acc(topo: str, available: str, needed: int = 0) -> CPUAccumulator:
+    return CPUAccumulator(cpu_index(TOPOLOGIES[topo]), S(available), needed, spread=False)
 
 
-def free_units(a: _Accumulator, kind: str) -> list[int]:
+def free_units(a: CPUAccumulator, kind: str) -> list[int]:
     if kind == "sockets":
         return [s for s in a.sort_sockets() if a.free_socket.get(s, 0) == len(a.ix.cpus_in_socket[s])]
     if kind == "numa":

@@ -17,10 +17,10 @@ from cpu_test_topologies import build
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from workbench.admission.cpu_assignment import _best_combo, _standard_deviation
 from workbench.admission.cpu_manager import CPUManager
 from workbench.admission.cpu_options import CPUPolicyError
 from workbench.admission.cpu_static_policy import StaticPolicy
+from workbench.admission.cpu_take_distributed import best_combo, standard_deviation
 from workbench.admission.decision import Hint
 from workbench.admission.errors import AdmissionError
 from workbench.kube.model import NodeConfig, NodeState
@@ -263,7 +263,7 @@ def _literal_best_combo(
         remainder_combo = [n for n in combo if after[n] >= group]
         best_local, best_subset = math.inf, None
         if remainder == 0:
-            best_local = _standard_deviation(list(after.values()))
+            best_local = standard_deviation(list(after.values()))
         for kk in range(len(remainder_combo), 0, -1):
             if remainder <= 0:
                 break
@@ -284,7 +284,7 @@ def _literal_best_combo(
                         stuck = False
                 if stuck:
                     continue
-                balance = _standard_deviation(list(trial.values()))
+                balance = standard_deviation(list(trial.values()))
                 if balance < best_local:
                     best_local, best_subset = balance, subset
         if best_local < best_balance:
@@ -306,4 +306,4 @@ def test_fast_distributed_search_equals_literal(
     k = data.draw(st.integers(1, len(free)))
     numas = list(range(len(free)))
     literal = _literal_best_combo(dict(enumerate(free)), numas, k, count, group)
-    assert _best_combo(free, k, count, group) == literal
+    assert best_combo(free, k, count, group) == literal

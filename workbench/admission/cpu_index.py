@@ -71,6 +71,11 @@ class CPUIndex:
         return self.num_cpus // self.num_cores if self.num_cores else 0
 
     @property
+    def cpus_per_uncore(self) -> int:
+        """`CPUsPerUncore`: NumCPUs / NumUncoreCache (an average: caches may differ in size)."""
+        return self.num_cpus // len(self.cpus_in_uncore) if self.cpus_in_uncore else 0
+
+    @property
     def numa_first(self) -> bool:
         """`NumSockets >= NumNUMANodes`: NUMA nodes hold whole sockets, so they are taken first."""
         return self.num_sockets >= self.num_numa

@@ -1,0 +1,194 @@
+"""`cpuAccumulator` of kubernetes `pkg/kubelet/cm/cpumanager/cpu_assignment.go`.
+
+What the CPU picker keeps while it works: the free CPUs, how many are still needed, what was
+taken, and how many CPUs of each core/socket/NUMA node/uncore cache are still free. The sort
+orders (`sortAvailableNUMANodes`, `...Sockets`, `...Cores`, `...UncoreCaches`, `...CPUsPacked`,
+`...CPUsSpread`) and the "take whole units" steps are the Go code's, tie for tie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from workbench.admission.cpu_index import CPUIndex
+
+
+class CPUAccumulator:
+    """Free CPUs, what is still needed, what was taken, per-unit free counts."""
+
+    def __init__(self, index: CPUIndex, available: Iterable[int], needed: int, *, spread: bool) -> None:
+        self.ix = index
+        self.avail: set[int] = set(index.cpu_set.intersection(available))
+        self.needed = needed
+        self.result: set[int] = set()
+        self.spread = spread
+        # Counted over the free CPUs only: picks inside a pod bubble see a handful of CPUs of a
+        # 512-CPU node, and a unit with no free CPU simply has no entry (as upstream's details).
+        core: dict[int, int] = {}
+        socket: dict[int, int] = {}
+        numa: dict[int, int] = {}
+        uncore: dict[int, int] = {}
+        numa_socket: dict[tuple[int, int], int] = {}
+        numa_uncore: dict[tuple[int, int], int] = {}
+        core_of, socket_of = index.core_of, index.socket_of
+        numa_of, uncore_of = index.numa_of, index.uncore_of
+        for c in self.avail:
+            k, s, n, u = core_of[c], socket_of[c], numa_of[c], uncore_of[c]
+            core[k] = core.get(k, 0) + 1
+            socket[s] = socket.get(s, 0) + 1
+            numa[n] = numa.get(n, 0) + 1
+            uncore[u] = uncore.get(u, 0) + 1
+            numa_socket[(n, s)] = numa_socket.get((n, s), 0) + 1
+            numa_uncore[(n, u)] = numa_uncore.get((n, u), 0) + 1
+        self.free_core = core
+        self.free_socket = socket
+        self.free_numa = numa
+        self.free_uncore = uncore
+        self.free_numa_socket = numa_socket
+        self.free_numa_uncore = numa_uncore
+
+    def _uncount(self, c: int) -> None:
+        ix = self.ix
+        core, socket, numa, uncore = ix.core_of[c], ix.socket_of[c], ix.numa_of[c], ix.uncore_of[c]
+        self.free_core[core] -= 1
+        self.free_socket[socket] -= 1
+        self.free_numa[numa] -= 1
+        self.free_uncore[uncore] -= 1
+        self.free_numa_socket[(numa, socket)] -= 1
+        self.free_numa_uncore[(numa, uncore)] -= 1
+
+    # ---- state ----------------------------------------------------------------------
+    def take(self, cpus: Iterable[int]) -> None:
+        taken = list(cpus)
+        for c in taken:
+            if c in self.avail:
+                self.avail.discard(c)
+                self._uncount(c)
+        self.result.update(taken)
+        # Go subtracts the size of the set handed in, even for CPUs it already held.
+        self.needed -= len(set(taken))
+
+    def satisfied(self) -> bool:
+        return self.needed < 1
+
+    def failed(self) -> bool:
+        return self.needed > len(self.avail)
+
+    def avail_in(self, cpus: Iterable[int]) -> list[int]:
+        a = self.avail
+        return [c for c in cpus if c in a]
+
+    # ---- sorting ------------------------------------------------------------------------
+    @staticmethod
+    def _sort(ids: Iterable[int], free: dict[int, int]) -> list[int]:
+        # ascending number of free CPUs, ties by ascending id
+        return sorted(ids, key=lambda i: (free.get(i, 0), i))
+
+    def sort_numas(self) -> list[int]:
+        if self.ix.numa_first:
+            return self._sort((n for n, k in self.free_numa.items() if k > 0), self.free_numa)
+        out: list[int] = []
+        for s in self.sort_sockets():
+            numas = (
+                n for n in self.ix.numas_in_socket.get(s, ()) if self.free_numa_socket.get((n, s), 0) > 0
+            )
+            out.extend(self._sort(numas, self.free_numa))
+        return out
+
+    def sort_sockets(self) -> list[int]:
+        if not self.ix.numa_first:
+            return self._sort((s for s, k in self.free_socket.items() if k > 0), self.free_socket)
+        out: list[int] = []
+        for n in self.sort_numas():
+            socks = (
+                s for s in self.ix.sockets_in_numa.get(n, ()) if self.free_numa_socket.get((n, s), 0) > 0
+            )
+            out.extend(self._sort(socks, self.free_socket))
+        return out
+
+    def sort_cores(self) -> list[int]:
+        out: list[int] = []
+        fc = self.free_core
+        if self.ix.numa_first:
+            for s in self.sort_sockets():
+                cores = (c for c in self.ix.cores_in_socket.get(s, ()) if fc.get(c, 0) > 0)
+                out.extend(self._sort(cores, fc))
+        else:
+            for n in self.sort_numas():
+                cores = (c for c in self.ix.cores_in_numa.get(n, ()) if fc.get(c, 0) > 0)
+                out.extend(self._sort(cores, fc))
+        return out
+
+    def sort_uncores(self) -> list[int]:
+        out: list[int] = []
+        for n in self.sort_numas():
+            us = (u for u in self.ix.uncores_in_numa.get(n, ()) if self.free_numa_uncore.get((n, u), 0) > 0)
+            out.extend(self._sort(us, self.free_uncore))
+        return out
+
+    def sort_cpus(self) -> list[int]:
+        """packed: core by core in `sort_cores` order; spread: socket by socket, ids ascending."""
+        out: list[int] = []
+        if self.spread:
+            for s in self.sort_sockets():
+                out.extend(self.avail_in(self.ix.cpus_in_socket[s]))
+        else:
+            for c in self.sort_cores():
+                out.extend(self.avail_in(self.ix.cpus_in_core[c]))
+        return out
+
+    # ---- taking whole units -------------------------------------------------------------
+    def _take_full(
+        self, units: list[int], free: dict[int, int], cpus_in: Callable[[int], tuple[int, ...]]
+    ) -> None:
+        whole = [u for u in units if free.get(u, 0) == len(cpus_in(u))]
+        for u in whole:
+            cpus = cpus_in(u)
+            if self.needed >= len(cpus):
+                self.take(cpus)
+
+    def take_full_numas(self) -> None:
+        self._take_full(self.sort_numas(), self.free_numa, self.ix.cpus_in_numa.__getitem__)
+
+    def take_full_sockets(self) -> None:
+        self._take_full(self.sort_sockets(), self.free_socket, self.ix.cpus_in_socket.__getitem__)
+
+    def take_full_cores(self) -> None:
+        self._take_full(self.sort_cores(), self.free_core, self.ix.cpus_in_core.__getitem__)
+
+    def take_full_uncores(self) -> None:
+        """`takeFullUncore`."""
+        self._take_full(self.sort_uncores(), self.free_uncore, self.ix.cpus_in_uncore.__getitem__)
+
+    def take_partial_uncore(self, uncore: int) -> None:
+        """`takePartialUncore`: the first free cores of this uncore cache, if they are exactly enough."""
+        per_core = self.ix.cpus_per_core
+        cores_needed = (self.needed + per_core - 1) // per_core
+        # `CoresNeededInUncoreCache`: the lowest core ids with a free CPU in this cache
+        cores = sorted(c for c in self.ix.cores_in_uncore.get(uncore, ()) if self.free_core.get(c, 0) > 0)
+        chosen = cores[:cores_needed]
+        free_cpus = sorted(x for c in chosen for x in self.avail_in(self.ix.cpus_in_core[c]))
+        # An odd remaining need on SMT leaves the last thread of the last core behind.
+        if self.needed % 2 != 0 and per_core > 1 and len(free_cpus) > self.needed:
+            free_cpus = free_cpus[:-1]
+        if self.needed == len(free_cpus):
+            self.take(free_cpus)
+
+    def take_uncore_caches(self) -> None:
+        """`takeUncoreCache`: whole caches while the need is at least `CPUsPerUncore`, then a
+        partial fit, cache by cache in `sortAvailableUncoreCaches` order."""
+        per_uncore = self.ix.cpus_per_uncore
+        for u in self.sort_uncores():
+            if self.needed >= per_uncore:
+                self.take_full_uncores()
+            if self.satisfied():
+                return
+            self.take_partial_uncore(u)
+            if self.satisfied():
+                return
+
+    def take_remaining(self) -> None:
+        for c in self.sort_cpus():
+            self.take((c,))
+            if self.satisfied():
+                return
