@@ -307,3 +307,26 @@ def test_fast_distributed_search_equals_literal(
     numas = list(range(len(free)))
     literal = _literal_best_combo(dict(enumerate(free)), numas, k, count, group)
     assert best_combo(free, k, count, group) == literal
+
+
+@settings(max_examples=80, deadline=None)
+@given(topology=machines(), data=st.data(), request=st.integers(1, 20))
+def test_lazy_cpu_hints_preferred_equal_the_listed_ones(
+    topology: Topology, data: st.DataObject, request: int
+) -> None:
+    """The merge reads a lazy list's preferred masks without listing it: they must be exactly
+    the preferred hints of the full list."""
+    from workbench.admission.bitmask import mask_of_set
+    from workbench.admission.hint_list import LazyHints
+
+    cpus = sorted(topology.all_cpus)
+    available = CPUSet(data.draw(st.lists(st.sampled_from(cpus), unique=True)))
+    reusable = CPUSet(data.draw(st.lists(st.sampled_from(cpus), unique=True, max_size=3))) - available
+    policy = StaticPolicy(topology, 0, None, {}, gates=GATES)
+    hints = policy.generate_hints(available, reusable, request)
+    assert isinstance(hints, LazyHints)
+    cheap = hints.preferred_masks()
+    assert not hints.listed
+    listed = {mask_of_set(h.mask) for h in hints if h.preferred and h.mask is not None}
+    assert cheap == listed
+    assert hints.has_any() == bool(list(hints))

@@ -67,3 +67,21 @@ def _manager(case: dict[str, Any]) -> tuple[MemoryManager, PodSpec]:
 def test_fast_hints_equal_the_full_walk(case: dict[str, Any]) -> None:
     mgr, pod = _manager(case)
     assert mgr.calculate_hints(pod, case["reqs"]) == mgr.calculate_hints_literal(pod, case["reqs"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(machines())
+def test_lazy_preferred_masks_equal_the_listed_ones(case: dict[str, Any]) -> None:
+    """What the merge reads without listing (the narrowest masks) is the listed preferred set."""
+    from workbench.admission.bitmask import mask_of_set
+    from workbench.admission.hint_list import LazyHints
+
+    mgr, pod = _manager(case)
+    hints = mgr.calculate_hints(pod, case["reqs"])
+    literal = mgr.calculate_hints_literal(pod, case["reqs"])
+    assert set(hints) == set(literal)
+    for name, lazy in hints.items():
+        assert isinstance(lazy, LazyHints)
+        cheap = lazy.preferred_masks()
+        want = {mask_of_set(h.mask) for h in literal[name] if h.preferred and h.mask is not None}
+        assert cheap == want

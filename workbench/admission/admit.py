@@ -21,6 +21,7 @@ from workbench.admission.errors import (
     AdmissionError,
 )
 from workbench.admission.gates import POD_LEVEL_RESOURCES, gate, pod_level_managers
+from workbench.admission.hint_list import frozen
 from workbench.admission.provider import HintMap, HintProvider
 from workbench.errors import InputError
 from workbench.kube.model import Container, NodeConfig, NodeState, PodInfo, PodSpec
@@ -116,10 +117,10 @@ def build_managers(topology: Topology, config: NodeConfig, state: NodeState) -> 
     )
 
 
-def _freeze(hints: HintMap | None) -> Mapping[str, tuple[Hint, ...] | None]:
+def _freeze(hints: HintMap | None) -> Mapping[str, Sequence[Hint] | None]:
     if not hints:
         return MappingProxyType({})
-    return MappingProxyType({r: (None if h is None else tuple(h)) for r, h in hints.items()})
+    return MappingProxyType({r: (None if h is None else frozen(h)) for r, h in hints.items()})
 
 
 class _TopologyManager:

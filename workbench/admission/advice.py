@@ -20,6 +20,7 @@ from workbench.admission.gates import (
     gate,
     pod_level_managers,
 )
+from workbench.admission.hint_list import is_empty
 from workbench.kube.model import CPU, Container, NodeConfig, NodeState, PodSpec, Resources
 from workbench.kube.qos import container_guaranteed_equivalent
 from workbench.topology.cpuset import CPUSet
@@ -283,7 +284,7 @@ def _search(
     budget_problem = decision.reason == EMPTY_POD_SHARED_POOL_ERROR or (
         decision.reason == TOPOLOGY_AFFINITY_ERROR
         and pod_level_managers(config, pod)
-        and any(h == () for per in decision.providers.values() for h in per.values())
+        and any(h is not None and is_empty(h) for per in decision.providers.values() for h in per.values())
     )
     if budget_problem:
         # The pod's own budget does not add up; other pods on the node are beside the point.

@@ -6,11 +6,12 @@ times per admission; building these tables once keeps a 512-CPU node fast.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
+from workbench.admission.cpu_mask_table import mask_table
 from workbench.topology.model import Topology
 
 # An uncore (L3) cache id for CPUs whose cache the topology does not know: cAdvisor reports 0,
@@ -69,6 +70,13 @@ class CPUIndex:
     def cpus_per_core(self) -> int:
         """`CPUsPerCore`: NumCPUs / NumCores, integer division as in the kubelet."""
         return self.num_cpus // self.num_cores if self.num_cores else 0
+
+    @cached_property
+    def mask_capacity(self) -> list[int]:
+        """CPUs (free or not) under every NUMA mask over `numa_ids`, indexed by mask value:
+        fixed for a machine, and what decides which hints are preferred."""
+        table = mask_table(self.numa_ids)
+        return table.sums([len(self.cpus_in_numa[n]) for n in table.ids])
 
     @property
     def cpus_per_uncore(self) -> int:
@@ -138,19 +146,15 @@ def build_index(topology: Topology) -> CPUIndex:
     )
 
 
-# Topology is a frozen value; caching by identity (checked through a weak reference) avoids
-# hashing a whole node's CPU list on every lookup.
-_CACHE: dict[int, tuple[weakref.ref[Topology], CPUIndex]] = {}
+# The index is kept on the (immutable) Topology it describes, as `functools.cached_property`
+# keeps its values: no module-level table, so nothing outlives the topology or confuses two.
+_ATTR = "_admission_cpu_index"
 
 
 def cpu_index(topology: Topology) -> CPUIndex:
-    key = id(topology)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is topology:
-        return hit[1]
-    index = build_index(topology)
-    if len(_CACHE) > 64:
-        for k in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
-            del _CACHE[k]
-    _CACHE[key] = (weakref.ref(topology), index)
+    memo = topology.__dict__
+    index = memo.get(_ATTR)
+    if index is None:
+        index = memo[_ATTR] = build_index(topology)
+    assert isinstance(index, CPUIndex)
     return index

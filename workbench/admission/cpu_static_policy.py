@@ -7,21 +7,20 @@ be re-checked against upstream; `CPUManager` wraps it for the rest of the workbe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from itertools import compress
+from collections.abc import Iterable, Mapping, Sequence
 
 from workbench.admission.cpu_assignment import take_by_topology
 from workbench.admission.cpu_index import CPUIndex, cpu_index
-from workbench.admission.cpu_mask_table import MaskTable, mask_table
 from workbench.admission.cpu_options import (
     CPUPolicyError,
     parse_static_policy_options,
     validate_static_policy_options,
 )
+from workbench.admission.cpu_pod_scope import allocate_pod, validate_pod_scope_resources
+from workbench.admission.cpu_state import CPUState as CPUState
+from workbench.admission.cpu_topology_hints import generate_cpu_topology_hints
 from workbench.admission.decision import Hint
 from workbench.admission.errors import (
-    EMPTY_POD_SHARED_POOL_ERROR,
     SMT_ALIGNMENT_ERROR,
     AdmissionError,
 )
@@ -37,7 +36,7 @@ from workbench.kube.qos import container_guaranteed_equivalent, pod_qos
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 
-CPUHints = dict[str, list[Hint]]
+CPUHints = dict[str, Sequence[Hint]]
 
 
 def smt_alignment_error(
@@ -58,49 +57,8 @@ def _q(cpus: CPUSet) -> str:
     return f'"{cpus}"'
 
 
-@dataclass
-class CPUState:
-    """The checkpoint's view: shared pool, container entries, pod (bubble) entries."""
-
-    default: CPUSet = field(default_factory=CPUSet)
-    assignments: dict[str, dict[str, CPUSet]] = field(default_factory=dict)
-    pod_cpusets: dict[str, CPUSet] = field(default_factory=dict)
-
-    def get(self, pod: str, container: str) -> CPUSet | None:
-        return self.assignments.get(pod, {}).get(container)
-
-    def set(self, pod: str, container: str, cpus: CPUSet) -> None:
-        self.assignments.setdefault(pod, {})[container] = cpus
-
-    def delete(self, pod: str, container: str) -> None:
-        entries = self.assignments.get(pod)
-        if entries is not None:
-            entries.pop(container, None)
-            if not entries:
-                del self.assignments[pod]
-
-    def copy(self) -> CPUState:
-        return CPUState(
-            self.default, {p: dict(cs) for p, cs in self.assignments.items()}, dict(self.pod_cpusets)
-        )
-
-
 def _is_integral(millis: int) -> bool:
     return millis % 1000 == 0
-
-
-_CAPACITY: dict[int, tuple[CPUIndex, list[int]]] = {}
-
-
-def _capacity_sums(ix: CPUIndex, table: MaskTable) -> list[int]:
-    """CPUs (free or not) per NUMA mask; fixed for a machine, so computed once."""
-    hit = _CAPACITY.get(id(ix))
-    if hit is None or hit[0] is not ix:
-        if len(_CAPACITY) > 64:
-            _CAPACITY.clear()
-        hit = (ix, table.sums([len(ix.cpus_in_numa[n]) for n in table.ids]))
-        _CAPACITY[id(ix)] = hit
-    return hit[1]
 
 
 class StaticPolicy:
@@ -323,72 +281,12 @@ class StaticPolicy:
         self.update_cpus_to_reuse(pod, container, cpus)
 
     def validate_pod_scope_resources(self, pod: PodSpec) -> str | None:
-        """`validatePodScopeResources`: the kubelet's message when the pod shared pool would be empty."""
-        total = self.pod_guaranteed_cpus(pod)
-        has_shared = False
-        long_running = 0
-        for c in pod.init_containers:
-            n = self.guaranteed_cpus(pod, c)
-            if not c.restartable:
-                if n > 0:
-                    pool = total - long_running
-                    if n > pool:
-                        return (
-                            f"pod rejected, largest exclusive init container requests {n} cpus, "
-                            f"but only {pool} available"
-                        )
-                elif long_running >= total:
-                    return "pod rejected, pod has shared init containers but no cpus available for them"
-                continue
-            if n == 0:
-                has_shared = True
-                continue
-            long_running += n
-        for c in pod.containers:
-            n = self.guaranteed_cpus(pod, c)
-            if n == 0:
-                has_shared = True
-                continue
-            long_running += n
-        if has_shared and long_running >= total:
-            return (
-                "pod rejected, sum of exclusive container cpu requests equals pod budget, "
-                "leaving no cpus for shared containers"
-            )
-        return None
+        """`validatePodScopeResources` (in `cpu_pod_scope`)."""
+        return validate_pod_scope_resources(self, pod)
 
     def allocate_pod(self, pod: PodSpec, hint: Hint | None) -> None:
-        """`AllocatePod`: the pod bubble, partitioned into exclusive CPUs and the pod shared pool."""
-        total = self.pod_guaranteed_cpus(pod)
-        if total == 0:
-            return
-        problem = self.validate_pod_scope_resources(pod)
-        if problem is not None:
-            raise AdmissionError(EMPTY_POD_SHARED_POOL_ERROR, problem)
-        self.enforce_smt_alignment(total)
-        numa = hint.mask if hint is not None else None
-        bubble = self.allocate_cpus(total, numa, CPUSet())
-        self.state.pod_cpusets[pod.key] = bubble
-        own: dict[str, CPUSet] = {}
-        sidecars = CPUSet()
-        for c in pod.init_containers:
-            n = self.guaranteed_cpus(pod, c)
-            if n > 0:
-                cset = self.take(bubble - sidecars, n)
-                own[c.name] = cset
-                if c.restartable:
-                    sidecars = sidecars | cset
-            elif not c.restartable:
-                own[c.name] = bubble - sidecars
-        shared = bubble - sidecars
-        for c in pod.containers:
-            n = self.guaranteed_cpus(pod, c)
-            if n > 0:
-                cset = self.take(shared, n)
-                own[c.name] = cset
-                shared = shared - cset
-        for c in pod.all_containers:
-            self.state.set(pod.key, c.name, own.get(c.name, shared))
+        """`AllocatePod` (in `cpu_pod_scope`)."""
+        allocate_pod(self, pod, hint)
 
     def remove_container(self, pod_key: str, container: str) -> None:
         """`RemoveContainer`: CPUs go back unless a sibling still uses them, or the bubble is kept."""
@@ -407,64 +305,11 @@ class StaticPolicy:
         self.state.default = self.state.default | (released - in_use)
 
     # ---- hints -------------------------------------------------------------------------
-    def generate_hints(self, available: CPUSet, reusable: CPUSet, request: int) -> list[Hint]:
-        """`generateCPUTopologyHints`: every NUMA mask that can hold the request; narrowest preferred."""
-        ix = self.ix
-        table = mask_table(ix.numa_ids)
-        pos = {n: i for i, n in enumerate(table.ids)}
-        total = _capacity_sums(ix, table)
-        free_per = [0] * len(table.ids)
-        for c in available:
-            n_ = ix.numa_of.get(c)
-            if n_ is not None:
-                free_per[pos[n_]] += 1
-        free = table.sums(free_per)
-        reuse_bits = table.bits_of({ix.numa_of[c] for c in reusable if c in ix.numa_of})
-        need = request - len(reusable)
-        min_affinity = len(table.ids)
-        for k in range(1, len(table.ids) + 1):
-            lo, hi = table.starts[k], table.starts[k + 1]
-            if any(total[table.order[i]] >= request for i in range(lo, hi)):
-                min_affinity = k
-                break
-        socket_ok: list[bool] | None = None
-        if self.opts.align_by_socket:
-            socket_ok = self._socket_aligned_masks(table, min_affinity)
-        order = table.order
-        lo, hi = table.starts[min_affinity], table.starts[min_affinity + 1]
-        plain, pref = table.plain_hints(), table.preferred_hints(min_affinity)
-        if socket_ok is None and reuse_bits == 0:
-            fits = [f >= need for f in free]
-            keep = list(map(fits.__getitem__, order))
-            return (
-                list(compress(plain[:lo], keep[:lo]))
-                + list(compress(pref, keep[lo:hi]))
-                + list(compress(plain[hi:], keep[hi:]))
-            )
-        hints: list[Hint] = []
-        for i, bits in enumerate(order):
-            if bits & reuse_bits != reuse_bits or free[bits] < need:
-                continue
-            if lo <= i < hi:
-                hints.append(pref[i - lo])
-            elif socket_ok is not None and socket_ok[bits]:
-                hints.append(Hint(table.nodes[i], True))
-            else:
-                hints.append(plain[i])
-        return hints
-
-    def _socket_aligned_masks(self, table: MaskTable, min_affinity: int) -> list[bool]:
-        """`isHintSocketAligned` for every mask value."""
-        ix = self.ix
-        per_socket = ix.num_numa // ix.num_sockets if ix.num_sockets else 0
-        size = 1 << len(table.ids)
-        if per_socket == 0:
-            return [False] * size
-        min_sockets = (min_affinity + per_socket - 1) // per_socket
-        sockets = sorted(ix.cpus_in_socket)
-        spos = {s: i for i, s in enumerate(sockets)}
-        per_node = [sum(1 << spos[s] for s in ix.sockets_in_numa[n]) for n in table.ids]
-        return [bin(u).count("1") == min_sockets for u in table.unions(per_node)]
+    def generate_hints(self, available: CPUSet, reusable: CPUSet, request: int) -> Sequence[Hint]:
+        """`generateCPUTopologyHints` (in `cpu_topology_hints`)."""
+        return generate_cpu_topology_hints(
+            self.ix, available, reusable, request, align_by_socket=self.opts.align_by_socket
+        )
 
     def container_hints(self, pod: PodSpec, container: Container) -> CPUHints | None:
         """`GetTopologyHints`."""

@@ -5,7 +5,7 @@ One `Decision` drives the TUI panels, `--format json` and the cgroup plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
@@ -29,7 +29,7 @@ class Hint:
 
 
 # provider name -> resource -> hints (None: the provider has no preference for it)
-ProviderHints = Mapping[str, Mapping[str, tuple[Hint, ...] | None]]
+ProviderHints = Mapping[str, Mapping[str, Sequence[Hint] | None]]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from workbench.admission.gates import (
     gate,
     pod_level_managers,
 )
-from workbench.admission.memory_hints import calculate_masks
+from workbench.admission.hint_list import LazyHints
+from workbench.admission.memory_hints import mask_inputs, masks_of, preferred_masks
 from workbench.admission.memory_state import (
     U64,
     MachineState,
@@ -169,13 +170,22 @@ class MemoryManager:
             hints[b.type].append(Hint(frozenset(b.numa_affinity), True))
         return hints
 
-    def calculate_hints(self, pod: PodSpec, reqs: Requests) -> dict[str, list[Hint]]:
-        """`calculateHints`: every feasible NUMA mask, preferred when it is a narrowest one."""
-        masks, min_affinity = calculate_masks(self.machine, reqs, self.reusable.get(pod.key, {}))
-        if not masks:
+    def calculate_hints(self, pod: PodSpec, reqs: Requests) -> dict[str, Sequence[Hint]]:
+        """`calculateHints`: every feasible NUMA mask, preferred when it is a narrowest one.
+
+        The list is lazy (built from a snapshot of the machine state); the kubelet returns an
+        empty map, not empty lists, when no mask is feasible, so emptiness is decided here.
+        """
+        inp = mask_inputs(self.machine, reqs, self.reusable.get(pod.key, {}))
+
+        def listed() -> list[Hint]:
+            masks, min_affinity = masks_of(inp)
+            return hints_of(masks, min_affinity)
+
+        hints = LazyHints(listed, lambda: preferred_masks(inp))
+        if not hints.has_any():
             return {}
-        hints = hints_of(masks, min_affinity)
-        return {name: list(hints) for name in reqs}
+        return {name: hints for name in reqs}
 
     def calculate_hints_literal(self, pod: PodSpec, reqs: Requests) -> dict[str, list[Hint]]:
         """`calculateHints` walking every mask as the kubelet does (the reference for tests)."""

@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import product
 
-from workbench.admission.bitmask import ids_of, mask_of, mask_of_set
+from workbench.admission.bitmask import hint_of, ids_of, mask_of, mask_of_set
 from workbench.admission.decision import Hint
+from workbench.admission.hint_list import LazyHints, is_empty, preferred_masks
 from workbench.admission.merge_lattice import reachable_ands
 
 POLICY_NONE = "none"
@@ -40,9 +41,13 @@ Distances = Mapping[int, Mapping[int, int]]
 
 
 # ---- inputs -------------------------------------------------------------------------------
-def filter_providers_hints(providers: Sequence[ProviderMap]) -> list[list[Hint]]:
-    """`filterProvidersHints`: one hint list per (provider, resource)."""
-    out: list[list[Hint]] = []
+def filter_providers_hints(providers: Sequence[ProviderMap]) -> list[Sequence[Hint]]:
+    """`filterProvidersHints`: one hint list per (provider, resource).
+
+    Lazy provider lists stay lazy: the merge lists them only if it needs more than their
+    preferred hints.
+    """
+    out: list[Sequence[Hint]] = []
     for hints in providers:
         if not hints:
             out.append([Hint(None, True)])
@@ -50,20 +55,25 @@ def filter_providers_hints(providers: Sequence[ProviderMap]) -> list[list[Hint]]
         for resource_hints in hints.values():
             if resource_hints is None:
                 out.append([Hint(None, True)])
-            elif len(resource_hints) == 0:
+            elif is_empty(resource_hints):
                 out.append([Hint(None, False)])
+            elif isinstance(resource_hints, LazyHints):
+                out.append(resource_hints)
             else:
                 out.append(list(resource_hints))
     return out
 
 
-def filter_single_numa_hints(lists: Sequence[Sequence[Hint]]) -> list[list[Hint]]:
+def filter_single_numa_hints(lists: Sequence[Sequence[Hint]]) -> list[Sequence[Hint]]:
     """`filterSingleNumaHints`: keep preferred don't-cares and preferred one-node hints."""
-    out: list[list[Hint]] = []
+    out: list[Sequence[Hint]] = []
     for hints in lists:
-        out.append(
-            [h for h in hints if h.preferred and (h.mask is None or len(h.mask) == 1)]
-        )
+        if isinstance(hints, LazyHints):
+            # one-node masks come first in the kubelet's order, by ascending node id
+            singles = sorted(m for m in hints.preferred_masks() if m.bit_count() == 1)
+            out.append([hint_of(m, True) for m in singles])
+            continue
+        out.append([h for h in hints if h.preferred and (h.mask is None or len(h.mask) == 1)])
     return out
 
 
@@ -241,7 +251,7 @@ def _finish(policy: str, hint: Hint, numa_nodes: Sequence[int]) -> Hint:
     return hint
 
 
-def _filtered(providers: Sequence[ProviderMap], policy: str) -> list[list[Hint]]:
+def _filtered(providers: Sequence[ProviderMap], policy: str) -> list[Sequence[Hint]]:
     if policy not in POLICIES:
         raise ValueError(f"unknown topology manager policy {policy!r}")
     lists = filter_providers_hints(providers)
@@ -298,16 +308,16 @@ def _mask(ids: frozenset[int]) -> int:
 
 def _fast_best(lists: Sequence[Sequence[Hint]], default: int, order: _MaskOrder) -> Hint:
     no_hint = Hint(ids_of(default), False)
-    if any(len(hints) == 0 for hints in lists):
+    if any(is_empty(hints) for hints in lists):
         return no_hint  # an empty list makes the cross product empty
 
     # Preferred candidates: a common preferred mask M (don't-cares match anything).
-    pref_sets: list[set[int]] = []
+    pref_sets: list[frozenset[int]] = []
     pref_any: list[bool] = []
     for hints in lists:
-        preferred = [h.mask for h in hints if h.preferred]
-        pref_any.append(None in preferred)
-        pref_sets.append({_mask(m) for m in preferred if m is not None})
+        any_mask, pref = preferred_masks(hints)
+        pref_any.append(any_mask)
+        pref_sets.append(pref)
 
     best_pref: int | None = None
     if all(pref_any) and default != 0:

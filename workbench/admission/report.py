@@ -12,6 +12,7 @@ from workbench.admission.errors import (
     TOPOLOGY_AFFINITY_ERROR,
     UNEXPECTED_ADMISSION_ERROR,
 )
+from workbench.admission.hint_list import is_empty
 from workbench.kube.model import MemoryBlock
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
@@ -180,7 +181,12 @@ def container_table(containers: tuple[ContainerPlacement, ...]) -> list[str]:
 
 
 def _empty_lists(providers: ProviderHints) -> list[str]:
-    return [f"{name}/{res}" for name, per in providers.items() for res, hints in per.items() if hints == ()]
+    return [
+        f"{name}/{res}"
+        for name, per in providers.items()
+        for res, hints in per.items()
+        if hints is not None and is_empty(hints)
+    ]
 
 
 def failed_rule(decision: Decision) -> str:
