@@ -8,6 +8,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workbench.admission.bitmask import ids_of, iterate_bitmasks
+from workbench.admission.decision import Hint
 from workbench.admission.memory_manager import MemoryManager
 from workbench.kube.model import MemoryTable, NodeConfig, NodeState, NumaMemoryState, PodSpec, ReservedMemory
 from workbench.topology.model import Topology
@@ -62,11 +64,58 @@ def _manager(case: dict[str, Any]) -> tuple[MemoryManager, PodSpec]:
     return mgr, pod
 
 
+
+def _value(mgr: MemoryManager, node: int, resource: str, column: str) -> int:
+    state = mgr.machine.get(node)
+    table = None if state is None else state.memory_map.get(resource)
+    return 0 if table is None else int(getattr(table, column))
+
+
+def calculate_hints_literal(mgr: MemoryManager, pod: PodSpec, reqs: dict[str, int]) -> dict[str, list[Hint]]:
+    """`calculateHints` walking every mask as the kubelet does (the reference for the fast one)."""
+    machine = mgr.machine
+    nodes = sorted(machine)
+
+    def reused(mask: int, resource: str) -> int:
+        return mgr.reusable.get(pod.key, {}).get(mask, {}).get(resource, 0)
+
+    min_affinity = len(nodes)
+    found: list[int] = []
+    for mask in iterate_bitmasks(nodes):
+        bits = sorted(ids_of(mask))
+        single = len(bits) == 1
+        if any(
+            sum(_value(mgr, n, r, "allocatable") for n in bits) < size
+            for r, size in reqs.items()
+        ):
+            continue
+        min_affinity = min(min_affinity, len(bits))
+        if single and len(machine[bits[0]].cells) > 1:
+            continue
+        if not single and any(
+            machine[n].number_of_assignments > 0
+            and (len(machine[n].cells) == 1 or sorted(machine[n].cells) != bits)
+            for n in bits
+        ):
+            continue
+        if any(
+            sum(_value(mgr, n, r, "free") for n in bits) + reused(mask, r) < size
+            for r, size in reqs.items()
+        ):
+            continue
+        found.append(mask)
+    hints: dict[str, list[Hint]] = {}
+    if found:
+        for name in reqs:
+            hints[name] = [Hint(ids_of(m), m.bit_count() == min_affinity) for m in found]
+    return hints
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(machines())
 def test_fast_hints_equal_the_full_walk(case: dict[str, Any]) -> None:
     mgr, pod = _manager(case)
-    assert mgr.calculate_hints(pod, case["reqs"]) == mgr.calculate_hints_literal(pod, case["reqs"])
+    assert mgr.calculate_hints(pod, case["reqs"]) == calculate_hints_literal(mgr, pod, case["reqs"])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,7 +127,7 @@ def test_lazy_preferred_masks_equal_the_listed_ones(case: dict[str, Any]) -> Non
 
     mgr, pod = _manager(case)
     hints = mgr.calculate_hints(pod, case["reqs"])
-    literal = mgr.calculate_hints_literal(pod, case["reqs"])
+    literal = calculate_hints_literal(mgr, pod, case["reqs"])
     assert set(hints) == set(literal)
     for name, lazy in hints.items():
         assert isinstance(lazy, LazyHints)

@@ -8,12 +8,11 @@ Policy `None` gives no hints and pins nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from types import MappingProxyType
 
-from workbench.admission.bitmask import hints_of, ids_of, is_narrower_than, iterate_bitmasks, mask_of
+from workbench.admission.bitmask import hints_of, mask_of
 from workbench.admission.decision import Hint
-from workbench.admission.errors import EMPTY_POD_SHARED_POOL_ERROR, AdmissionError, AllocationError
 from workbench.admission.gates import (
     POD_LEVEL_RESOURCE_MANAGERS,
     POD_LEVEL_RESOURCES,
@@ -21,9 +20,10 @@ from workbench.admission.gates import (
     pod_level_managers,
 )
 from workbench.admission.hint_list import LazyHints
+from workbench.admission.memory_affinity import resolve_affinity
 from workbench.admission.memory_hints import mask_inputs, masks_of, preferred_masks
+from workbench.admission.memory_pod_scope import allocate_pod, validate_pod_scope
 from workbench.admission.memory_state import (
-    U64,
     MachineState,
     charge,
     default_machine_state,
@@ -90,7 +90,7 @@ class MemoryManager:
         self.reusable: dict[str, dict[int, dict[str, int]]] = {}
 
     # ---- requests ------------------------------------------------------------------------
-    def _guaranteed(self, pod: PodSpec) -> bool:
+    def guaranteed(self, pod: PodSpec) -> bool:
         return pod_qos(pod, pod_level_resources_gate=gate(self.config, POD_LEVEL_RESOURCES)) == (
             "Guaranteed"
         )
@@ -133,7 +133,7 @@ class MemoryManager:
 
     # ---- hints ---------------------------------------------------------------------------
     def container_hints(self, pod: PodSpec, container: Container) -> HintMap | None:
-        if not self.static or not self._guaranteed(pod):
+        if not self.static or not self.guaranteed(pod):
             return None
         reqs = self.container_requests(pod, container)
         if self._skipped_pod_level(pod):
@@ -144,7 +144,7 @@ class MemoryManager:
         return self.calculate_hints(pod, reqs)
 
     def pod_hints(self, pod: PodSpec) -> HintMap | None:
-        if not self.static or not self._guaranteed(pod):
+        if not self.static or not self.guaranteed(pod):
             return None
         reqs = self.pod_requests(pod)
         if self._skipped_pod_level(pod):
@@ -187,42 +187,6 @@ class MemoryManager:
             return {}
         return {name: hints for name in reqs}
 
-    def calculate_hints_literal(self, pod: PodSpec, reqs: Requests) -> dict[str, list[Hint]]:
-        """`calculateHints` walking every mask as the kubelet does (the reference for tests)."""
-        machine = self.machine
-        nodes = sorted(machine)
-        min_affinity = len(nodes)
-        found: list[int] = []
-        for mask in iterate_bitmasks(nodes):
-            bits = sorted(ids_of(mask))
-            single = len(bits) == 1
-            if any(
-                sum(self._table_value(n, r, "allocatable") for n in bits) < size
-                for r, size in reqs.items()
-            ):
-                continue
-            min_affinity = min(min_affinity, len(bits))
-            if single and len(machine[bits[0]].cells) > 1:
-                continue
-            if not single and any(
-                machine[n].number_of_assignments > 0
-                and (len(machine[n].cells) == 1 or sorted(machine[n].cells) != bits)
-                for n in bits
-            ):
-                continue
-            if any(
-                sum(self._table_value(n, r, "free") for n in bits) + self._reusable(pod, mask, r)
-                < size
-                for r, size in reqs.items()
-            ):
-                continue
-            found.append(mask)
-        hints: dict[str, list[Hint]] = {}
-        if found:
-            for name in reqs:
-                hints[name] = [Hint(ids_of(m), m.bit_count() == min_affinity) for m in found]
-        return hints
-
     def _table_value(self, node: int, resource: str, column: str) -> int:
         state = self.machine.get(node)
         table = None if state is None else state.memory_map.get(resource)
@@ -232,87 +196,20 @@ class MemoryManager:
         return self.reusable.get(pod.key, {}).get(mask, {}).get(resource, 0)
 
     # ---- allocation ----------------------------------------------------------------------
-    def _satisfies(self, mask: int, reqs: Requests) -> bool:
-        """`isAffinitySatisfyRequest`: enough free memory under the mask for every resource."""
-        bits = ids_of(mask)
-        return all(
-            sum(self._table_value(n, r, "free") for n in bits) >= size for r, size in reqs.items()
-        )
-
-    def _violates(self, mask: int) -> bool:
-        """`isAffinityViolatingNUMAAllocations`: single and cross-NUMA allocations never mix."""
-        bits = sorted(ids_of(mask))
-        if len(bits) == 1:
-            return False
-        for n in bits:
-            node = self.machine.get(n)
-            if node is None or node.number_of_assignments == 0:
-                continue
-            if len(node.cells) == 1 or sorted(node.cells) != bits:
-                return True
-        return False
-
-    @staticmethod
-    def _best(hints: Sequence[Hint]) -> Hint | None:
-        """`findBestHint`: preferred first, then narrowest."""
-        best: Hint | None = None
-        best_mask = 0
-        for h in hints:
-            m = mask_of(h.mask or ())
-            if best is None:
-                best, best_mask = h, m
-                continue
-            if h.preferred and not best.preferred:
-                best, best_mask = h, m
-                continue
-            if h.preferred == best.preferred and is_narrower_than(m, best_mask):
-                best, best_mask = h, m
-        return best
-
-    def _resolve_hint(self, pod: PodSpec, hint: Hint | None, reqs: Requests) -> list[int]:
-        """The NUMA nodes to charge: the topology hint, defaulted and extended as upstream does."""
-        best = hint if hint is not None else Hint(None, False)
-        if best.mask is None:
-            hints = self.calculate_hints(pod, reqs)
-            default = self._best(hints.get(MEMORY, [])) if hints else None
-            if default is None:
-                raise AllocationError(
-                    "[memorymanager] failed to get the default NUMA affinity, "
-                    "no NUMA nodes with enough memory is available"
-                )
-            if not default.preferred and best.preferred:
-                raise AllocationError("[memorymanager] failed to find the default preferred hint")
-            best = default
-        assert best.mask is not None
-        if not self._satisfies(mask_of(best.mask), reqs):
-            wanted = best.mask
-            candidates = [
-                h for h in self.calculate_hints(pod, reqs).get(MEMORY, [])
-                if h.mask is not None and wanted <= h.mask
-            ]
-            extended = self._best(candidates)
-            if extended is None:
-                raise AllocationError(
-                    "[memorymanager] failed to find NUMA nodes to extend the current topology hint"
-                )
-            if not extended.preferred and best.preferred:
-                raise AllocationError("[memorymanager] failed to find the extended preferred hint")
-            best = extended
-        assert best.mask is not None
-        if self._violates(mask_of(best.mask)):
-            raise AllocationError("[memorymanager] preferred hint violates NUMA node allocation")
-        return sorted(best.mask)
+    def resolve_hint(self, pod: PodSpec, hint: Hint | None, reqs: Requests) -> list[int]:
+        """The NUMA nodes to charge (`memory_affinity.resolve_affinity`)."""
+        return resolve_affinity(self.machine, hint, reqs, lambda: self.calculate_hints(pod, reqs))
 
     def allocate(self, pod: PodSpec, container: Container, hint: Hint | None) -> None:
         """`Allocate` (idempotent): charge the container's request on the hinted NUMA nodes."""
-        if not self.static or not self._guaranteed(pod) or self._skipped_pod_level(pod):
+        if not self.static or not self.guaranteed(pod) or self._skipped_pod_level(pod):
             return
         existing = self.assignments.get(pod.key, {}).get(container.name)
         if existing is not None:
             self._update_reusable(pod, container, existing)
             return
         reqs = self.container_requests(pod, container)
-        nodes = self._resolve_hint(pod, hint, reqs)
+        nodes = self.resolve_hint(pod, hint, reqs)
         mask = mask_of(nodes)
         blocks: list[MemoryBlock] = []
         for name, size in reqs.items():
@@ -372,95 +269,12 @@ class MemoryManager:
 
     # ---- pod-level path ------------------------------------------------------------------
     def validate_pod_scope(self, pod: PodSpec) -> str | None:
-        """`validatePodScopeResources` for memory: the empty-shared-pool message, or None."""
-        total = self.pod_requests(pod)
-        names = resource_order(total)
-        shared_long_running = False
-        exclusive: Requests = {}
-        for c in pod.init_containers:
-            reqs = self.container_requests(pod, c)
-            if not c.restartable:
-                if reqs:
-                    for name in names:
-                        pool = (total[name] - exclusive.get(name, 0)) % U64
-                        if reqs.get(name, 0) > pool:
-                            return (
-                                f"pod rejected, largest exclusive init container requests "
-                                f"{reqs.get(name, 0)} of {name}, but only {pool} available"
-                            )
-                else:
-                    for name in names:
-                        if exclusive.get(name, 0) >= total[name]:
-                            return (
-                                f"pod rejected, pod has shared init containers but no {name} "
-                                "available for them"
-                            )
-                continue
-            if not reqs:
-                shared_long_running = True
-                continue
-            for name, qty in reqs.items():
-                exclusive[name] = exclusive.get(name, 0) + qty
-        for c in pod.containers:
-            reqs = self.container_requests(pod, c)
-            if not reqs:
-                shared_long_running = True
-                continue
-            for name, qty in reqs.items():
-                exclusive[name] = exclusive.get(name, 0) + qty
-        if shared_long_running:
-            for name in names:
-                if exclusive.get(name, 0) >= total[name]:
-                    return (
-                        f"pod rejected, sum of exclusive container {name} requests equals pod "
-                        "budget, leaving no memory for shared containers"
-                    )
-        return None
+        """`validatePodScopeResources` for memory (in `memory_pod_scope`)."""
+        return validate_pod_scope(self, pod)
 
     def allocate_pod(self, pod: PodSpec, hint: Hint | None) -> None:
-        """`AllocatePod`: one pod bubble of memory, partitioned among the containers."""
-        if not self.static or not pod_level_managers(self.config, pod) or not self._guaranteed(pod):
-            return
-        total = self.pod_requests(pod)
-        problem = self.validate_pod_scope(pod)
-        if problem is not None:
-            raise AdmissionError(EMPTY_POD_SHARED_POOL_ERROR, problem)
-        nodes = self._resolve_hint(pod, hint, total)
-        affinity = tuple(nodes)
-
-        def blocks_of(amounts: Mapping[str, int]) -> list[MemoryBlock]:
-            return [MemoryBlock(affinity, n, s) for n, s in amounts.items() if s > 0]
-
-        exclusive: dict[str, list[MemoryBlock]] = {}
-        sidecars: Requests = {}
-        for c in pod.init_containers:
-            reqs = self.container_requests(pod, c)
-            if not reqs:
-                if c.restartable:
-                    continue
-                pool = {n: (t - sidecars.get(n, 0)) % U64 for n, t in total.items()}
-                exclusive[c.name] = blocks_of(pool)
-                continue
-            exclusive[c.name] = blocks_of(reqs)
-            if c.restartable:
-                for n, q in reqs.items():
-                    sidecars[n] = sidecars.get(n, 0) + q
-        shared = {n: (t - sidecars.get(n, 0)) % U64 for n, t in total.items()}
-        for c in pod.containers:
-            reqs = self.container_requests(pod, c)
-            if not reqs:
-                continue
-            for n, q in reqs.items():
-                if q > 0:
-                    shared[n] = (shared.get(n, 0) - q) % U64
-            exclusive[c.name] = blocks_of(reqs)
-        shared_blocks = blocks_of(shared)
-        self.pod_memory[pod.key] = [MemoryBlock(affinity, n, s) for n, s in total.items()]
-        for n, s in total.items():
-            charge(self.machine, nodes, n, s)
-        entries = self.assignments.setdefault(pod.key, {})
-        for c in pod.all_containers:
-            entries[c.name] = exclusive.get(c.name, shared_blocks)
+        """`AllocatePod` (in `memory_pod_scope`)."""
+        allocate_pod(self, pod, hint)
 
     # ---- start-up check -------------------------------------------------------------------
     def validate_state(self) -> str | None:
