@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 from admit_nodes import config, topology
 
-from workbench.admission.admit import Managers, admit
+from workbench.admission.admit import admit
 from workbench.admission.decision import Hint
 from workbench.admission.errors import AdmissionError, AllocationError
+from workbench.admission.topology_admit import Managers
 from workbench.kube.model import Container, NodeState, PodSpec, Resources
 from workbench.topology.cpuset import CPUSet
 
 # `workbench.admission.admit` is also the name of the exported function; take the module itself.
-admit_module = importlib.import_module("workbench.admission.admit")
+decide_module = importlib.import_module("workbench.admission.decide")
 
 H0 = Hint(frozenset({0}), True)
 H1 = Hint(frozenset({1}), True)
@@ -93,9 +94,13 @@ class Scripted:
     def pod_blocks(self, pod: PodSpec) -> tuple[()]:
         return ()
 
+    # device read-back (resource fit's device-plugin capacity)
+    def plugin_capacity(self) -> tuple[dict[str, int], dict[str, int]]:
+        return {}, {}
+
 
 def install(monkeypatch: pytest.MonkeyPatch, devices: Scripted, cpu: Scripted, memory: Scripted) -> None:
-    monkeypatch.setattr(admit_module, "build_managers", lambda *a: Managers(devices, cpu, memory))
+    monkeypatch.setattr(decide_module, "build_managers", lambda *a: Managers(devices, cpu, memory))
 
 
 POD = PodSpec(

@@ -15,7 +15,8 @@ from admit_nodes import classic_pod, comparable, config, simple_pod, topology
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.admission.admit import admit, build_managers, release
+from workbench.admission.admit import admit, release
+from workbench.admission.topology_admit import build_managers
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
 from workbench.topology.cpuset import CPUSet
 

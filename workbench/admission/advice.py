@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
 
+from workbench.admission.decide import decide as kubelet_decision
 from workbench.admission.decision import Decision
 from workbench.admission.errors import EMPTY_POD_SHARED_POOL_ERROR, TOPOLOGY_AFFINITY_ERROR
 from workbench.admission.gates import (
@@ -21,6 +22,7 @@ from workbench.admission.gates import (
     pod_level_managers,
 )
 from workbench.admission.hint_list import is_empty
+from workbench.admission.topology_admit import release
 from workbench.kube.model import CPU, Container, NodeConfig, NodeState, PodSpec, Resources
 from workbench.kube.qos import container_guaranteed_equivalent
 from workbench.topology.cpuset import CPUSet
@@ -212,8 +214,6 @@ def _holders(topology: Topology, state: NodeState) -> dict[str, CPUSet]:
 def _eviction_advice(
     topology: Topology, config: NodeConfig, state: NodeState, pod: PodSpec, decide: Decide
 ) -> list[str]:
-    from workbench.admission.admit import release
-
     holders = _holders(topology, state)
     if not holders:
         return []
@@ -250,14 +250,12 @@ def advise(
     smallest change first; unchanged when admitted."""
     if decision.admitted:
         return decision.advice
-    from workbench.admission.admit import admit
-
     deadline = time.monotonic() + _BUDGET_S
 
     def decide(cfg: NodeConfig, st: NodeState, p: PodSpec) -> Decision:
         if time.monotonic() > deadline:
             raise _OutOfTime
-        return admit(topology, cfg, st, p, advise=False)
+        return kubelet_decision(topology, cfg, st, p)
 
     out: list[str] = []
     try:

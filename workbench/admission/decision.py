@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from workbench.admission.resource_fit import ResourceFit
 from workbench.kube.model import ContainerKind, MemoryBlock, NodeState
 from workbench.topology.cpuset import CPUSet
 
@@ -84,3 +85,5 @@ class Decision:
     advice: tuple[str, ...] = ()
     # Scope container: the container whose hint merge or allocation failed ("" otherwise).
     failed_container: str = ""
+    # The resource-fit admission (node allocatable arithmetic); None when it was not computed.
+    fit: ResourceFit | None = None

@@ -83,6 +83,13 @@ class DeviceManager:
     def available(self, resource: str) -> set[str]:
         return self.healthy.get(resource, set()) - self.allocated(resource)
 
+    def plugin_capacity(self) -> tuple[dict[str, int], dict[str, int]]:
+        """`GetCapacity`: per device-plugin resource, every device it reported (the node's
+        capacity) and the healthy ones (its allocatable)."""
+        capacity = {r: len(devs) for r, devs in sorted(self.all_devices.items())}
+        allocatable = {r: len(self.healthy.get(r, ())) for r in capacity}
+        return capacity, allocatable
+
     # ---- requests ------------------------------------------------------------------------
     def container_request(self, container: Container) -> dict[str, int]:
         """Device-plugin resources of the container: its limits (requests equal limits for them)."""

@@ -22,7 +22,10 @@ A captured-node directory (`--kubelet-dir DIR`) holds:
                                                  `workbench node` when no topology is given)
   pods.yaml                                      optional names for the pod UIDs, either
                                                  `<uid>: <namespace>/<name>` or
-                                                 `<uid>: {name: ..., namespace: ...}`
+                                                 `<uid>: {name: ..., namespace: ...,
+                                                 requests: {cpu: "2", memory: 4Gi}}` (the
+                                                 pod's requests, for the resource-fit check;
+                                                 the checkpoints do not record them)
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from workbench.kube.model import (
     NumaMemoryState,
     PodInfo,
 )
+from workbench.kube.pod import parse_resource_list
 from workbench.kube.yamlio import decode, load_one
 from workbench.quantity import parse_bytes
 from workbench.topology.cpuset import CPUSet, CPUSetError
@@ -534,7 +538,12 @@ def parse_pod_names(doc: Any, label: str = PODS) -> dict[str, PodInfo]:
             out[str(uid)] = PodInfo(str(uid), name, ns)
         elif isinstance(value, Mapping):
             name, ns = value.get("name", ""), value.get("namespace", "")
-            out[str(uid)] = PodInfo(str(uid), str(name), str(ns))
+            requests = None
+            if value.get("requests") is not None:
+                requests = MappingProxyType(
+                    parse_resource_list(value["requests"], source=label, field=f"{uid}.requests")
+                )
+            out[str(uid)] = PodInfo(str(uid), str(name), str(ns), requests)
         else:
             raise InputError("expected namespace/name or {name, namespace}", source=label, field=str(uid))
     return out

@@ -184,6 +184,18 @@ def _eviction_memory(threshold: str | None, topology: Topology | None) -> int | 
     return parse_quantity(text).value()
 
 
+def _count(r: _Reader, doc: Mapping[str, Any], key: str, default: int, flag: str) -> int:
+    """A non-negative integer field (`ValidateKubeletConfiguration`'s wording on refusal)."""
+    value = doc.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        r.error(key, f"must be an integer, got {value!r}")
+        return default
+    if value < 0:
+        r.error(key, f"invalid configuration: {flag} {value} must not be a negative number")
+        return default
+    return value
+
+
 def config_from_mapping(
     doc: Any, source: str = "", topology: Topology | None = None
 ) -> tuple[NodeConfig, list[Problem]]:
@@ -250,6 +262,8 @@ def config_from_mapping(
                 )
                 period_us = 100_000
 
+    max_pods = _count(r, doc, "maxPods", 110, "maxPods (--max-pods)")
+    pods_per_core = _count(r, doc, "podsPerCore", 0, "podsPerCore (--pods-per-core)")
     kube_reserved = r.resource_list("kubeReserved")
     system_reserved = r.resource_list("systemReserved")
     reserved_cpus: CPUSet | None = None
@@ -341,6 +355,8 @@ def config_from_mapping(
         cpu_cfs_quota_period_us=period_us,
         cgroup_driver=cast(Any, cgroup_driver),
         eviction_hard=MappingProxyType(eviction),
+        max_pods=max_pods,
+        pods_per_core=pods_per_core,
         source=source,
     )
     r.problems.extend(startup_problems(cfg, topology))

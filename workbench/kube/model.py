@@ -71,6 +71,8 @@ class PodSpec:
     resources: Resources = field(default_factory=Resources)
     init_containers: tuple[Container, ...] = ()
     containers: tuple[Container, ...] = ()
+    # `spec.overhead` (set by the RuntimeClass admission controller): counted in the pod's requests.
+    overhead: Mapping[str, int] = field(default_factory=_empty)
     # Where the pod was read from, for messages.
     source: str = ""
 
@@ -117,6 +119,9 @@ class NodeConfig:
     cpu_cfs_quota_period_us: int = 100_000
     cgroup_driver: Literal["systemd", "cgroupfs"] = "systemd"
     eviction_hard: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # `maxPods` and `podsPerCore`: the node's pods capacity (min(podsPerCore x CPUs, maxPods)).
+    max_pods: int = 110
+    pods_per_core: int = 0
     source: str = ""
 
     def option(self, name: str) -> bool:
@@ -172,6 +177,9 @@ class PodInfo:
     uid: str
     name: str = ""
     namespace: str = ""
+    # The pod's requests as resource fit counts them (`resourcehelper.PodRequests`), canonical
+    # units; None when unknown (the checkpoints do not record them).
+    requests: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)

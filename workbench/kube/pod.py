@@ -224,6 +224,7 @@ def pod_from_spec(
         _container(c, "app", source=source, field=f"{dot}containers[{i}]") for i, c in enumerate(raw_app)
     )
     resources = _pod_resources(spec.get("resources"), init, app, source=source, field=f"{dot}resources")
+    overhead = parse_resource_list(spec.get("overhead"), source=source, field=f"{dot}overhead")
     return PodSpec(
         name=name,
         namespace=namespace or "default",
@@ -231,6 +232,7 @@ def pod_from_spec(
         resources=resources,
         init_containers=init,
         containers=app,
+        overhead=_frozen(overhead),
         source=source,
     )
 

@@ -1,0 +1,102 @@
+"""The node's capacity and allocatable, as the kubelet reports them in the Node status.
+
+Follows the kubelet's `nodestatus.MachineInfo` setter and `GetNodeAllocatableReservation`
+(`pkg/kubelet/cm/node_container_manager_linux.go`, `hardEvictionReservation`):
+
+- capacity: `cpu` = the CPUs the kubelet sees (cadvisor's NumCores) in millicores, `memory` =
+  the machine's memory, `hugepages-<size>` = the pre-allocated pages, `pods` = `maxPods` (or
+  `podsPerCore` x CPUs when that is smaller), every device-plugin resource = its devices;
+- reservation = kubeReserved + systemReserved + the hard eviction thresholds (`memory.available`
+  for memory, `nodefs.available` for ephemeral-storage), for the resources cadvisor reports;
+- allocatable = capacity - reservation (never below 0), then memory minus every hugepage byte,
+  and device-plugin resources = their healthy devices.
+
+`ephemeral-storage` needs the root filesystem's size, which a topology does not carry: it is
+left out (and said so), and resource fit does not check it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from workbench.admission.memory_state import hugepage_resource
+from workbench.kube.config import reserved_memory_expected
+from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, NodeConfig
+from workbench.topology.model import Topology
+
+PODS = "pods"
+EPHEMERAL_STORAGE = "ephemeral-storage"
+
+
+def _empty() -> Mapping[str, int]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class NodeAllocatable:
+    """Capacity, what is reserved out of it and why, and the allocatable the kubelet reports."""
+
+    capacity: Mapping[str, int]
+    kube_reserved: Mapping[str, int] = field(default_factory=_empty)
+    system_reserved: Mapping[str, int] = field(default_factory=_empty)
+    eviction: Mapping[str, int] = field(default_factory=_empty)
+    # memory only: the hugepage bytes taken out of allocatable memory
+    hugepages: int = 0
+    allocatable: Mapping[str, int] = field(default_factory=_empty)
+    # resources whose capacity this tool cannot know, so fit leaves them unchecked
+    unknown: tuple[str, ...] = (EPHEMERAL_STORAGE,)
+
+    def reserved(self, resource: str) -> int:
+        return (
+            self.kube_reserved.get(resource, 0)
+            + self.system_reserved.get(resource, 0)
+            + self.eviction.get(resource, 0)
+        )
+
+
+def _capacity(topology: Topology, config: NodeConfig) -> dict[str, int]:
+    cpus = len(topology.cpus)
+    out = {CPU: cpus * 1000, MEMORY: sum(n.memory_bytes for n in topology.numa_nodes)}
+    for node in topology.numa_nodes:
+        for size, pages in node.hugepages.items():
+            name = hugepage_resource(size)
+            out[name] = out.get(name, 0) + size * pages
+    pods = config.max_pods
+    if config.pods_per_core > 0:
+        pods = min(cpus * config.pods_per_core, config.max_pods)
+    out[PODS] = pods
+    return out
+
+
+def node_allocatable(
+    topology: Topology,
+    config: NodeConfig,
+    devices: tuple[Mapping[str, int], Mapping[str, int]] = (_empty(), _empty()),
+) -> NodeAllocatable:
+    """`devices`: the device manager's (capacity, allocatable) per device-plugin resource."""
+    capacity = _capacity(topology, config)
+    machine = set(capacity) - {PODS}  # what cadvisor reports, and so what can be reserved
+    kube = {k: v for k, v in config.kube_reserved.items() if k in machine}
+    system = {k: v for k, v in config.system_reserved.items() if k in machine}
+    expected = reserved_memory_expected(config, topology) or {}
+    evict_memory = expected.get(MEMORY, 0) - kube.get(MEMORY, 0) - system.get(MEMORY, 0)
+    eviction = {MEMORY: evict_memory} if evict_memory > 0 else {}
+    allocatable: dict[str, int] = {}
+    for name, value in capacity.items():
+        reserved = kube.get(name, 0) + system.get(name, 0) + eviction.get(name, 0)
+        allocatable[name] = max(0, value - reserved)
+    dev_capacity, dev_allocatable = devices
+    capacity.update(dev_capacity)
+    allocatable.update(dev_allocatable)
+    hugepages = sum(v for k, v in capacity.items() if k.startswith(HUGEPAGES_PREFIX))
+    allocatable[MEMORY] = max(0, allocatable[MEMORY] - hugepages)
+    return NodeAllocatable(
+        capacity=MappingProxyType(capacity),
+        kube_reserved=MappingProxyType(kube),
+        system_reserved=MappingProxyType(system),
+        eviction=MappingProxyType(eviction),
+        hugepages=hugepages,
+        allocatable=MappingProxyType(allocatable),
+    )
