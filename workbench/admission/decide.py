@@ -15,6 +15,7 @@ from dataclasses import replace
 from workbench.admission.decision import Decision
 from workbench.admission.errors import AdmissionError
 from workbench.admission.gates import POD_LEVEL_RESOURCES, gate
+from workbench.admission.kep_deviations import memory_manager_shared_container
 from workbench.admission.node_allocatable import node_allocatable
 from workbench.admission.placement import node_shared_pool, placements, record_pod
 from workbench.admission.pod_requests import pod_requests
@@ -93,6 +94,7 @@ def decide(topology: Topology, config: NodeConfig, state: NodeState, pod: PodSpe
             hint=hint,
             providers=providers,
             failed_container=trace.current,
+            deviation=memory_manager_shared_container(config, pod, trace.current, message),
         )
     providers, hint = explained(trace)
     if not fit.fits:

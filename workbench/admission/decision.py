@@ -87,3 +87,6 @@ class Decision:
     failed_container: str = ""
     # The resource-fit admission (node allocatable arithmetic); None when it was not computed.
     fit: ResourceFit | None = None
+    # Where this rejection is one the kubelet's design (KEP-5526) says should not happen
+    # (`kep_deviations`): the explanation, else "".
+    deviation: str = ""

@@ -13,6 +13,8 @@ from workbench.admission.errors import (
     UNEXPECTED_ADMISSION_ERROR,
 )
 from workbench.admission.hint_list import is_empty
+from workbench.admission.report_fit import fit_rule, fit_to_json, fit_to_text
+from workbench.admission.resource_fit import OUT_OF_PREFIX
 from workbench.kube.model import MemoryBlock
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
@@ -96,6 +98,8 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
         "qos_class": decision.qos_class,
         "failed_container": decision.failed_container or None,
         "advice": list(decision.advice),
+        "resource_fit": fit_to_json(decision.fit),
+        "kubelet_differs_from_kep": decision.deviation or None,
     }
 
 
@@ -226,8 +230,11 @@ def failed_rule(decision: Decision) -> str:
         )
     if decision.reason == SMT_ALIGNMENT_ERROR:
         return "full-pcpus-only: exclusive CPUs are handed out as whole physical cores only" + who
+    if decision.reason.startswith(OUT_OF_PREFIX) and decision.fit is not None and decision.fit.insufficient:
+        return fit_rule(decision.fit)
     if decision.reason == UNEXPECTED_ADMISSION_ERROR:
-        return "the topology manager admitted the pod but allocation failed" + who
+        rule = "the topology manager admitted the pod but allocation failed" + who
+        return f"{rule}. {decision.deviation}" if decision.deviation else rule
     return "admission failed" + who
 
 
@@ -286,6 +293,9 @@ def decision_to_text(decision: Decision, topology: Topology) -> str:
         lines.extend(
             textwrap.wrap(failed_rule(decision), WIDTH - 2, initial_indent="  ", subsequent_indent="  ")
         )
+    if decision.fit is not None:
+        lines.append("")
+        lines.extend(fit_to_text(decision.fit))
     if decision.advice:
         lines.append("")
         if decision.admitted:

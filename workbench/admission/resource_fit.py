@@ -110,17 +110,24 @@ def _checkpoint_requests(state: NodeState, uid: str) -> dict[str, int]:
     return out
 
 
+def pod_requests_on_node(state: NodeState, uid: str) -> tuple[dict[str, int], bool]:
+    """A pod's requests as the node state knows them, and whether they are its real requests
+    (False: only what its checkpoint allocations show)."""
+    info = state.pods.get(uid)
+    if info is not None and info.requests is not None:
+        return dict(info.requests), True
+    return _checkpoint_requests(state, uid), False
+
+
 def node_usage(state: NodeState, *, exclude: str = "") -> NodeUsage:
     """The pods the node state knows of (other than `exclude`) and what they request."""
     uids = (set(state.pods) | set(state.pod_uids())) - {exclude}
     total: dict[str, int] = {}
     unknown: list[str] = []
     for uid in sorted(uids):
-        info = state.pods.get(uid)
-        reqs = info.requests if info is not None else None
-        if reqs is None:
+        reqs, known = pod_requests_on_node(state, uid)
+        if not known:
             unknown.append(state.pod_label(uid))
-            reqs = _checkpoint_requests(state, uid)
         for name, value in reqs.items():
             total[name] = total.get(name, 0) + value
     return NodeUsage(len(uids), MappingProxyType(total), tuple(unknown))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -180,8 +181,15 @@ def _eviction_memory(threshold: str | None, topology: Topology | None) -> int | 
         if topology is None:
             return None
         total = sum(n.memory_bytes for n in topology.numa_nodes)
-        return math.floor(total * float(text[:-1]) / 100)
+        # `ThresholdValue.Percentage` is a float32 (`parsePercentage`), and `GetThresholdQuantity`
+        # truncates capacity x percentage: 5% of 10Gi is 536870920 bytes, not 536870912.
+        percentage = _float32(_float32(float(text[:-1])) / 100)
+        return math.trunc(float(total) * percentage)
     return parse_quantity(text).value()
+
+
+def _float32(x: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", x))[0])
 
 
 def _count(r: _Reader, doc: Mapping[str, Any], key: str, default: int, flag: str) -> int:
