@@ -1,6 +1,7 @@
 """CPUManager: the cpu hint provider built from kubelet config and checkpoint state.
 
-Includes the CPU cases of the shared kubelet-cases.yaml (copied here as data, ids kept).
+The upstream TestStaticPolicyAllocatePod table (test_cpu_static_policy.py) also runs through
+this manager there, so it is transcribed once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from cpu_test_topologies import TOPOLOGIES
 
 from workbench.admission.cpu_manager import CPUManager, reserved_cpu_count
 from workbench.admission.decision import Hint
-from workbench.admission.errors import AdmissionError
 from workbench.errors import InputError
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.cpuset import CPUSet
@@ -30,80 +30,6 @@ def static(**kw: object) -> NodeConfig:
     }
     base.update(kw)
     return NodeConfig(**base)  # type: ignore[arg-type]
-
-
-# kubelet-cases.yaml podlevel-*: topoDualSocketHT, reserved {0}, NUMA-0 hint
-PODLEVEL = [
-    (
-        "podlevel-01",
-        make_pod_level("gu-pod-level-resources", "2", "2", [], [C("gu-container", "1", "1")]),
-        {"gu-container": S("2")},
-        S("0,1,3,4,5,6,7,9,10,11"),
-        None,
-    ),
-    (
-        "podlevel-03",
-        make_pod_level(
-            "gu-pod-level-mix-ctn",
-            "3",
-            "3",
-            [],
-            [C("gu-container-1", "1", "1"), C("gu-container-2", "1", "1"), C("ngu-container")],
-        ),
-        {"gu-container-1": S("6"), "gu-container-2": S("2"), "ngu-container": S("8")},
-        S("0,1,3,4,5,7,9,10,11"),
-        None,
-    ),
-    (
-        "podlevel-05",
-        make_pod_level(
-            "gu-pod-level-empty-pod-shared-pool",
-            "2",
-            "2",
-            [],
-            [C("gu-container-1", "1", "1"), C("gu-container-2", "1", "1"), C("ngu-container")],
-        ),
-        {},
-        S("0-11"),
-        (
-            "EmptyPodSharedPoolError",
-            "pod rejected, sum of exclusive container cpu requests equals pod "
-            "budget, leaving no cpus for shared containers",
-        ),
-    ),
-]
-
-
-@pytest.mark.parametrize("case", PODLEVEL, ids=lambda c: c[0])
-def test_cases_yaml_pod_level_allocation(case: tuple[object, ...]) -> None:
-    _id, pod, expect, expect_default, error = case
-    assert isinstance(pod, type(PODLEVEL[0][1]))
-    mgr = CPUManager(TOPOLOGIES["topoDualSocketHT"], static(topology_manager_scope="pod"), NodeState())
-    hint = Hint(frozenset({0}), True)
-    if error is not None:
-        with pytest.raises(AdmissionError) as err:
-            mgr.allocate_pod(pod, hint)
-        assert (err.value.reason, err.value.message) == error
-    else:
-        mgr.allocate_pod(pod, hint)
-    out = mgr.export(NodeState())
-    assert {k: v for k, v in out.cpu_assignments.get(pod.key, {}).items()} == expect
-    assert out.default_cpuset == expect_default
-
-
-def test_cases_yaml_smt_alignment_error_through_the_manager() -> None:
-    # kubelet-cases.yaml smt-01: 15 CPUs on a 4-thread-per-core machine with full-pcpus-only
-    cfg = static(
-        reserved_system_cpus=None,
-        system_reserved={"cpu": 8000},
-        cpu_manager_policy_options={"full-pcpus-only": "true"},
-    )
-    mgr = CPUManager(TOPOLOGIES["topoQuadSocketFourWayHT"], cfg, NodeState())
-    pod = make_pod("p", "c", "15", "15")
-    with pytest.raises(AdmissionError) as err:
-        mgr.allocate(pod, pod.containers[0], None)
-    assert err.value.reason == "SMTAlignmentError"
-    assert err.value.message == "SMT Alignment Error: requested 15 cpus not multiple cpus per core = 4"
 
 
 def test_reserved_cpus_come_from_kube_and_system_reserved_rounded_up() -> None:

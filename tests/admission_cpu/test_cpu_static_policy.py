@@ -7,6 +7,7 @@ the ones the Go test makes (assignment, shared pool disjointness, error text and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -19,11 +20,12 @@ from cpu_test_pods import (
 )
 from cpu_test_topologies import TOPOLOGIES, topoQuadSocketFourWayHT
 
+from workbench.admission.cpu_manager import CPUManager
 from workbench.admission.cpu_options import CPUPolicyError, StaticPolicyOptions, parse_static_policy_options
 from workbench.admission.cpu_static_policy import CPUState, StaticPolicy, smt_alignment_error
 from workbench.admission.decision import Hint
 from workbench.admission.errors import AdmissionError
-from workbench.kube.model import PodSpec
+from workbench.kube.model import NodeConfig, NodeState, PodSpec
 from workbench.topology.cpuset import CPUSet
 
 S = CPUSet.parse
@@ -817,10 +819,29 @@ def test_static_policy_allocate_pod_matches_kubelet(case: tuple[Any, ...]) -> No
         policy.allocate_pod(pod, None)
     assert policy.state.assignments.get(pod.key, {}) == expect
     assert policy.state.default == expect_default
+    # the same through the CPU manager the admission drives, with the NUMA-0 hint the
+    # topology manager would store on this machine
+    cfg = NodeConfig(
+        cpu_manager_policy="static",
+        reserved_system_cpus=S("0"),
+        topology_manager_scope="pod",
+        feature_gates=MappingProxyType(PLR_ON),
+    )
+    mgr = CPUManager(TOPOLOGIES["topoDualSocketHT"], cfg, NodeState())
+    if error is not None:
+        with pytest.raises(AdmissionError) as err:
+            mgr.allocate_pod(pod, Hint(frozenset({0}), True))
+        assert (err.value.reason, err.value.message) == error
+    else:
+        mgr.allocate_pod(pod, Hint(frozenset({0}), True))
+    out = mgr.export(NodeState())
+    assert dict(out.cpu_assignments.get(pod.key, {})) == expect
+    assert out.default_cpuset == expect_default
 
 
-def test_cases_yaml_podlevel_bubble_keeps_unused_cpu() -> None:
-    # kubelet-cases.yaml podlevel-01: bubble {2,8}; cpu 8 stays held by the pod though unused
+def test_podlevel_bubble_keeps_unused_cpu() -> None:
+    # TestStaticPolicyAllocatePod "gu-pod-level-resources": bubble {2,8}; cpu 8 stays held by
+    # the pod though no container uses it
     pod = make_pod_with_pod_level_resources("gu-pod-level-resources", "2", "2", "gu-container", "1", "1")
     policy = StaticPolicy(TOPOLOGIES["topoDualSocketHT"], 1, S("0"), gates=PLR_ON)
     policy.state = CPUState(S("0-11"))

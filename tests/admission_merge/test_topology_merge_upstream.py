@@ -86,17 +86,6 @@ def test_upstream_single_numa_filter(case: dict[str, Any]) -> None:
     assert filter_single_numa_hints(lists) == expected
 
 
-@pytest.mark.parametrize("case", load("kubelet_cases_merge.yaml"), ids=lambda c: c["id"])
-def test_project_kubelet_cases(case: dict[str, Any]) -> None:
-    provs = [
-        {res: [Hint(frozenset(h["mask"]), h["preferred"]) for h in hs] for res, hs in p.items()}
-        for p in case["providers"]
-    ]
-    exp = case["expect_hint"]
-    got = merge_hints(provs, policy=case["policy"], numa_nodes=case["numa_nodes"])
-    assert got == Hint(frozenset(exp["mask"]), exp["preferred"])
-
-
 @pytest.mark.parametrize(
     ("policy", "preferred", "admit"),
     [
