@@ -168,7 +168,9 @@ class CPUAccumulator:
         cores = sorted(c for c in self.ix.cores_in_uncore.get(uncore, ()) if self.free_core.get(c, 0) > 0)
         chosen = cores[:cores_needed]
         free_cpus = sorted(x for c in chosen for x in self.avail_in(self.ix.cpus_in_core[c]))
-        # An odd remaining need on SMT leaves the last thread of the last core behind.
+        # An odd remaining need on SMT leaves the last thread of the last core behind (the
+        # kubelet's takePartialUncore since the odd-integer cases of
+        # TestStaticPolicyAddWithUncoreAlignment; there is no other variant upstream).
         if self.needed % 2 != 0 and per_core > 1 and len(free_cpus) > self.needed:
             free_cpus = free_cpus[:-1]
         if self.needed == len(free_cpus):
