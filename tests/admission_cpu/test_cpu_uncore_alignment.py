@@ -21,7 +21,8 @@ from workbench.admission.cpu_static_policy import CPUState, StaticPolicy
 from workbench.topology.cpuset import CPUSet
 
 TEST = "TestStaticPolicyAddWithUncoreAlignment"
-CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "data/uncore_alignment.yaml").read_text())
+DATA = Path(__file__).parent / "data/uncore_alignment.yaml"
+CASES: list[dict[str, Any]] = yaml.safe_load(DATA.read_text())
 OPTIONS = {
     "F": "full-pcpus-only",
     "U": "prefer-align-cpus-by-uncorecache",
