@@ -1,4 +1,4 @@
-"""Pure simulation of the kubelet's CPU, memory, device and topology managers."""
+"""Pure simulation of the kubelet's admission: CPU, memory, device and topology managers, resource fit."""
 
 from workbench.admission.admit import admit, release
 from workbench.admission.cpu_assignment import take_by_topology
