@@ -23,7 +23,20 @@ class CPUAccumulator:
         self.result: set[int] = set()
         self.spread = spread
         # Counted over the free CPUs only: picks inside a pod bubble see a handful of CPUs of a
-        # 512-CPU node, and a unit with no free CPU simply has no entry (as upstream's details).
+        # 512-CPU node, and a unit with no free CPU has no entry or a zero (as after a take).
+        # Mostly free: the whole machine's counts less the busy CPUs; else count the free ones.
+        if 2 * len(self.avail) > len(index.cpus):
+            busy = index.cpu_set.difference(self.avail)
+            full = index.full_counts
+            self.free_core, self.free_socket, self.free_numa = dict(full[0]), dict(full[1]), dict(full[2])
+            self.free_uncore, self.free_numa_socket = dict(full[3]), dict(full[4])
+            self.free_numa_uncore = dict(full[5])
+            for c in busy:
+                self._uncount(c)
+        else:
+            self._count(index, self.avail)
+
+    def _count(self, index: CPUIndex, cpus: Iterable[int]) -> None:
         core: dict[int, int] = {}
         socket: dict[int, int] = {}
         numa: dict[int, int] = {}
@@ -32,7 +45,7 @@ class CPUAccumulator:
         numa_uncore: dict[tuple[int, int], int] = {}
         core_of, socket_of = index.core_of, index.socket_of
         numa_of, uncore_of = index.numa_of, index.uncore_of
-        for c in self.avail:
+        for c in cpus:
             k, s, n, u = core_of[c], socket_of[c], numa_of[c], uncore_of[c]
             core[k] = core.get(k, 0) + 1
             socket[s] = socket.get(s, 0) + 1

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import TypeVar
 
 from workbench.admission.cpu_mask_table import mask_table
 from workbench.topology.model import Topology
@@ -17,6 +18,13 @@ from workbench.topology.model import Topology
 # An uncore (L3) cache id for CPUs whose cache the topology does not know: cAdvisor reports 0,
 # so every such CPU shares one cache, as in the kubelet's own test topologies.
 UNKNOWN_UNCORE = 0
+
+
+_K = TypeVar("_K", int, tuple[int, int])
+Pair = tuple[int, int]
+FullCounts = tuple[
+    dict[int, int], dict[int, int], dict[int, int], dict[int, int], dict[Pair, int], dict[Pair, int]
+]
 
 
 def _freeze(groups: dict[int, list[int]]) -> Mapping[int, tuple[int, ...]]:
@@ -70,6 +78,23 @@ class CPUIndex:
     def cpus_per_core(self) -> int:
         """`CPUsPerCore`: NumCPUs / NumCores, integer division as in the kubelet."""
         return self.num_cpus // self.num_cores if self.num_cores else 0
+
+    @cached_property
+    def full_counts(self) -> FullCounts:
+        """CPUs per core, socket, NUMA node, uncore cache, (NUMA, socket), (NUMA, uncore): the
+        free counts of an idle machine, which a CPU pick copies and lowers by the busy CPUs."""
+
+        def sizes(groups: Mapping[_K, tuple[int, ...]]) -> dict[_K, int]:
+            return {k: len(v) for k, v in groups.items()}
+
+        return (
+            sizes(self.cpus_in_core),
+            sizes(self.cpus_in_socket),
+            sizes(self.cpus_in_numa),
+            sizes(self.cpus_in_uncore),
+            sizes(self.cpus_in_numa_socket),
+            sizes(self.cpus_in_numa_uncore),
+        )
 
     @cached_property
     def mask_capacity(self) -> list[int]:

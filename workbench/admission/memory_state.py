@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 from workbench.kube.model import (
@@ -26,6 +27,7 @@ from workbench.topology.model import Topology
 U64 = 1 << 64
 
 
+@lru_cache(maxsize=64)
 def hugepage_resource(page_size: int) -> str:
     """`corehelper.HugePageResourceName`: 2097152 -> `hugepages-2Mi`."""
     return HUGEPAGES_PREFIX + format_bytes(page_size)
