@@ -27,7 +27,6 @@ kernel removes it), so cadvisor's own online test, which counts every CPU as onl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -49,8 +48,7 @@ class CadvisorCore(NamedTuple):
     uncore: int | None = None  # `UncoreCaches[0].Id`; None: no uncore cache
 
 
-@dataclass(frozen=True)
-class CadvisorNode:
+class CadvisorNode(NamedTuple):
     """`info.Node`: id as cadvisor names it (a package id, maybe -1, without node directories)."""
 
     id: int
@@ -58,8 +56,7 @@ class CadvisorNode:
     source: NumaNode | None  # the sysfs node it was read from; None for getCPUTopology's nodes
 
 
-@dataclass(frozen=True)
-class CadvisorTopology:
+class CadvisorTopology(NamedTuple):
     nodes: tuple[CadvisorNode, ...]
     num_cores: int  # `MachineInfo.NumCores`: the kubelet's NumCPUs
     num_sockets: int  # `MachineInfo.NumSockets`

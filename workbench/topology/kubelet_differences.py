@@ -45,12 +45,15 @@ def _one_to_one(pairs: set[tuple[object, object]]) -> bool:
 def _pairs(machine: Machine, topology: Topology) -> tuple[set[tuple[object, object]], ...]:
     """(package, socket), (core, core) and (l3, uncore) pairs of every CPU the kubelet sees, in
     one pass: when each pairs off one to one (the usual case) nothing more is computed."""
-    mby = machine.cpu_by_id
+    if len(machine.cpus) == len(topology.cpus):  # both sorted by id: every CPU is seen
+        both = zip(machine.cpus, topology.cpus, strict=True)
+    else:
+        mby = machine.cpu_by_id
+        both = zip((mby[c.id] for c in topology.cpus), topology.cpus, strict=True)
     sockets: set[tuple[object, object]] = set()
     cores: set[tuple[object, object]] = set()
     caches: set[tuple[object, object]] = set()
-    for c in topology.cpus:
-        m = mby[c.id]
+    for m, c in both:
         sockets.add((m.package, c.socket))
         cores.add((m.core, c.core))
         caches.add((m.l3, c.l3))

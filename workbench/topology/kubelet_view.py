@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import NamedTuple
 
 from workbench.topology.cadvisor_topology import CadvisorTopology, get_nodes_info
 from workbench.topology.cpuset import CPUSet
@@ -27,8 +28,7 @@ from workbench.topology.model import CPU, NumaNode, Topology
 LEFT_OUT = "left_out"
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(NamedTuple):
     """Where the kubelet sees the machine otherwise: `kind` is left_out, socket, core, numa,
     uncore or count; `cpus` the machine CPUs concerned (empty for machine-wide counts)."""
 
@@ -102,7 +102,7 @@ def numa_id_of(node_id: int, taken: set[int]) -> int:
 
 def discover(machine: Machine, reported: CadvisorTopology) -> Topology:
     """`Discover`: CPUDetails from cadvisor's nodes and cores."""
-    rows: list[tuple[int, tuple[int, ...], int, int, int]] = []  # cpu, core threads, socket, node, uncore
+    cores: list[tuple[tuple[int, ...], int, int, int]] = []  # threads, socket, node, uncore
     taken = {n.id for n in reported.nodes if n.id >= 0}
     nodes: list[NumaNode] = []
     for node in reported.nodes:
@@ -112,35 +112,31 @@ def discover(machine: Machine, reported: CadvisorTopology) -> Topology:
         for core in node.cores:
             # getUncoreCacheID: the first uncore cache, else the socket ("failback to socket").
             uncore = core.uncore if core.uncore is not None else core.socket
-            for cpu in core.threads:
-                rows.append((cpu, core.threads, core.socket, nid, uncore))
-                members.append(cpu)
+            cores.append((core.threads, core.socket, nid, uncore))
+            members.extend(core.threads)
         src = node.source
         if src is None:
             nodes.append(NumaNode(id=nid, cpus=CPUSet(members)))
         else:
             nodes.append(NumaNode(nid, CPUSet(members), src.memory_bytes, src.hugepages, src.distances))
-    core_ids = _core_ids(machine, [r[1] for r in rows])
+    core_ids = _core_ids(machine, [c[0] for c in cores])
     by_id = machine.cpu_by_id
-    cpus = tuple(
-        sorted(
-            (
-                CPU(id=cpu, core=core_ids[threads], socket=socket, numa=nid, die=by_id[cpu].die, l3=uncore)
-                for cpu, threads, socket, nid, uncore in rows
-            ),
-            key=lambda c: c.id,
-        )
-    )
+    rows = [
+        (cpu, core_ids[i], socket, nid, by_id[cpu].die, uncore)
+        for i, (threads, socket, nid, uncore) in enumerate(cores)
+        for cpu in threads
+    ]
+    rows.sort()
     return Topology(
         name=machine.name,
-        cpus=cpus,
+        cpus=CPU.many(rows),
         numa_nodes=tuple(sorted(nodes, key=lambda n: n.id)),
         devices=machine.devices,
         offline_cpus=machine.offline_cpus,
     )
 
 
-def _core_ids(machine: Machine, cores: list[tuple[int, ...]]) -> dict[tuple[int, ...], int]:
+def _core_ids(machine: Machine, cores: list[tuple[int, ...]]) -> list[int]:
     """A node-unique id per kubelet core, in the order of `getUniqueCoreID` (lowest CPU).
 
     Where each kubelet core is one machine core (almost always), the machine's core id is kept,
@@ -150,16 +146,13 @@ def _core_ids(machine: Machine, cores: list[tuple[int, ...]]) -> dict[tuple[int,
     sizes: dict[int, int] = {}
     for c in machine.cpus:
         sizes[c.core] = sizes.get(c.core, 0) + 1
-    same: dict[tuple[int, ...], int] = {}
-    for threads in set(cores):
-        mcores = {by_id[t].core for t in threads}
-        if len(mcores) != 1:
+    same: list[int] = []
+    for threads in cores:
+        mc = by_id[threads[0]].core
+        if sizes[mc] != len(threads) or any(by_id[t].core != mc for t in threads):
             break
-        mc = mcores.pop()
-        if sizes[mc] != len(threads):
-            break
-        same[threads] = mc
+        same.append(mc)
     else:
         return same
-    ordered = sorted(set(cores), key=min)
-    return {threads: i for i, threads in enumerate(ordered)}
+    rank = {i: r for r, i in enumerate(sorted(range(len(cores)), key=lambda i: min(cores[i])))}
+    return [rank[i] for i in range(len(cores))]

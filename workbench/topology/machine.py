@@ -47,8 +47,7 @@ class MachineCPU(NamedTuple):
     l3: int | None = None  # L3 cache group
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """One object of a group level: a package, die, cluster, book or drawer, with its CPUs."""
 
     kind: str

@@ -21,7 +21,6 @@ reads for the kubelet. Each file is read once per group it describes, not once p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.sysfs_files import listing, read_int, read_list, read_mask, read_text
@@ -29,19 +28,19 @@ from workbench.topology.sysfs_files import listing, read_int, read_list, read_ma
 Mask = Callable[[int], CPUSet | None]
 
 
-@dataclass
 class CpusRead:
     """Per online CPU: machine package, core, die, cluster, and the sysfs ids cadvisor reads."""
 
-    package: dict[int, int] = field(default_factory=dict)
-    core: dict[int, int] = field(default_factory=dict)
-    die: dict[int, int] = field(default_factory=dict)
-    cluster: dict[int, int] = field(default_factory=dict)
-    package_id: dict[int, int | None] = field(default_factory=dict)
-    core_id: dict[int, int | None] = field(default_factory=dict)
-    book: dict[int, int | None] = field(default_factory=dict)
-    drawer: dict[int, int | None] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.package: dict[int, int] = {}
+        self.core: dict[int, int] = {}
+        self.die: dict[int, int] = {}
+        self.cluster: dict[int, int] = {}
+        self.package_id: dict[int, int | None] = {}
+        self.core_id: dict[int, int | None] = {}
+        self.book: dict[int, int | None] = {}
+        self.drawer: dict[int, int | None] = {}
+        self.notes: list[str] = []
 
 
 def read_online(cpu_root: str, present: list[int]) -> list[int]:
@@ -63,6 +62,7 @@ class _Files:
         new_names = bool({"core_cpus", "core_cpus_list", "package_cpus", "package_cpus_list"} & self.probe)
         self.core_name = "core_cpus" if new_names else "thread_siblings"
         self.package_name = "package_cpus" if new_names else "core_siblings"
+        self.package_masks = bool({self.package_name, f"{self.package_name}_list"} & self.probe)
         self.die = "die_id" in self.probe
         self.cluster = bool({"cluster_cpus", "cluster_cpus_list"} & self.probe)
         self.book = "book_id" in self.probe
@@ -141,33 +141,44 @@ def _cores(root: str, files: _Files, online: list[int], out: CpusRead) -> None:
 
 
 def _packages(files: _Files, online: list[int], out: CpusRead) -> None:
-    """Packages: CPUs of one valid `physical_package_id`; the package masks where it is unknown.
+    """Packages from the package masks, with `physical_package_id` read once per package.
 
-    With a valid id the mask lists exactly the CPUs of that id (the kernel builds it from the
-    id), so the files are read only for CPUs whose id is -1 or missing.
+    The kernel builds the mask from the package id, so the CPUs of one mask share it (-1 on the
+    POWER and s390 kernels that leave it unknown, where only the masks tell packages apart).
+    Without mask files: CPUs of one valid id, then `cluster_cpus`, then one package.
     """
-    by_id: dict[int, list[int]] = {}
-    unknown: list[int] = []
-    for c in online:
-        pid = out.package_id[c]
-        if pid is not None and pid >= 0:
-            by_id.setdefault(pid, []).append(c)
-        else:
-            unknown.append(c)
+    if files.package_masks:
+        groups = _partition(online, files.package_mask, {})
+        for group in groups:
+            pid = files.id(min(group), "physical_package_id")
+            for c in group:
+                out.package_id[c] = pid
+    else:
+        for c in online:
+            out.package_id[c] = files.id(c, "physical_package_id")
+        by_id: dict[int, list[int]] = {}
+        unknown: list[int] = []
+        for c in online:
+            pid = out.package_id[c]
+            if pid is not None and pid >= 0:
+                by_id.setdefault(pid, []).append(c)
+            else:
+                unknown.append(c)
 
-    def members(c: int) -> CPUSet | None:
-        mask = files.package_mask(c)
-        if mask is None and files.cluster:
-            mask = files.mask(c, "cluster_cpus")
-        return mask if mask is not None else CPUSet(unknown)
+        def members(c: int) -> CPUSet:
+            mask = files.mask(c, "cluster_cpus") if files.cluster else None
+            return mask if mask is not None else CPUSet(unknown)
 
-    groups = [frozenset(v) for v in by_id.values()]
-    groups += _partition(unknown, members, {})
-    fresh = max(by_id, default=-1) + 1
+        groups = [frozenset(v) for v in by_id.values()]
+        groups += _partition(unknown, members, {})
+    valid = {pid for pid in out.package_id.values() if pid is not None and pid >= 0}
+    fresh = max(valid, default=-1) + 1
+    used: set[int] = set()
     for group in sorted(groups, key=min):
         pid = out.package_id[min(group)]
-        if pid is None or pid < 0:
+        if pid is None or pid < 0 or pid in used:
             pid, fresh = fresh, fresh + 1
+        used.add(pid)
         for c in group:
             out.package[c] = pid
 
@@ -197,10 +208,9 @@ def read_cpus(root: str, cpu_root: str, online: list[int]) -> CpusRead:
     if not online:
         return out
     files = _Files(cpu_root, online[0])
-    package_id, core_id = out.package_id, out.core_id
+    core_id = out.core_id
     for c in online:
         t = f"{cpu_root}/cpu{c}/topology"
-        package_id[c] = read_int(f"{t}/physical_package_id")
         core_id[c] = read_int(f"{t}/core_id")
         if files.book:
             out.book[c] = read_int(f"{t}/book_id")

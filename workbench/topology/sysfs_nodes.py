@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.errors import InputError
@@ -12,12 +11,12 @@ from workbench.topology.model import NumaNode
 from workbench.topology.sysfs_files import numbered, read_int, read_list, read_list_or_mask, read_text
 
 
-@dataclass
 class NodesRead:
-    nodes: tuple[NumaNode, ...]
-    numa_of: dict[int, int]  # online CPU -> its node; CPUs in no node are absent
-    directory: bool  # sysfs has node directories (cadvisor reads them; else getCPUTopology)
-    notes: list[str] = field(default_factory=list)
+    def __init__(self, nodes: tuple[NumaNode, ...], numa_of: dict[int, int], directory: bool) -> None:
+        self.nodes = nodes
+        self.numa_of = numa_of  # online CPU -> its node; CPUs in no node are absent
+        self.directory = directory  # sysfs has node directories (else cadvisor's getCPUTopology)
+        self.notes: list[str] = []
 
 
 def meminfo_total(path: str) -> int:
