@@ -94,8 +94,8 @@ def _partition(online: list[int], members_of: Mask, assign: dict[int, int]) -> l
         if c in assign:
             continue
         mask = members_of(c)
-        members = ((mask.as_frozenset() & online_set) if mask is not None else frozenset()) | {c}
-        members = members - assign.keys()
+        listed = (mask.as_frozenset() & online_set) if mask is not None else ()
+        members = frozenset([c, *(m for m in listed if m not in assign)])
         for m in members:
             assign[m] = len(groups)
         groups.append(members)
