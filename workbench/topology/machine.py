@@ -132,34 +132,34 @@ class Machine:
         return any(c.book is not None or c.drawer is not None for c in self.cpus)
 
     def groups(self, kind: str) -> tuple[Group, ...]:
-        """The objects of one group level, in order of their lowest CPU."""
-        return self._groups.get(kind, ())
+        """The objects of one group level (see GROUP_KINDS), in order of their lowest CPU."""
+        cache = self._group_cache
+        if kind not in cache:
+            cache[kind] = self._make_groups(kind)
+        return cache[kind]
 
     @cached_property
-    def _groups(self) -> Mapping[str, tuple[Group, ...]]:
-        keyed: dict[str, dict[object, list[int]]] = {k: {} for k in GROUP_KINDS}
+    def _group_cache(self) -> dict[str, tuple[Group, ...]]:
+        return {}
+
+    def _make_groups(self, kind: str) -> tuple[Group, ...]:
+        by_key: dict[object, list[int]] = {}
         for c in self.cpus:
-            keyed["package"].setdefault(c.package, []).append(c.id)
-            keyed["die"].setdefault((c.package, c.die), []).append(c.id)
-            if c.cluster is not None:
-                keyed["cluster"].setdefault(c.cluster, []).append(c.id)
-            if c.book is not None:
-                keyed["book"].setdefault(c.book, []).append(c.id)
-            if c.drawer is not None:
-                keyed["drawer"].setdefault(c.drawer, []).append(c.id)
-        out: dict[str, tuple[Group, ...]] = {}
-        for kind, by_key in keyed.items():
-            found = []
-            for key, members in by_key.items():
-                gid = key[1] if isinstance(key, tuple) else key
-                assert isinstance(gid, int)
-                found.append(Group(kind, gid, CPUSet(members)))
-            out[kind] = tuple(sorted(found, key=lambda g: min(g.cpus)))
-        return MappingProxyType(out)
+            key: object = (c.package, c.die) if kind == "die" else getattr(c, kind)
+            if key is not None:
+                by_key.setdefault(key, []).append(c.id)
+        found = []
+        for key, members in by_key.items():
+            gid = key[1] if isinstance(key, tuple) else key
+            assert isinstance(gid, int)
+            found.append(Group(kind, gid, CPUSet(members)))
+        return tuple(sorted(found, key=lambda g: g.cpus.sorted()[0]))
 
     @cached_property
     def dies_shown(self) -> tuple[Group, ...]:
         """Dies that are not a whole package (hwloc merges a die identical to its package)."""
+        if not any(c.die for c in self.cpus):
+            return ()  # one die per package
         packages = set(self.cpus_by_package.values())
         return tuple(g for g in self.groups("die") if g.cpus not in packages)
 
