@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from workbench.topology.cpuset import CPUSet, CPUSetError
-from workbench.topology.machine import Group, Machine, MachineCPU, machine_of
 from workbench.topology.model import CPU, Device, NumaNode, Topology
 
 if TYPE_CHECKING:
     from workbench.topology.demo import demo_topology
     from workbench.topology.kubelet_view import Difference, KubeletView
+    from workbench.topology.machine import Group, Machine, MachineCPU, machine_of
     from workbench.topology.render import render_sysfs
     from workbench.topology.spec import dump_spec, load_machine_spec, load_spec, save_spec, spec_yaml
     from workbench.topology.sysfs import read_machine, read_sysfs
@@ -25,6 +25,10 @@ _LAZY = {
     "load_spec": "workbench.topology.spec",
     "load_machine_spec": "workbench.topology.spec",
     "KubeletView": "workbench.topology.kubelet_view",
+    "Machine": "workbench.topology.machine",
+    "MachineCPU": "workbench.topology.machine",
+    "Group": "workbench.topology.machine",
+    "machine_of": "workbench.topology.machine",
     "Difference": "workbench.topology.kubelet_view",
     "dump_spec": "workbench.topology.spec",
     "save_spec": "workbench.topology.spec",

@@ -14,7 +14,6 @@ with the CPUs it concerns and one line of reason, for the grid and `workbench to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 from typing import NamedTuple
@@ -37,12 +36,20 @@ class Difference(NamedTuple):
     reason: str
 
 
-@dataclass(frozen=True)
 class KubeletView:
-    topology: Topology
-    differences: tuple[Difference, ...]
-    num_cpus: int  # the kubelet's NumCPUs (cadvisor NumCores)
-    num_sockets: int  # the kubelet's NumSockets (cadvisor NumSockets)
+    """The kubelet's `Topology` of a machine, how it differs, and the counts it divides by.
+
+    A plain class rather than a dataclass: it is made once per machine and never compared, and
+    a dataclass costs about a millisecond to create when the module is imported.
+    """
+
+    def __init__(
+        self, topology: Topology, differences: tuple[Difference, ...], num_cpus: int, num_sockets: int
+    ) -> None:
+        self.topology = topology
+        self.differences = differences
+        self.num_cpus = num_cpus  # the kubelet's NumCPUs (cadvisor NumCores)
+        self.num_sockets = num_sockets  # the kubelet's NumSockets (cadvisor NumSockets)
 
     @cached_property
     def left_out(self) -> Mapping[int, str]:
