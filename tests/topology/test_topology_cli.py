@@ -165,3 +165,19 @@ def test_text_of_every_real_machine_fits_80_columns(
         code, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees[name]))
         assert code == 0
         assert max(len(line) for line in out.splitlines()) <= 80, name
+
+
+def test_text_shows_the_machine_and_marks_what_the_kubelet_reads_otherwise(
+    capsys: pytest.CaptureFixture[str], sysfs_trees: Mapping[str, Path]
+) -> None:
+    _, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["offline-cpu0-node0"]))
+    assert out.startswith("Machine offline-cpu0-node0: 17 CPUs, 17 cores, 2 packages, 1 NUMA node")
+    assert "  Package 0 + No NUMA node + L3 0 [k1]: CPUs 4,6,8,10,12,14,16,18,20" in out
+    assert "Kubelet view (what admission uses): 8 of 17 CPUs" in out
+    assert "  [k1] CPUs 4,6,8,10,12,14,16,18,20: the kubelet does not see these CPUs" in out
+    # 64 packages of one core each collapse to one line per NUMA node
+    _, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["256ppc-8n8s4t"]))
+    assert out.count("    8 x Package + L3 [k1,2] of 1 core x 4 PUs: CPUs ") == 8
+    assert len(out.splitlines()) < 40
+    _, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["20s390-2g6s4c"]))
+    assert "    Drawer 4: CPUs 0-12\n      Book 0: CPUs 0-2,10-12\n        Package 0 [k1,2]: CPUs 0-2" in out

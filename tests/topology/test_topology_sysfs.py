@@ -440,6 +440,9 @@ def test_unknown_package_id_is_its_own_socket_apart_from_a_real_package_0(fast_t
     assert machine.kubelet.left_out.keys() == {8}
     kinds = sorted(d.kind for d in machine.kubelet.differences)
     assert kinds == ["core", "left_out", "socket"]
+    # what the grid shows per CPU: left out with a reason, or read differently with reasons
+    assert any("physical_package_id is -1" in r for r in machine.kubelet.marks[4])
+    assert 0 not in machine.kubelet.marks and machine.kubelet is machine.kubelet
 
 
 def test_mixed_machine_survives_a_spec_and_a_rendered_tree(fast_tmp: Path) -> None:
