@@ -96,6 +96,8 @@ class Applied:
     result: ApplyResult
     txn: Txn
     recovered: tuple[UndoResult, ...]
+    # Recovery changed the tree after the plan was shown, so the plan was made again.
+    replanned: bool = False
 
     @property
     def ok(self) -> bool:
@@ -140,11 +142,19 @@ def apply_planned(
     subject: str,
     confirm_within: float | None = None,
 ) -> Applied:
-    """Write `planned` through the journal (see the module docstring for every step)."""
-    result, txn, recovered = journal.session().commit(
+    """Write `planned` through the journal (see the module docstring for every step).
+
+    Recovery runs first; when it undid anything, the tree is no longer the one `planned` was
+    read from (its before-images would be stale, so a later rollback would restore values a
+    crashed transaction left), and the plan is made again from the recovered tree."""
+    session = journal.session()
+    recovered = tuple(session.recover())
+    if recovered:
+        planned = plan_decision(planned.decision, planned.target)
+    result, txn, more = session.commit(
         planned.fs, planned.writes, subject=subject, confirm_within=confirm_within
     )
-    return Applied(planned, result, txn, tuple(recovered))
+    return Applied(planned, result, txn, recovered + tuple(more), replanned=bool(recovered))
 
 
 def read_back(planned: PlannedCommit) -> list[tuple[str, str, str]]:

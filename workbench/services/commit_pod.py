@@ -135,7 +135,9 @@ def finish_commit(outcome: CommitOutcome) -> CommitOutcome:
 
 # ---- renderings ----------------------------------------------------------------------------
 def commit_json(outcome: CommitOutcome) -> dict[str, Any]:
-    d, planned, applied = outcome.decision, outcome.planned, outcome.applied
+    d, applied = outcome.decision, outcome.applied
+    # The writes that were applied: the plan made again when recovery changed the tree first.
+    planned = applied.planned if applied is not None else outcome.planned
     if planned is None:
         return {
             "pod": d.pod_key,
@@ -203,9 +205,16 @@ def result_text(outcome: CommitOutcome) -> str:
             return "nothing to do: the live tree already matches\n"
         return "dry run: nothing written (add --apply to write it)\n"
     r = applied.result
+    lines = []
+    if applied.replanned:
+        lines.append("recovery changed the tree since the plan above; planned again and applied:")
+        lines.append(applied.planned.diff_text())
     if not r.ok:
-        return f"transaction {r.txid} not applied: {r.reason}\n"
-    lines = [f"transaction {r.txid} applied: {len(planned.writes)} writes, each read back as intended"]
+        lines.append(f"transaction {r.txid} not applied: {r.reason}")
+        return "".join(f"{line}\n" for line in lines)
+    lines.append(
+        f"transaction {r.txid} applied: {len(applied.planned.writes)} writes, each read back as intended"
+    )
     if request.confirm_within is not None:
         lines.append(
             f"confirm within {request.confirm_within} with `workbench confirm {r.txid}`, "

@@ -100,11 +100,14 @@ class Committer:
 
         applied = apply_planned(planned, self.journal, subject=subject, confirm_within=self.confirm_seconds)
         recovered = tuple(line.removeprefix("workbench: ") for line in recovery_lines(applied.recovered))
+        if applied.replanned:
+            recovered += ("recovery changed the tree since the plan shown; it was planned again",)
         if not applied.ok:
             raise InputError(
                 f"transaction {applied.result.txid} not applied: {applied.result.reason}",
                 fix="the journal undid what was written; see the journal screen",
             )
+        planned = applied.planned
         pending = Pending(
             applied.result.txid, applied.txn.confirm_deadline_boot, planned.writes, recovered=recovered
         )
