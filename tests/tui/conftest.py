@@ -63,10 +63,11 @@ def build_demo_app(
     read_only: bool = False,
     theme: str | None = None,
     confirm_seconds: float = 60.0,
-    keymap_paths: list[Path] | None = None,
+    user_keymap: bool = False,
 ) -> WorkbenchApp:
     """The app as `workbench demo` opens it (the same builder): seeded demo node, sandbox cgroup
-    tree and journal in tmp_path; `read_only` is the `--read-only` flag, the app decides."""
+    tree and journal in tmp_path; `read_only` is the `--read-only` flag, the app decides.
+    `user_keymap`: load the keymap the app finds itself ($XDG_CONFIG_HOME); else none."""
     from workbench.cgroups.sandbox import init_sandbox
     from workbench.services.demo import DemoSandbox
     from workbench.tui.launch import demo_app
@@ -82,5 +83,5 @@ def build_demo_app(
         read_only=read_only,
         theme=theme,
         confirm_seconds=confirm_seconds,
-        keymap_paths=[] if keymap_paths is None else keymap_paths,
+        keymap_paths=None if user_keymap else [],
     )

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from conftest import build_demo_app
 from screen_text import screen_text
 from textual.pilot import Pilot
@@ -340,21 +341,23 @@ def test_no_color_picks_the_monochrome_theme(tmp_path: Path, monkeypatch: object
     assert app.theme == "workbench-mono"
 
 
-def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
-    keymap = tmp_path / "keymap.toml"
-    keymap.write_text('[keymap]\n"grid.zoom" = "Z"\n')
-    app = build_demo_app(tmp_path)
-    from workbench.tui.app import binding_ids
-    from workbench.tui.viewmodel.keymap import load_keymap
-
-    km, problems = load_keymap(binding_ids(), [keymap])
-    app.set_keymap(km)
+def test_keymap_file_remaps_a_binding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app finds the user's keymap itself ($XDG_CONFIG_HOME/workbench/keymap.toml)."""
+    config = tmp_path / "config"
+    (config / "workbench").mkdir(parents=True)
+    (config / "workbench" / "keymap.toml").write_text('[keymap]\n"grid.zoom" = "Z"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    app = build_demo_app(tmp_path, user_keymap=True)
 
     async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        assert app.session.notices == []  # the file was read without a problem
         await pilot.press("z")
         assert "zoomed" not in screen_text(app)
         await pilot.press("Z")
         assert "zoomed on NUMA" in screen_text(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert any(row[:2] == ("Z", "grid.zoom") for row in app.binding_rows())
 
     run(app, steps)
 
