@@ -98,5 +98,6 @@ def emit(fmt: str, result: T, as_json: Callable[[T], Any], as_text: Callable[[T]
 
 
 def warn(lines: Iterable[str]) -> None:
+    """One stderr line each, named as ours."""
     for line in lines:
-        print(line, file=sys.stderr)
+        print(f"workbench: {line}", file=sys.stderr)

@@ -29,6 +29,6 @@ def run(args: argparse.Namespace) -> int:
 
     result = validation.validate_files(args.files, node_source(args), strict=args.strict)
     if args.format != "json":
-        warn(f"workbench: {line}" for line in result.unreadable)
+        warn(result.unreadable)
     emit(args.format, result, validation.validation_json, validation.validation_text)
     return result.exit_code

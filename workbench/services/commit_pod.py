@@ -79,7 +79,7 @@ class CommitRequest:
 
     def __post_init__(self) -> None:
         if self.confirm_within is not None:
-            self.confirm_seconds  # noqa: B018 - read it now: a bad duration fails before any work
+            parse_duration(self.confirm_within)  # a bad duration fails before any work is done
             if not self.apply:
                 raise InputError(
                     "--confirm-within needs --apply", field="--confirm-within", fix="add --apply"

@@ -22,6 +22,7 @@ from workbench.admission.ownership import (
     pods_on_node,
     related_cpus,
 )
+from workbench.kube.model import MEMORY
 
 if TYPE_CHECKING:
     from workbench.admission.decision import Decision
@@ -43,7 +44,6 @@ __all__ = [
     "related_cpus",
 ]
 
-MEMORY = "memory"
 
 
 @dataclass(frozen=True)

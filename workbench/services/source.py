@@ -37,18 +37,6 @@ class NodeSource:
         """Whether the machine was named explicitly (else a capture's own or the live one)."""
         return bool(self.sysfs_root or self.topology_spec or self.demo)
 
-    def label(self) -> str:
-        """A few words for headers: where this node was read from."""
-        if self.kubelet_dir is not None:
-            return f"kubelet dir {self.kubelet_dir}"
-        if self.demo:
-            return "built-in demo node"
-        if self.topology_spec is not None:
-            return f"spec {self.topology_spec}"
-        if self.sysfs_root is not None:
-            return f"sysfs {self.sysfs_root}"
-        return "this machine"
-
 
 @dataclass(frozen=True)
 class Node:

@@ -5,7 +5,7 @@ applied. Each one that may write takes the operator lock and runs recovery first
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,8 +24,7 @@ class JournalAccess:
 
     path: Path | None = None  # None: $WORKBENCH_JOURNAL, /var/lib/workbench, else XDG state
     wait: float = 10.0
-    # Say on stderr whose lock we are waiting for (the CLI); a screen passes its own hook or none.
-    on_wait: Callable[[str], None] | None = None
+    # Say on stderr whose lock we are waiting for (the CLI; a screen has no stderr to say it on).
     report_waiting: bool = False
 
     def resolved(self) -> Path:
@@ -38,7 +37,7 @@ class JournalAccess:
         from workbench.journal.lock import print_waiting
         from workbench.journal.session import Session
 
-        hook = self.on_wait or (print_waiting if self.report_waiting else None)
+        hook = print_waiting if self.report_waiting else None
         return Session(self.resolved(), wait=self.wait, on_wait=hook, cgroup_root=cgroup_root)
 
 
@@ -129,8 +128,8 @@ def recovery_lines(done: Sequence[UndoResult]) -> list[str]:
     """What recovery did before a command's own work (the CLI prints them on stderr)."""
     out = []
     for r in done:
-        out.append(f"workbench: recovery: transaction {r.txid} -> {r.state}{undo_summary(r)}")
-        out += [f"workbench: recovery: transaction {r.txid}: {problem}" for problem in r.failed]
+        out.append(f"recovery: transaction {r.txid} -> {r.state}{undo_summary(r)}")
+        out += [f"recovery: transaction {r.txid}: {problem}" for problem in r.failed]
     return out
 
 

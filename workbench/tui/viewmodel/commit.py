@@ -99,7 +99,7 @@ class Committer:
         from workbench.services.transactions import recovery_lines
 
         applied = apply_planned(planned, self.journal, subject=subject, confirm_within=self.confirm_seconds)
-        recovered = tuple(line.removeprefix("workbench: ") for line in recovery_lines(applied.recovered))
+        recovered = tuple(recovery_lines(applied.recovered))
         if applied.replanned:
             recovered += ("recovery changed the tree since the plan shown; it was planned again",)
         if not applied.ok:
