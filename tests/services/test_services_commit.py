@@ -8,7 +8,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from workbench.cgroups.sandbox import init_sandbox, snapshot
 from workbench.cli.main import main
@@ -61,3 +64,39 @@ def test_a_commit_after_a_crash_recovers_then_plans_again_from_the_recovered_tre
     code, out, err = wb("rollback", "--journal", str(journal))
     assert code == 0 and "transaction 2: rolled_back" in out
     assert snapshot(tree) == pristine
+
+
+def _watchdog_alive(pid: int) -> bool:
+    try:
+        return b"workbench.journal.watchdog" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def test_the_demo_sandbox_leaves_no_confirm_timer_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's journal goes with its temporary directory; so must every timer armed on it."""
+    monkeypatch.setenv("WORKBENCH_CONFIRM_TIMER", "detached")  # a process we can look for
+    from workbench.services.admit import decide
+    from workbench.services.commit import CgroupTarget, apply_planned, plan_decision
+    from workbench.services.demo import decide_seeds, demo_node, demo_sandbox
+    from workbench.services.demo_pods import scenario_pod
+    from workbench.services.transactions import JournalAccess, rollback
+
+    node = demo_node()
+    seeded = decide_seeds(node.topology, node.config, node.state)
+    pids = []
+    with demo_sandbox(node.topology) as box:
+        journal = JournalAccess(box.journal_path)
+        for name in ("postgres", "ml-trainer"):
+            decision = decide(node.topology, node.config, seeded.state, scenario_pod(name))
+            planned = plan_decision(decision, CgroupTarget(box.cgroup_root))
+            applied = apply_planned(planned, journal, subject=name, confirm_within=60)
+            assert applied.ok and applied.txn.timer.startswith("pid:")
+            pids.append(int(applied.txn.timer.removeprefix("pid:")))
+        rollback(journal, 1)  # rolled back early: its timer is still armed
+        assert all(_watchdog_alive(pid) for pid in pids)
+    for _ in range(50):
+        if not any(_watchdog_alive(pid) for pid in pids):
+            break
+        time.sleep(0.1)
+    assert not any(_watchdog_alive(pid) for pid in pids)

@@ -17,7 +17,8 @@ GPU_SPEC = ROOT / "fixtures" / "topologies" / "gpu-node-8gpu.yaml"
 def test_a_capture_opens_on_its_own_machine_unless_another_is_named() -> None:
     assert load_topology(NodeSource(kubelet_dir=V4)).name == "intel-2s-snc"
     named = load_topology(NodeSource(kubelet_dir=V4, topology_spec=GPU_SPEC))
-    assert named.name != "intel-2s-snc" and named.name == load_topology(NodeSource(topology_spec=GPU_SPEC)).name
+    assert named.name != "intel-2s-snc"
+    assert named.name == load_topology(NodeSource(topology_spec=GPU_SPEC)).name
 
 
 def test_kubelet_dir_config_or_the_demo_kubelet() -> None:

@@ -85,15 +85,16 @@ def recover(journal: JournalAccess) -> tuple[UndoResult, ...]:
 
 
 def stop_confirm_timers(journal_path: Path) -> None:
-    """Stop the timers of transactions still waiting for confirmation, for a journal about to be
-    thrown away with its tree (the demo's temporary sandbox): no timer may outlive them."""
-    from workbench.journal import store
+    """Stop every confirm timer of a journal about to be thrown away with its tree (the demo's
+    temporary sandbox), those of transactions rolled back early too (a rollback leaves its timer
+    to fire and find nothing to do): no timer may outlive them."""
+    from workbench.journal.store import Journal
     from workbench.journal.timer import disarm
 
     if not journal_path.exists():
         return
-    with store.Journal(journal_path) as j:
-        for txn in j.txns(states=[store.PENDING_CONFIRM]):
+    with Journal(journal_path) as j:
+        for txn in j.txns():
             if txn.timer:
                 disarm(txn.timer, txn.id)
 
