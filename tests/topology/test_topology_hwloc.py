@@ -150,7 +150,7 @@ def test_kubelet_view_matches_cadvisor_and_the_kubelet(name: str, sysfs_trees: M
 @pytest.mark.parametrize("name", tree_names())
 def test_each_difference_is_marked_and_explained(name: str, sysfs_trees: Mapping[str, Path]) -> None:
     """Where the views differ, the kubelet view's notes and the text output say so."""
-    from workbench.topology.report import topology_to_text
+    from workbench.topology.report_text import topology_to_text
 
     m = read_machine(sysfs_trees[name])
     t = m.kubelet.topology

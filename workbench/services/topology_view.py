@@ -17,7 +17,7 @@ def topology_json(topology: Topology) -> dict[str, Any]:
 
 
 def topology_text(topology: Topology) -> str:
-    from workbench.topology.report import topology_to_text
+    from workbench.topology.report_text import topology_to_text
 
     return topology_to_text(topology)
 

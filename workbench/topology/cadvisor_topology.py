@@ -28,10 +28,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from workbench.topology.machine import Machine, MachineCPU
 from workbench.topology.model import NumaNode
+
+if TYPE_CHECKING:
+    # Annotations only: the machine's `kubelet` property imports this module when first asked.
+    from workbench.topology.machine import Machine, MachineCPU
 
 NO_NODE = "in no NUMA node: cadvisor's GetNodesInfo walks only the node*/ directories"
 NO_CORE_ID = "no topology/core_id: cadvisor's getCoresInfo skips the CPU"

@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from workbench.topology.cadvisor_topology import CadvisorTopology, get_nodes_info
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.kubelet_differences import find_differences
-from workbench.topology.machine import Machine
 from workbench.topology.model import CPU, NumaNode, Topology
+
+if TYPE_CHECKING:
+    # Annotations only: the machine's `kubelet` property imports this module when first asked.
+    from workbench.topology.machine import Machine
 
 LEFT_OUT = "left_out"
 

@@ -105,9 +105,3 @@ def topology_to_json(t: Topology | Machine) -> dict[str, Any]:
         "notes": list(m.kubelet.topology.notes),
         "kubelet_view": kubelet_view_json(m),
     }
-
-
-def topology_to_text(t: Topology | Machine, width: int = 80) -> str:
-    from workbench.topology.report_text import machine_text
-
-    return machine_text(as_machine(t), width)

@@ -11,8 +11,8 @@ import textwrap
 
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.machine import Machine
-from workbench.topology.model import NumaNode
-from workbench.topology.report import human_bytes
+from workbench.topology.model import NumaNode, Topology
+from workbench.topology.report import as_machine, human_bytes
 from workbench.topology.report_tree import TreeBuilder, TreeText
 
 
@@ -115,3 +115,7 @@ def machine_text(m: Machine, width: int = 80) -> str:
         for note in m.notes:
             out.extend(textwrap.wrap(note, width, initial_indent="  - ", subsequent_indent="    "))
     return "\n".join(out) + "\n"
+
+
+def topology_to_text(t: Topology | Machine, width: int = 80) -> str:
+    return machine_text(as_machine(t), width)
