@@ -1,6 +1,10 @@
 """Topology discovery speed: in-process read_sysfs vs hwloc's lstopo and our whole CLI process.
 
-    python3 bench/bench_topology.py [--runs N]
+    python3 bench/bench_topology.py [--runs N] [--installed]
+
+`--installed` measures the `workbench` package and command installed in this Python's
+environment (e.g. a venv with a wheel, to compare two builds side by side) instead of this
+checkout; the trees always come from this checkout's fixtures.
 
 Trees: the largest real snapshot (IBM POWER7, 256 CPUs, `fixtures/sysfs/256ppc-8n8s4t`) and a
 synthetic 512-CPU, 16-NUMA-node tree rendered from `fixtures/topologies/big-16numa-512.yaml`.
@@ -24,7 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+if "--installed" not in sys.argv:
+    sys.path.insert(0, str(REPO))
 
 from workbench.topology import load_spec, read_sysfs, render_sysfs  # noqa: E402
 
@@ -56,6 +61,8 @@ def run_quiet(cmd: list[str]) -> Callable[[], object]:
     # Let Python cache bytecode (this sandbox sets PYTHONDONTWRITEBYTECODE): an installed
     # package has its .pyc files, and compiling every module on each start is not our cost.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if "--installed" in sys.argv:
+        env.pop("PYTHONPATH", None)  # the installed package, not a checkout on the path
 
     def go() -> object:
         return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
@@ -67,14 +74,18 @@ def _cell(m: tuple[float, float]) -> str:
     return f"{m[0]:6.1f}/{m[1]:6.1f}"
 
 
-def workbench_cmd() -> list[str]:
-    exe = shutil.which("workbench")
-    return [exe] if exe else [sys.executable, "-m", "workbench"]
+def workbench_cmd(installed: bool) -> list[str]:
+    if installed:
+        exe = Path(sys.executable).parent / "workbench"
+        return [str(exe)] if exe.exists() else [sys.executable, "-m", "workbench"]
+    exe_name = shutil.which("workbench")
+    return [exe_name] if exe_name else [sys.executable, "-m", "workbench"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--installed", action="store_true", help="measure the installed package")
     args = parser.parse_args()
     scratch = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     lstopo = shutil.which("lstopo-no-graphics")
@@ -88,7 +99,10 @@ def main() -> int:
             ("256ppc-8n8s4t (256 CPUs, real)", base / "256ppc-8n8s4t"),
             ("big-16numa-512 (synthetic)", big),
         ]
+        import workbench
+
         print(f"runs per figure: {args.runs}; medians in ms, wall / CPU; scratch: {scratch or 'tmp'}")
+        print(f"workbench from {Path(workbench.__file__).parent}")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         bare = median_ms(run_quiet([sys.executable, "-c", "pass"]), args.runs)
         print(f"reference: a bare `python3 -c pass` takes {bare[0]:.1f} / {bare[1]:.1f} ms here")
@@ -100,7 +114,7 @@ def main() -> int:
         for label, root in trees:
             cpus = len(read_sysfs(root).cpus)
             rs = median_ms(lambda root=root: read_sysfs(root), args.runs)
-            cli_cmd = [*workbench_cmd(), "topology", "--sysfs-root", str(root), "-o", "json"]
+            cli_cmd = [*workbench_cmd(args.installed), "topology", "--sysfs-root", str(root), "-o", "json"]
             cli = median_ms(run_quiet(cli_cmd), args.runs)
             if lstopo:
                 hw_cmd = [lstopo, "--if", "fsroot", "--input", str(root), "--of", "xml"]

@@ -204,7 +204,7 @@ def test_default_journal_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     "text, seconds", [("2m", 120), ("90s", 90), ("1m30s", 90), ("1h", 3600), ("500ms", 0.5), ("45", 45)]
 )
 def test_durations(text: str, seconds: float) -> None:
-    from workbench.cli.commit_cmd import parse_duration
+    from workbench.services.commit_pod import parse_duration
 
     assert parse_duration(text) == seconds
 

@@ -28,6 +28,7 @@ def test_json_document(capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(out)
     assert set(doc) == {
         "name", "sockets", "cores", "numa_nodes", "cpus", "offline_cpus", "l3_groups", "devices", "notes",
+        "groups", "kubelet_view",
     }  # fmt: skip
     assert doc["sockets"] == [{"id": 0, "cpus": "0-15,32-47"}, {"id": 1, "cpus": "16-31,48-63"}]
     node0 = doc["numa_nodes"][0]
@@ -39,6 +40,39 @@ def test_json_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["cpus"][32] == {"id": 32, "core": 0, "socket": 0, "numa": 0, "die": 0, "l3": 0}
     assert doc["offline_cpus"] == ""
     assert doc["l3_groups"] == [{"id": 0, "cpus": "0-15,32-47"}, {"id": 1, "cpus": "16-31,48-63"}]
+    assert doc["groups"] == []
+    view = doc["kubelet_view"]
+    assert view["sockets"] == doc["sockets"] and view["cpus"] == "0-63"
+    assert view["left_out"] == [] and view["differences"] == []
+    assert (view["num_cpus"], view["num_cores"], view["num_sockets"]) == (64, 32, 2)
+
+
+def test_json_of_a_machine_the_kubelet_sees_partly(
+    capsys: pytest.CaptureFixture[str], sysfs_trees: Mapping[str, Path]
+) -> None:
+    code, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["offline-cpu0-node0"]), "-o", "json")
+    assert code == 0
+    doc = json.loads(out)
+    # the machine: every online CPU, both packages; the node-less CPUs have numa null
+    assert len(doc["cpus"]) == 17 and len(doc["sockets"]) == 2
+    assert [c["id"] for c in doc["cpus"] if c["numa"] is None] == list(range(4, 21, 2))
+    view = doc["kubelet_view"]
+    assert view["cpus"] == "5,7,9,11,13,15,17,19"
+    assert view["sockets"] == [{"id": 1, "cpus": "5,7,9,11,13,15,17,19"}]
+    assert [entry["cpus"] for entry in view["left_out"]] == ["4,6,8,10,12,14,16,18,20"]
+    assert "GetNodesInfo" in view["left_out"][0]["reason"]
+    assert view["num_sockets"] == 2
+
+
+def test_json_of_unknown_package_ids(
+    capsys: pytest.CaptureFixture[str], sysfs_trees: Mapping[str, Path]
+) -> None:
+    code, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["20s390-2g6s4c"]), "-o", "json")
+    doc = json.loads(out)
+    assert len(doc["sockets"]) == 8
+    assert [g["kind"] for g in doc["groups"]] == ["drawer"] * 2 + ["book"] * 4
+    assert doc["kubelet_view"]["sockets"] == [{"id": -1, "cpus": "0-19"}]
+    assert {d["kind"] for d in doc["kubelet_view"]["differences"]} == {"socket", "core", "numa"}
 
 
 @pytest.mark.parametrize("name", spec_names())
@@ -52,7 +86,7 @@ def test_text_fits_80_columns(capsys: pytest.CaptureFixture[str], name: str) -> 
         for core, cpus in topo.cpus_by_core.items():
             assert f"Core {core}: {','.join(map(str, cpus))}" in out
     else:
-        assert " x Core (" in out
+        assert " x Core (" in out or " cores x " in out
     if len(topo.numa_nodes) > 1:
         assert "NUMA distances:" in out
 
@@ -131,3 +165,19 @@ def test_text_of_every_real_machine_fits_80_columns(
         code, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees[name]))
         assert code == 0
         assert max(len(line) for line in out.splitlines()) <= 80, name
+
+
+def test_text_shows_the_machine_and_marks_what_the_kubelet_reads_otherwise(
+    capsys: pytest.CaptureFixture[str], sysfs_trees: Mapping[str, Path]
+) -> None:
+    _, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["offline-cpu0-node0"]))
+    assert out.startswith("Machine offline-cpu0-node0: 17 CPUs, 17 cores, 2 packages, 1 NUMA node")
+    assert "  Package 0 + No NUMA node + L3 0 [k1]: CPUs 4,6,8,10,12,14,16,18,20" in out
+    assert "Kubelet view (what admission uses): 8 of 17 CPUs" in out
+    assert "  [k1] CPUs 4,6,8,10,12,14,16,18,20: the kubelet does not see these CPUs" in out
+    # 64 packages of one core each collapse to one line per NUMA node
+    _, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["256ppc-8n8s4t"]))
+    assert out.count("    8 x Package + L3 [k1,2] of 1 core x 4 PUs: CPUs ") == 8
+    assert len(out.splitlines()) < 40
+    _, out, _ = run(capsys, "--sysfs-root", str(sysfs_trees["20s390-2g6s4c"]))
+    assert "    Drawer 4: CPUs 0-12\n      Book 0: CPUs 0-2,10-12\n        Package 0 [k1,2]: CPUs 0-2" in out

@@ -82,7 +82,7 @@ def test_intel_snc() -> None:
     t = spec("intel-2s-snc")
     assert (len(t.cpus), len(t.socket_ids), len(t.numa_ids), t.cpus_per_core) == (64, 2, 4, 2)
     assert t.distance(0, 0) == 10 and t.distance(0, 1) == 11 and t.distance(0, 2) == 21
-    assert t.sockets_of_numa([0, 1]) == CPUSet([0])
+    assert t.sockets_of_numa([0, 1]) == {0}
     assert t.node_by_id[0].hugepages.get(GI) == 8 and t.node_by_id[1].hugepages.get(GI) is None
     assert all(n.memory_bytes == 96 * GI for n in t.numa_nodes)
 
@@ -98,7 +98,9 @@ def test_epyc_nps4() -> None:
 
 def test_arm_no_smt() -> None:
     t = spec("arm-server-nosmt")
-    assert (len(t.cpus), t.cpus_per_core, t.l3_ids) == (80, 1, ())
+    assert t.machine is not None and not t.machine.cpus_by_l3
+    # No L3: the kubelet's getUncoreCacheID falls back to the socket id.
+    assert (len(t.cpus), t.cpus_per_core, t.l3_ids) == (80, 1, (0,))
 
 
 def test_gpu_node() -> None:

@@ -1,10 +1,12 @@
-"""read_sysfs agrees with hwloc's lstopo on every real machine's tree (PUs, packages, cores, L3
-groups, NUMA nodes with their CPUs and memory, distance matrix), except where the kubelet sees
-the machine differently; each such difference is written down here with its reason."""
+"""The machine view agrees with hwloc's lstopo on every real machine's tree (PUs, packages, cores,
+L3 groups, NUMA nodes with their CPUs and memory, distances, and the group levels lstopo shows:
+clusters, books, drawers, dies); the kubelet view agrees with what the cadvisor and kubelet code
+make of the same tree (`kubelet_facts`, each fact with the upstream function it follows)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -13,42 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubelet_facts import FACTS, RULES
 from topology_fixture_paths import tree_names
 
-from workbench.topology import read_sysfs
+from workbench.topology import CPUSet, read_machine
 
 LSTOPO = shutil.which("lstopo-no-graphics")
-
-pytestmark = [
-    pytest.mark.lstopo,
-    pytest.mark.skipif(LSTOPO is None, reason="hwloc's lstopo-no-graphics is not installed"),
-]
-
-# Where our answer is deliberately not hwloc's. Keys: tree -> fact -> why.
-KUBELET_DIFFERS: dict[str, dict[str, str]] = {
-    "64amd64-4s2n4ca2co": {
-        "cores": "AMD Bulldozer: sysfs lists both cores of a compute unit as thread siblings but gives "
-        "them distinct core_id; hwloc makes one core per sibling pair (32 cores), cadvisor groups by "
-        "core_id, so the kubelet sees 64 one-thread cores",
-    },
-    "20s390-2g6s4c": {
-        "packages": "physical_package_id is -1 on every CPU: cadvisor reads that as one socket (-1), "
-        "hwloc builds 8 packages from core_siblings",
-        "cores": "CPUs that are not thread siblings share core_id within a book/drawer; cadvisor "
-        "groups by core_id, hwloc makes one core per PU",
-    },
-    "256ppc-8n8s4t": {
-        "packages": "physical_package_id is -1 on every CPU: cadvisor reads that as one socket, "
-        "hwloc builds 64 packages from core_siblings",
-    },
-    "offline-cpu0-node0": {
-        "pus": "NUMA node 0 was taken offline by hand: the even CPUs 4-20 are online but in no NUMA "
-        "node; cadvisor only walks NUMA nodes, so the kubelet never sees them; hwloc keeps them",
-        "packages": "the package of the node-less CPUs is missing for the same reason",
-        "cores": "cores of the node-less CPUs are missing for the same reason",
-        "l3": "the L3 of the node-less CPUs is missing for the same reason",
-    },
-}
+GROUP_SUBTYPES = {"Cluster": "cluster", "Book": "book", "Drawer": "drawer"}
 
 
 def _mask(text: str) -> frozenset[int]:
@@ -70,9 +43,11 @@ def _hwloc_facts(root: Path) -> dict[str, Any]:
     ).stdout
     doc = ET.fromstring(xml)
     facts: dict[str, Any] = {"pus": set(), "packages": set(), "cores": set(), "l3": set(), "numa": {}}
+    facts.update({kind: set() for kind in ("cluster", "book", "drawer", "die", "any")})
     for obj in doc.iter("object"):
         kind = obj.get("type")
         cpuset = _mask(obj.get("cpuset", "0x0"))
+        facts["any"].add(cpuset)
         if kind == "PU":
             facts["pus"].add(int(obj.get("os_index", "-1")))
         elif kind == "Package":
@@ -81,6 +56,10 @@ def _hwloc_facts(root: Path) -> dict[str, Any]:
             facts["cores"].add(cpuset)
         elif kind == "L3Cache":
             facts["l3"].add(cpuset)
+        elif kind == "Die":
+            facts["die"].add(cpuset)
+        elif kind == "Group" and obj.get("subtype") in GROUP_SUBTYPES:
+            facts[GROUP_SUBTYPES[obj.get("subtype", "")]].add(cpuset)
         elif kind == "NUMANode":
             facts["numa"][int(obj.get("os_index", "-1"))] = (cpuset, int(obj.get("local_memory", "0")))
     distances: dict[int, dict[int, int]] = {}
@@ -95,26 +74,24 @@ def _hwloc_facts(root: Path) -> dict[str, Any]:
     return facts
 
 
+@pytest.mark.lstopo
+@pytest.mark.skipif(LSTOPO is None, reason="hwloc's lstopo-no-graphics is not installed")
 @pytest.mark.parametrize("name", tree_names())
-def test_discovery_matches_lstopo(name: str, sysfs_trees: Mapping[str, Path]) -> None:
+def test_machine_matches_lstopo(name: str, sysfs_trees: Mapping[str, Path]) -> None:
     hw = _hwloc_facts(sysfs_trees[name])
-    topo = read_sysfs(sysfs_trees[name])
-    ours: dict[str, Any] = {
-        "pus": set(topo.all_cpus),
-        "packages": {s.as_frozenset() for s in topo.cpus_by_socket.values()},
-        "cores": {s.as_frozenset() for s in topo.cpus_by_core.values()},
-        "l3": {s.as_frozenset() for s in topo.cpus_by_l3.values()},
-        "numa": {n.id: (n.cpus.as_frozenset(), n.memory_bytes) for n in topo.numa_nodes},
-    }
-    expected_differences = KUBELET_DIFFERS.get(name, {})
-    for fact, value in ours.items():
-        if fact in expected_differences:
-            # The difference is real and documented: make sure it is still there, so the note
-            # above cannot go stale silently.
-            assert value != hw[fact], f"{name}: {fact} now agrees with hwloc; update KUBELET_DIFFERS"
-        else:
-            assert value == hw[fact], f"{name}: {fact} differs from lstopo"
-    ours_distances = {n.id: dict(n.distances) for n in topo.numa_nodes}
+    m = read_machine(sysfs_trees[name])
+    assert set(m.all_cpus) == hw["pus"], "PUs"
+    assert {s.as_frozenset() for s in m.cpus_by_package.values()} == hw["packages"], "packages"
+    assert {s.as_frozenset() for s in m.cpus_by_core.values()} == hw["cores"], "cores"
+    assert {s.as_frozenset() for s in m.cpus_by_l3.values()} == hw["l3"], "L3"
+    assert {n.id: (n.cpus.as_frozenset(), n.memory_bytes) for n in m.numa_nodes} == hw["numa"], "NUMA"
+    for kind in ("cluster", "book", "drawer", "die"):
+        ours = {g.cpus.as_frozenset() for g in m.groups(kind)}
+        assert hw[kind] <= ours, f"{kind}: lstopo shows one we do not have"
+        # hwloc merges a group into an object with the same CPUs (a cluster that is an L2, a die
+        # that is its package): those it does not show must be such a merge.
+        assert all(g in hw["any"] for g in ours - hw[kind]), f"{kind}: one lstopo cannot have merged"
+    ours_distances = {n.id: dict(n.distances) for n in m.numa_nodes}
     if hw["distances"]:
         assert ours_distances == hw["distances"]
     else:
@@ -122,8 +99,68 @@ def test_discovery_matches_lstopo(name: str, sysfs_trees: Mapping[str, Path]) ->
         assert all(set(d) <= {nid} for nid, d in ours_distances.items())
 
 
-def test_documented_differences_are_explained_in_notes(sysfs_trees: Mapping[str, Path]) -> None:
-    """Each machine where the kubelet's view differs tells the user so in the topology notes."""
-    for name in KUBELET_DIFFERS:
-        notes = " ".join(read_sysfs(sysfs_trees[name]).notes)
-        assert "kubelet" in notes, name
+def test_the_three_trees_of_issue_13_agree_with_hwloc_on_what_it_shows(
+    sysfs_trees: Mapping[str, Path],
+) -> None:
+    """Independent of lstopo being installed: the counts hwloc's own expected outputs give."""
+    m = read_machine(sysfs_trees["offline-cpu0-node0"])
+    assert len(m.cpus) == 17 and len(m.cpus_by_package) == 2
+    assert m.nodeless_cpus == CPUSet(range(4, 21, 2))
+    assert len(read_machine(sysfs_trees["256ppc-8n8s4t"]).cpus_by_package) == 64
+    s390 = read_machine(sysfs_trees["20s390-2g6s4c"])
+    assert len(s390.cpus_by_package) == 8
+    assert (len(s390.groups("book")), len(s390.groups("drawer"))) == (4, 2)
+
+
+def test_every_tree_has_kubelet_facts() -> None:
+    assert set(FACTS) == set(tree_names())
+    assert set(RULES) == {"cpus", "sockets", "numa", "cores", "uncore", "num_cpus", "num_sockets"}
+
+
+def _by(cpus: Any, key: str) -> dict[int, str]:
+    groups: dict[int, list[int]] = {}
+    for c in cpus:
+        groups.setdefault(getattr(c, key), []).append(c.id)
+    return {k: str(CPUSet(v)) for k, v in sorted(groups.items())}
+
+
+@pytest.mark.parametrize("name", tree_names())
+def test_kubelet_view_matches_cadvisor_and_the_kubelet(name: str, sysfs_trees: Mapping[str, Path]) -> None:
+    facts = FACTS[name]
+    m = read_machine(sysfs_trees[name])
+    view = m.kubelet
+    t = view.topology
+    assert str(t.all_cpus) == facts.cpus, RULES["cpus"]
+    assert _by(t.cpus, "socket") == facts.sockets, RULES["sockets"]
+    # cadvisor's node ids, except a negative one, which the workbench renames (and says so)
+    renamed = {k: v for k, v in facts.numa.items() if k >= 0}
+    got = _by(t.cpus, "numa")
+    assert {k: v for k, v in got.items() if k in renamed} == renamed, RULES["numa"]
+    assert sorted(got.values()) == sorted(facts.numa.values()), RULES["numa"]
+    if len(renamed) != len(facts.numa):
+        assert any(d.kind == "numa" and "cannot hold a negative node" in d.reason for d in view.differences)
+    assert len(t.core_ids) == facts.cores, RULES["cores"]
+    assert sorted(_by(t.cpus, "l3").values()) == sorted(facts.uncore.values()), RULES["uncore"]
+    assert _by(t.cpus, "l3") == facts.uncore or any(k < 0 for k in facts.numa), RULES["uncore"]
+    assert (view.num_cpus, view.num_sockets) == (facts.num_cpus, facts.num_sockets)
+    # every machine CPU the kubelet leaves out has a reason, and no other CPU has one
+    assert set(view.left_out) == set(m.all_cpus - t.all_cpus)
+
+
+@pytest.mark.parametrize("name", tree_names())
+def test_each_difference_is_marked_and_explained(name: str, sysfs_trees: Mapping[str, Path]) -> None:
+    """Where the views differ, the kubelet view's notes and the text output say so."""
+    from workbench.topology.report_text import topology_to_text
+
+    m = read_machine(sysfs_trees[name])
+    t = m.kubelet.topology
+    text = topology_to_text(m)
+    picture, _, section = text.partition("Kubelet view")
+    marked = {int(i) for marks in re.findall(r"\[k([\d,]+)\]", picture) for i in marks.split(",")}
+    for i, d in enumerate(m.kubelet.differences, 1):
+        assert any(d.reason in note for note in t.notes)
+        assert f"[k{i}] " in section
+        # a difference about CPUs marks the lines of the objects it concerns
+        assert (i in marked) == bool(d.cpus), d
+    if not m.kubelet.differences:
+        assert "Kubelet view" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,104 @@ def test_saved_spec_has_one_row_per_cpu_line(tmp_path: Path) -> None:
     text = out.read_text()
     assert "- {id: 0, socket: 0, numa: 0, core: 0}" in text
     assert "memory: 64Gi" in text
+
+
+# ---- machine-view fields --------------------------------------------------------------------
+
+
+def unknown_packages() -> dict[str, Any]:
+    """Two POWER-like packages with physical_package_id -1 and a CPU in no NUMA node."""
+    return {
+        "name": "unknown-packages",
+        "cpus": [
+            {"id": 0, "socket": -1, "package": 0, "numa": 0, "core": 0},
+            {"id": 1, "socket": -1, "package": 0, "numa": 0, "core": 0},
+            {"id": 2, "socket": -1, "package": 1, "numa": 0, "core": 1},
+            {"id": 3, "socket": -1, "package": 1, "numa": 0, "core": 1},
+            {"id": 4, "socket": 2, "numa": None, "core": 2},
+            {"id": 5, "online": False},
+        ],
+        "numa_nodes": [{"id": 0, "memory": "8Gi"}],
+    }
+
+
+def test_machine_fields_describe_what_the_kubelet_sees_otherwise() -> None:
+    t = load_spec(unknown_packages())
+    m = t.machine
+    assert m is not None
+    assert m.cpus_by_package == {0: CPUSet([0, 1]), 1: CPUSet([2, 3]), 2: CPUSet([4])}
+    assert m.nodeless_cpus == CPUSet([4])
+    # the kubelet: CPU 4 is in no node, so it is not seen; -1 is one socket
+    assert t.all_cpus == CPUSet.parse("0-3")
+    assert t.cpus_by_socket == {-1: CPUSet.parse("0-3")}
+    assert "GetNodesInfo" in m.kubelet.left_out[4]
+
+
+def test_core_id_shared_across_unknown_packages_merges_kubelet_cores() -> None:
+    doc = unknown_packages()
+    for row in doc["cpus"][:4]:
+        row["core_id"] = 7
+    t = load_spec(doc)
+    assert t.machine is not None and len(t.machine.cpus_by_core) == 3
+    assert t.cpus_by_core[0] == CPUSet.parse("0-3")  # cadvisor getCoresInfo: same core_id and socket
+
+
+def test_core_id_null_means_no_core_id_file() -> None:
+    doc = unknown_packages()
+    doc["cpus"][0]["core_id"] = None
+    t = load_spec(doc)
+    assert 0 not in t.all_cpus and "core_id" in t.machine.kubelet.left_out[0]  # type: ignore[union-attr]
+
+
+def test_unknown_socket_needs_a_package(tmp_path: Path) -> None:
+    doc = unknown_packages()
+    del doc["cpus"][0]["package"]
+    err = error_of(doc, tmp_path)
+    assert err.field == "cpus[0].package" and "package: N" in err.fix
+
+
+def test_socket_below_minus_one_is_rejected(tmp_path: Path) -> None:
+    doc = base()
+    doc["cpus"][0]["socket"] = -2
+    assert error_of(doc, tmp_path).field == "cpus[0].socket"
+
+
+def test_sysfs_section_no_node_directory() -> None:
+    doc = base()
+    del doc["numa_nodes"], doc["devices"]
+    for row in doc["cpus"]:
+        row["numa"] = 0
+    doc["numa_nodes"] = [{"id": 0, "memory": "8Gi"}]
+    doc["sysfs"] = {"node_directory": False}
+    t = load_spec(doc)
+    # cadvisor's getCPUTopology: one NUMA node per package, without memory
+    assert t.numa_ids == (0, 1) and all(n.memory_bytes == 0 for n in t.numa_nodes)
+    assert t.machine is not None and t.machine.node_by_id[0].memory_bytes == 8 * GI
+
+
+def test_sysfs_section_rejects_unknown_keys(tmp_path: Path) -> None:
+    doc = base()
+    doc["sysfs"] = {"node_dir": False}
+    err = error_of(doc, tmp_path)
+    assert err.field == "sysfs.node_dir" and "node_directory" in err.fix
+
+
+def test_s390_books_and_drawers_round_trip(sysfs_trees: Mapping[str, Path], tmp_path: Path) -> None:
+    from workbench.topology import read_sysfs
+
+    t = read_sysfs(sysfs_trees["20s390-2g6s4c"])
+    out = tmp_path / "s390.yaml"
+    save_spec(t, out)
+    text = out.read_text()
+    assert "socket: -1" in text and "book: 7" in text and "node_directory: false" in text
+    again = load_spec(out)
+    assert again == t
+    assert again.machine == t.machine
+
+
+def test_the_example_in_the_fixtures_readme_loads() -> None:
+    text = (TOPOLOGY_SPECS / "README.md").read_text()
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    t = load_spec(yaml.safe_load(example))
+    assert t.cpus_by_socket == {-1: CPUSet([0, 4])}
+    assert t.machine is not None and t.machine.nodeless_cpus == CPUSet([8])

@@ -11,7 +11,7 @@ from types import MappingProxyType
 import pytest
 
 from workbench.errors import InputError
-from workbench.topology import CPU, CPUSet, Device, NumaNode, Topology, read_sysfs, render_sysfs
+from workbench.topology import CPU, CPUSet, Device, NumaNode, Topology, read_machine, read_sysfs, render_sysfs
 
 GI = 2**30
 
@@ -123,21 +123,26 @@ def test_sparse_node_ids_map_distance_columns_by_online_list(fast_tmp: Path) -> 
     )
     render_sysfs(t, fast_tmp)
     got = read_sysfs(fast_tmp, name="sparse")
-    assert got == t
+    assert got.numa_nodes == t.numa_nodes
 
 
 def test_no_node_directory_gives_one_node_zero_with_every_cpu(fast_tmp: Path) -> None:
+    """hwloc makes one NUMA node of the machine; cadvisor (getCPUTopology) one per package."""
     render_sysfs(small_two_node(), fast_tmp)
     import shutil
 
     shutil.rmtree(fast_tmp / "sys/devices/system/node")
     write(fast_tmp, "proc/meminfo", "MemTotal:        8000000 kB\nMemFree:  1 kB\n")
-    got = read_sysfs(fast_tmp)
-    assert got.numa_ids == (0,)
-    assert got.node_by_id[0].cpus == CPUSet.parse("0-7")
-    assert got.node_by_id[0].memory_bytes == 8000000 * 1024
-    assert all(c.numa == 0 for c in got.cpus)
-    assert any("no NUMA node directory" in n for n in got.notes)
+    machine = read_machine(fast_tmp)
+    assert [n.id for n in machine.numa_nodes] == [0]
+    assert machine.node_by_id[0].cpus == CPUSet.parse("0-7")
+    assert machine.node_by_id[0].memory_bytes == 8000000 * 1024
+    assert all(c.numa == 0 for c in machine.cpus)
+    got = machine.kubelet.topology
+    assert got.numa_ids == (0, 1)
+    assert got.node_by_id[1].cpus == CPUSet.parse("2-3,6-7")
+    assert all(n.memory_bytes == 0 and not n.distances for n in got.numa_nodes)
+    assert any("no node/ directory" in n and "getCPUTopology" in n for n in got.notes)
 
 
 def test_node_without_distance_file_has_no_distances(fast_tmp: Path) -> None:
@@ -209,7 +214,7 @@ def test_l3_without_ids_gets_ids_in_order_of_lowest_cpu(fast_tmp: Path) -> None:
     t = dataclasses.replace(base, cpus=tuple(dataclasses.replace(c, l3=7 - c.socket * 7) for c in base.cpus))
     render_sysfs(t, fast_tmp)
     remove(fast_tmp, "sys/devices/system/cpu/cpu*/cache/index3/id")
-    got = read_sysfs(fast_tmp)
+    got = read_machine(fast_tmp)
     assert got.cpus_by_l3 == {0: CPUSet.parse("0-1,4-5"), 1: CPUSet.parse("2-3,6-7")}
 
 
@@ -246,6 +251,10 @@ def test_bulldozer_compute_unit_counts_as_two_cores_like_the_kubelet(fast_tmp: P
     assert len(got.core_ids) == 4
     assert got.cpus_per_core == 1
     assert any("thread siblings" in n and "kubelet" in n for n in got.notes)
+    # Without /proc/cpuinfo naming an AMD family 15h/16h CPU, hwloc keeps one core per sibling set
+    assert got.machine is not None and len(got.machine.cpus_by_core) == 2
+    write(fast_tmp, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 21\n")
+    assert len(read_machine(fast_tmp).cpus_by_core) == 4
 
 
 def test_cpu_without_core_id_is_its_own_core_with_a_note(fast_tmp: Path) -> None:
@@ -253,10 +262,13 @@ def test_cpu_without_core_id_is_its_own_core_with_a_note(fast_tmp: Path) -> None
     write(fast_tmp, "sys/devices/system/cpu/online", "0-2\n")
     write(fast_tmp, "sys/devices/system/node/node0/cpulist", "0-2\n")
     (fast_tmp / "sys/devices/system/cpu/cpu2").mkdir()
-    got = read_sysfs(fast_tmp)
-    assert got.siblings(2) == CPUSet([2])
-    assert got.siblings(0) == CPUSet([0, 1])
-    assert any("no topology/core_id" in n for n in got.notes)
+    machine = read_machine(fast_tmp)
+    assert machine.cpus_by_core == {0: CPUSet([0, 1]), 1: CPUSet([2])}
+    assert any("no topology/core_id" in n for n in machine.notes)
+    # cadvisor's getCoresInfo skips a CPU without core_id: the kubelet never sees it
+    got = machine.kubelet.topology
+    assert got.all_cpus == CPUSet([0, 1])
+    assert "getCoresInfo skips" in machine.kubelet.left_out[2]
 
 
 # ---- PCI devices ------------------------------------------------------------------------------
@@ -364,11 +376,84 @@ def test_default_name_is_the_root_directory(sysfs_trees: Mapping[str, Path]) -> 
     assert read_sysfs(sysfs_trees["2arm-2c"]).name == "2arm-2c"
 
 
-def test_l3_per_numa_node_warns_that_the_kubelet_aligns_uncore_by_socket(fast_tmp: Path) -> None:
-    # One socket, two NUMA nodes, each with its own L3 ("L3 as NUMA" BIOS setting).
+def test_l3_per_numa_node_is_the_socket_for_the_kubelet(fast_tmp: Path) -> None:
+    # One socket, two NUMA nodes, each with its own L3 ("L3 as NUMA" BIOS setting): cadvisor's
+    # addCacheInfo files an L3 spanning its node as a node cache, so getUncoreCacheID gives the socket.
     cpus = tuple(CPU(id=i, core=i, socket=0, numa=i // 2, l3=i // 2) for i in range(4))
     t = Topology(name="llc-numa", cpus=cpus, numa_nodes=(_node(0, "0-1"), _node(1, "2-3")))
     render_sysfs(t, fast_tmp)
     got = read_sysfs(fast_tmp, name="llc-numa")
-    assert got.cpus == t.cpus
-    assert any("uses the socket id" in n for n in got.notes)
+    assert got.machine is not None and got.machine.cpus_by_l3 == {0: CPUSet([0, 1]), 1: CPUSet([2, 3])}
+    assert [c.l3 for c in got.cpus] == [0, 0, 0, 0]
+    assert [d.kind for d in got.machine.kubelet.differences] == ["uncore"]
+    assert any("node caches" in n for n in got.notes)
+
+
+def test_l3_without_cache_ids_is_the_socket_for_the_kubelet(fast_tmp: Path) -> None:
+    """cadvisor's GetCacheInfo needs cache/index*/id; without it no core gets an uncore cache."""
+    cpus = tuple(CPU(id=i, core=i, socket=0, numa=0, l3=i // 2) for i in range(4))
+    t = Topology(name="no-ids", cpus=cpus, numa_nodes=(_node(0, "0-3"),))
+    render_sysfs(t, fast_tmp)
+    with_ids = read_sysfs(fast_tmp)
+    assert [c.l3 for c in with_ids.cpus] == [0, 0, 1, 1]
+    remove(fast_tmp, "sys/devices/system/cpu/cpu*/cache/index3/id")
+    machine = read_machine(fast_tmp)
+    assert not machine.cache_ids and len(machine.cpus_by_l3) == 2
+    assert [c.l3 for c in machine.kubelet.topology.cpus] == [0, 0, 0, 0]
+    assert "cannot read the cache ids" in machine.kubelet.differences[0].reason
+
+
+# ---- the kubelet's view where the machine differs ---------------------------------------------
+
+
+def _mixed_tree(root: Path) -> None:
+    """Package 0 (CPUs 0-3, physical_package_id 0) and CPUs 4-7 with physical_package_id -1 in two
+    packages by their masks; one NUMA node; CPU 8 online but in no NUMA node."""
+    write(root, "sys/devices/system/cpu/online", "0-8\n")
+    write(root, "sys/devices/system/node/node0/cpulist", "0-7\n")
+    write(root, "sys/devices/system/node/node0/meminfo", "Node 0 MemTotal:       1024 kB\n")
+    packages = {0: "0-3", 4: "4-5", 5: "4-5", 6: "6-7", 7: "6-7", 8: "8"}
+    for c in range(9):
+        t = f"sys/devices/system/cpu/cpu{c}/topology"
+        write(root, f"{t}/physical_package_id", "0\n" if c < 4 else "-1\n")
+        write(root, f"{t}/core_id", f"{c if c < 4 else c % 2}\n")
+        write(root, f"{t}/thread_siblings_list", f"{c}\n")
+        write(root, f"{t}/core_siblings_list", packages.get(c, "0-3") + "\n")
+
+
+def test_unknown_package_id_is_its_own_socket_apart_from_a_real_package_0(fast_tmp: Path) -> None:
+    _mixed_tree(fast_tmp)
+    machine = read_machine(fast_tmp)
+    # hwloc: packages from the masks where the id is unknown, numbered after the known ones
+    assert machine.cpus_by_package == {
+        0: CPUSet.parse("0-3"),
+        1: CPUSet([4, 5]),
+        2: CPUSet([6, 7]),
+        3: CPUSet([8]),
+    }
+    got = machine.kubelet.topology
+    # cadvisor getCoresInfo keeps -1 as the socket id, kubelet Discover copies it: -1 stays apart from 0
+    assert got.cpus_by_socket == {-1: CPUSet.parse("4-7"), 0: CPUSet.parse("0-3")}
+    assert got.sockets_of_numa([0]) == {-1, 0}
+    # (core_id, socket) repeats across the -1 packages: 4 and 6 share core_id 0: one kubelet core
+    assert got.siblings(4) == CPUSet([4, 6])
+    assert machine.kubelet.left_out.keys() == {8}
+    kinds = sorted(d.kind for d in machine.kubelet.differences)
+    assert kinds == ["core", "left_out", "socket"]
+    # what the grid shows per CPU: left out with a reason, or read differently with reasons
+    assert any("physical_package_id is -1" in r for r in machine.kubelet.marks[4])
+    assert 0 not in machine.kubelet.marks and machine.kubelet is machine.kubelet
+
+
+def test_mixed_machine_survives_a_spec_and_a_rendered_tree(fast_tmp: Path) -> None:
+    from workbench.topology import dump_spec, load_machine_spec
+
+    _mixed_tree(fast_tmp / "a")
+    machine = read_machine(fast_tmp / "a", name="mixed")
+    again = load_machine_spec(dump_spec(machine))
+    assert dataclasses.replace(again, notes=()) == dataclasses.replace(machine, notes=())
+    assert again.kubelet.topology == machine.kubelet.topology
+    render_sysfs(machine, fast_tmp / "b")
+    rendered = read_machine(fast_tmp / "b", name="mixed")
+    assert rendered.cpus == machine.cpus
+    assert rendered.kubelet.topology == machine.kubelet.topology

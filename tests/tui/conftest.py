@@ -58,27 +58,30 @@ def snc() -> Topology:
 
 
 def build_demo_app(
-    tmp_path: Path, *, read_only: bool = False, theme: str | None = None, confirm_seconds: float = 60.0
+    tmp_path: Path,
+    *,
+    read_only: bool = False,
+    theme: str | None = None,
+    confirm_seconds: float = 60.0,
+    user_keymap: bool = False,
 ) -> WorkbenchApp:
-    """The app as `workbench demo` opens it: seeded demo node, sandbox cgroup tree in tmp_path."""
+    """The app as `workbench demo` opens it (the same builder): seeded demo node, sandbox cgroup
+    tree and journal in tmp_path; `read_only` is the `--read-only` flag, the app decides.
+    `user_keymap`: load the keymap the app finds itself ($XDG_CONFIG_HOME); else none."""
     from workbench.cgroups.sandbox import init_sandbox
-    from workbench.tui.app import WorkbenchApp
-    from workbench.tui.viewmodel.commit import Committer
+    from workbench.services.demo import DemoSandbox
+    from workbench.tui.launch import demo_app
     from workbench.tui.viewmodel.session import demo_session
 
     session = demo_session()
-    session.source = "built-in demo node"
     session.show_timing = False
-    committer = None
-    if read_only:
-        session.read_only, session.read_only_reason = True, "--read-only"
-    else:
-        init_sandbox(tmp_path / "cgroup", session.topology)
-        committer = Committer(
-            tmp_path / "cgroup",
-            tmp_path / "journal.db",
-            arm_timer=False,
-            confirm_seconds=confirm_seconds,
-            label="demo sandbox",
-        )
-    return WorkbenchApp(session, theme=theme, committer=committer, keymap_paths=[])
+    box = DemoSandbox(tmp_path / "cgroup", tmp_path / "journal.db")
+    init_sandbox(box.cgroup_root, session.topology)
+    return demo_app(
+        session,
+        box,
+        read_only=read_only,
+        theme=theme,
+        confirm_seconds=confirm_seconds,
+        keymap_paths=None if user_keymap else [],
+    )

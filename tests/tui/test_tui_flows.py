@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from conftest import build_demo_app
 from screen_text import screen_text
 from textual.pilot import Pilot
@@ -194,23 +196,56 @@ def test_unconfirmed_commit_rolls_back_by_itself(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.committer is not None
         assert len(app.committer.history()) == 1  # applied (its window may already be closing)
-        for _ in range(50):  # the 1 s countdown ticks even on a loaded machine
+        # The journal's timer (a watchdog process) rolls it back; the screen sees it happen.
+        for _ in range(150):
             if app.committer.pending is None:
                 break
             await pilot.pause(0.2)
         assert app.committer.pending is None
-        assert "rolled_back" in screen_text(app) or "rolled back" in screen_text(app)
-        history = app.committer.history()
-        assert history[0][0].state == "rolled_back"
+        assert "transaction 1: rolled_back (not confirmed in time" in screen_text(app)
+        txn = app.committer.history()[0][0]
+        assert txn.state == "rolled_back" and txn.reason.startswith("not confirmed in time")
         assert "db/postgres" not in app.session.placed
         assert tree.exists()
 
     run(app, steps, size=(120, 40))
 
 
-def test_read_only_hides_and_refuses_every_write(tmp_path: Path) -> None:
+def test_the_confirm_window_does_not_need_the_app(tmp_path: Path) -> None:
+    """Apply, then quit at once: the change still rolls back when its window closes."""
+    from workbench.cgroups.sandbox import snapshot as tree_state
+    from workbench.services.journal_query import history
+
+    app = build_demo_app(tmp_path, confirm_seconds=1.0)
+    tree = tmp_path / "cgroup"
+    before = tree_state(tree)
+
     async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
-        assert "READ-ONLY" in screen_text(app)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("a", "y")
+        await pilot.pause()
+        assert app.committer is not None and app.committer.pending is not None
+        await pilot.press("q")
+
+    run(app, steps, size=(120, 40))
+    assert tree_state(tree) != before  # applied, and nobody confirmed it
+    for _ in range(150):
+        txn = history(tmp_path / "journal.db")[0][0]
+        if txn.state == "rolled_back":
+            break
+        time.sleep(0.2)
+    assert txn.state == "rolled_back" and txn.reason.startswith("not confirmed in time")
+    assert tree_state(tree) == before
+
+
+def test_read_only_hides_and_refuses_every_write(tmp_path: Path) -> None:
+    """`--read-only` reaches the app as the flag; the app drops every write path itself."""
+    tree = tmp_path / "cgroup"
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        assert app.session.read_only and app.session.read_only_reason == "--read-only"
+        assert "READ-ONLY (--read-only)" in screen_text(app)
         await pilot.press("3")
         await pilot.pause()
         text = screen_text(app)
@@ -222,8 +257,35 @@ def test_read_only_hides_and_refuses_every_write(tmp_path: Path) -> None:
         await pilot.pause()
         assert "Roll back" not in screen_text(app)
 
-    run(build_demo_app(tmp_path, read_only=True), steps)
-    assert list(tmp_path.iterdir()) == []  # no journal, no tree
+    app = build_demo_app(tmp_path, read_only=True)
+    before = snapshot(tree)
+    run(app, steps)
+    assert snapshot(tree) == before  # nothing written to the tree
+    assert not (tmp_path / "journal.db").exists()  # and no journal
+
+
+def test_a_tree_that_refuses_writes_opens_read_only_with_the_reason(tmp_path: Path) -> None:
+    """No --read-only, but the cgroup root is no cgroup v2 tree: the app decides read-only."""
+    from workbench.tui.app import WorkbenchApp
+    from workbench.tui.viewmodel.commit import Committer
+    from workbench.tui.viewmodel.session import demo_session
+
+    plain = tmp_path / "not-a-cgroup"
+    plain.mkdir()
+    (plain / "cgroup.procs").write_text("")
+    app = WorkbenchApp(demo_session(), committer=Committer(plain, tmp_path / "j.db"), keymap_paths=[])
+
+    async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        assert app.session.read_only and app.committer is None
+        assert "not" in app.session.read_only_reason and str(plain) in app.session.read_only_reason
+        assert "READ-ONLY" in screen_text(app)
+        await pilot.press("3")
+        await pilot.pause()
+        assert "Apply" not in screen_text(app)
+
+    run(app, steps, size=(160, 50))
+    assert sorted(p.name for p in plain.iterdir()) == ["cgroup.procs"]
+    assert not (tmp_path / "j.db").exists()
 
 
 def test_help_lists_every_binding_with_its_id(tmp_path: Path) -> None:
@@ -279,21 +341,23 @@ def test_no_color_picks_the_monochrome_theme(tmp_path: Path, monkeypatch: object
     assert app.theme == "workbench-mono"
 
 
-def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
-    keymap = tmp_path / "keymap.toml"
-    keymap.write_text('[keymap]\n"grid.zoom" = "Z"\n')
-    app = build_demo_app(tmp_path)
-    from workbench.tui.app import binding_ids
-    from workbench.tui.viewmodel.keymap import load_keymap
-
-    km, problems = load_keymap(binding_ids(), [keymap])
-    app.set_keymap(km)
+def test_keymap_file_remaps_a_binding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app finds the user's keymap itself ($XDG_CONFIG_HOME/workbench/keymap.toml)."""
+    config = tmp_path / "config"
+    (config / "workbench").mkdir(parents=True)
+    (config / "workbench" / "keymap.toml").write_text('[keymap]\n"grid.zoom" = "Z"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    app = build_demo_app(tmp_path, user_keymap=True)
 
     async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
+        assert app.session.notices == []  # the file was read without a problem
         await pilot.press("z")
         assert "zoomed" not in screen_text(app)
         await pilot.press("Z")
         assert "zoomed on NUMA" in screen_text(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert any(row[:2] == ("Z", "grid.zoom") for row in app.binding_rows())
 
     run(app, steps)
 

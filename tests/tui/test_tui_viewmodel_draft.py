@@ -40,24 +40,36 @@ def test_bad_quantity_is_marked_on_its_field_with_the_reason() -> None:
 
 
 def test_request_above_limit_and_budget_overrun_are_reported() -> None:
+    """The API server's own messages (kube.validate), on the field the operator typed."""
     d = dm.set_field(_postgres(), "c0.cpu", "7")
     r = dm.to_podspec(d)
-    assert r.errors["c0.cpu"] == "request is more than the limit"
+    assert r.errors["c0.cpu"] == 'Invalid value: "7": must be less than or equal to cpu limit of 6'
     d = dm.set_field(dm.set_field(_postgres(), "c0.cpu", "10"), "c0.cpu_limit", "10")
     r = dm.to_podspec(d)
-    assert "more than the pod's 8" in r.errors["pod.cpu"]
+    assert "must be greater than or equal to aggregate container requests of 10" in r.errors["pod.cpu"]
+
+
+def test_an_init_container_above_the_budget_is_rejected_as_the_api_server_does() -> None:
+    """Init containers count towards the pod budget (`AggregateContainerRequests`: the largest
+    init container against the app containers plus sidecars); the draft once ignored them."""
+    d = dm.add_container(_postgres(), "init")
+    d = dm.set_field(dm.set_field(d, "c2.cpu", "10"), "c2.cpu_limit", "10")
+    r = dm.to_podspec(d)
+    assert r.pod is None
+    assert "aggregate container requests of 10" in r.errors["pod.cpu"]
 
 
 def test_names_must_be_dns_labels_and_unique() -> None:
     d = dm.set_field(_postgres(), "c1.name", "postgres")
-    assert "already called" in dm.to_podspec(d).errors["c1.name"]
+    # The API server reads initContainers first, so it flags the app container's name.
+    assert 'Duplicate value: "postgres"' in dm.to_podspec(d).errors["c0.name"]
     d = dm.set_field(_postgres(), "pod.name", "Bad_Name")
     assert "DNS label" in dm.to_podspec(d).errors["pod.name"]
 
 
 def test_a_pod_needs_an_app_container() -> None:
     d = dm.remove_container(_postgres(), 0)
-    assert dm.to_podspec(d).errors["pod"] == "a pod needs at least one app container"
+    assert dm.to_podspec(d).errors["pod"] == "Required value: at least one container"
 
 
 def test_add_remove_and_kind_cycle() -> None:

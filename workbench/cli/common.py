@@ -1,23 +1,18 @@
-"""Options and loaders shared by the subcommands: where the node comes from, output format."""
+"""Options shared by the subcommands (where the node comes from, the journal, the output format)
+and printing. Nothing here decides anything: values go to `workbench.services` as they are."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-from workbench.errors import InputError
+from workbench.services.source import NodeSource
 
-if TYPE_CHECKING:
-    # Only for annotations: importing the models costs start-up time every command would pay.
-    from workbench.kube.model import NodeConfig, NodeState
-    from workbench.topology.model import Topology
-
-# A captured node directory may carry the machine it came from, so it opens anywhere.
-CAPTURED_TOPOLOGY = "topology.yaml"
+T = TypeVar("T")
 
 
 def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:
@@ -49,48 +44,44 @@ def add_node_options(parser: argparse.ArgumentParser) -> None:
     kub.add_argument("--kubelet-config", metavar="FILE", help="a KubeletConfiguration YAML")
 
 
-def topology_given(args: argparse.Namespace) -> bool:
-    return bool(
-        getattr(args, "topology", None) or getattr(args, "sysfs_root", None) or getattr(args, "demo", False)
+def add_journal_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="journal file (default: $WORKBENCH_JOURNAL, /var/lib/workbench/journal.db as root, "
+        "else $XDG_STATE_HOME/workbench/journal.db)",
     )
 
 
-def load_topology(args: argparse.Namespace) -> Topology:
-    from workbench import topology
-
-    kdir = getattr(args, "kubelet_dir", None)
-    if kdir and not topology_given(args) and (Path(kdir) / CAPTURED_TOPOLOGY).is_file():
-        return topology.load_spec(Path(kdir) / CAPTURED_TOPOLOGY)
-    if getattr(args, "topology", None):
-        return topology.load_spec(Path(args.topology))
-    if getattr(args, "demo", False):
-        return topology.demo_topology()
-    root = getattr(args, "sysfs_root", None) or "/"
-    return topology.read_sysfs(Path(root))
+def add_wait_option(p: argparse.ArgumentParser, default: float = 10.0) -> None:
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=default,
+        metavar="SECONDS",
+        help=f"how long to wait for another operator's lock (default {default:g})",
+    )
 
 
-@dataclass(frozen=True)
-class Node:
-    topology: Topology
-    config: NodeConfig
-    state: NodeState
+def _path(args: argparse.Namespace, name: str) -> Path | None:
+    value = getattr(args, name, None)
+    return Path(value) if value else None
 
 
-def load_node(args: argparse.Namespace) -> Node:
-    """Topology + kubelet config + live allocations, from whatever the options name."""
-    from workbench.kube import checkpoint, config
-    from workbench.kube.model import NodeState
+def node_source(args: argparse.Namespace) -> NodeSource:
+    """The node the options name (any command: options it does not have count as not given)."""
+    return NodeSource(
+        sysfs_root=_path(args, "sysfs_root"),
+        topology_spec=_path(args, "topology"),
+        demo=bool(getattr(args, "demo", False)),
+        kubelet_dir=_path(args, "kubelet_dir"),
+        kubelet_config=_path(args, "kubelet_config"),
+    )
 
-    topo = load_topology(args)
-    kdir = getattr(args, "kubelet_dir", None)
-    kfile = getattr(args, "kubelet_config", None)
-    if kdir:
-        cfg, state = checkpoint.load_kubelet_dir(Path(kdir), topo)
-    elif kfile:
-        cfg, state = config.load_kubelet_config(Path(kfile), topo), NodeState()
-    else:
-        cfg, state = config.demo_config(), NodeState()
-    return Node(topo, cfg, state)
+
+def journal_path(args: argparse.Namespace) -> Path | None:
+    """`--journal`, or None for the default location (the services resolve it)."""
+    return _path(args, "journal")
 
 
 def emit_json(doc: Any) -> None:
@@ -98,8 +89,15 @@ def emit_json(doc: Any) -> None:
     sys.stdout.write("\n")
 
 
-def require_file(path: str, what: str) -> Path:
-    p = Path(path)
-    if path != "-" and not p.is_file():
-        raise InputError("no such file", source=path, fix=f"give the path of {what}")
-    return p
+def emit(fmt: str, result: T, as_json: Callable[[T], Any], as_text: Callable[[T], str]) -> None:
+    """One rendering of `result` on stdout: its JSON document or its text."""
+    if fmt == "json":
+        emit_json(as_json(result))
+    else:
+        sys.stdout.write(as_text(result))
+
+
+def warn(lines: Iterable[str]) -> None:
+    """One stderr line each, named as ours."""
+    for line in lines:
+        print(f"workbench: {line}", file=sys.stderr)

@@ -1,8 +1,9 @@
 """Entry point of `workbench` and `python -m workbench`.
 
-Each subcommand lives in its own module with a `register(subparsers)` function; modules import
-their heavy dependencies inside the handler, so `workbench topology -o json` never pays for
-Textual or the admission engine.
+Each subcommand lives in its own module with a `register(subparsers)` function and a handler
+that parses its options, calls one use case of `workbench.services`, prints its rendering and
+returns the exit code. Handlers import the services (and so the domain) inside, so
+`workbench --help` and `workbench topology -o json` never pay for Textual or the admission engine.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from workbench.errors import InputError
 
 # Module names under workbench.cli that each register one or more subcommands.
 COMMAND_MODULES = (
-    "topology_cmd",
-    "kube_cmd",
-    "admit_cmd",
-    "commit_cmd",
-    "tui_cmd",
+    "topology",
+    "validate",
+    "node",
+    "admit",
+    "commit",
+    "journal",
+    "rollback",
+    "confirm",
+    "recover",
+    "drift",
+    "sandbox",
+    "demo",
+    "tui",
 )
 
 
@@ -50,11 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         # No subcommand: open the app on the live machine (the TUI module decides read-only).
         try:
-            from workbench.cli import tui_cmd
+            from workbench.cli import tui
         except ModuleNotFoundError:
             parser.print_help()
             return 0
-        handler = tui_cmd.run_live
+        handler = tui.run
     try:
         code: int = handler(args)
         return code

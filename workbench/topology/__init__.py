@@ -1,4 +1,5 @@
-"""Node topology: sysfs or a topology spec -> one immutable `Topology` model.
+"""Node topology: sysfs or a topology spec -> the machine (`Machine`) and the kubelet's view of it
+(`Topology`, what admission uses; `Topology.machine` leads back to the machine).
 
 Heavy helpers are imported lazily so `import workbench.topology` stays cheap for the CLI.
 """
@@ -12,13 +13,23 @@ from workbench.topology.model import CPU, Device, NumaNode, Topology
 
 if TYPE_CHECKING:
     from workbench.topology.demo import demo_topology
+    from workbench.topology.kubelet_view import Difference, KubeletView
+    from workbench.topology.machine import Group, Machine, MachineCPU, machine_of
     from workbench.topology.render import render_sysfs
-    from workbench.topology.spec import dump_spec, load_spec, save_spec, spec_yaml
-    from workbench.topology.sysfs import read_sysfs
+    from workbench.topology.spec import dump_spec, load_machine_spec, load_spec, save_spec, spec_yaml
+    from workbench.topology.sysfs import read_machine, read_sysfs
 
 _LAZY = {
     "read_sysfs": "workbench.topology.sysfs",
+    "read_machine": "workbench.topology.sysfs",
     "load_spec": "workbench.topology.spec",
+    "load_machine_spec": "workbench.topology.spec",
+    "KubeletView": "workbench.topology.kubelet_view",
+    "Machine": "workbench.topology.machine",
+    "MachineCPU": "workbench.topology.machine",
+    "Group": "workbench.topology.machine",
+    "machine_of": "workbench.topology.machine",
+    "Difference": "workbench.topology.kubelet_view",
     "dump_spec": "workbench.topology.spec",
     "save_spec": "workbench.topology.spec",
     "spec_yaml": "workbench.topology.spec",
@@ -31,11 +42,19 @@ __all__ = [
     "CPUSet",
     "CPUSetError",
     "Device",
+    "Difference",
+    "Group",
+    "KubeletView",
+    "Machine",
+    "MachineCPU",
     "NumaNode",
     "Topology",
     "demo_topology",
     "dump_spec",
+    "load_machine_spec",
     "load_spec",
+    "machine_of",
+    "read_machine",
     "read_sysfs",
     "render_sysfs",
     "save_spec",

@@ -1,7 +1,11 @@
-"""The immutable model of one node's CPUs, NUMA nodes, caches and devices.
+"""The kubelet's view of one node: its CPUs, NUMA nodes, caches and devices (what admission uses).
 
-Every physical core has a node-unique id (sysfs `core_id` repeats across packages and dies);
-the readers assign them. Lookups the kubelet's `CPUDetails` offers are derived once, lazily.
+A `Topology` holds exactly what the kubelet's CPU manager gets from cadvisor (`Discover`): the
+CPUs it can see, socket ids as sysfs gives them (-1 when `physical_package_id` is unknown), the
+kubelet's cores and uncore caches. The machine as it is (`machine.Machine`) is kept beside it in
+`machine` when the topology was derived from one. Every core has a node-unique id (sysfs
+`core_id` repeats across packages and dies). Lookups the kubelet's `CPUDetails` offers are
+derived once, lazily.
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from workbench.topology.cpuset import CPUSet
+
+if TYPE_CHECKING:
+    from workbench.topology.machine import Machine
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,21 @@ class CPU:
     numa: int
     die: int = 0
     l3: int | None = None
+
+    @classmethod
+    def many(cls, rows: Iterable[tuple[int, int, int, int, int, int | None]]) -> tuple[CPU, ...]:
+        """CPUs from (id, core, socket, numa, die, l3) rows.
+
+        Discovery makes one per CPU of the node; filling `__dict__` directly skips the frozen
+        dataclass's field-by-field `object.__setattr__`, a third of the cost. Same objects.
+        """
+        new = object.__new__
+        out = []
+        for cid, core, socket, numa, die, l3 in rows:
+            cpu = new(cls)
+            cpu.__dict__.update(id=cid, core=core, socket=socket, numa=numa, die=die, l3=l3)
+            out.append(cpu)
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,9 @@ class Topology:
     offline_cpus: CPUSet = field(default_factory=CPUSet)
     # Things discovery noticed and the user should know (e.g. where hwloc sees it differently).
     notes: tuple[str, ...] = ()
+    # The machine this view was derived from (None for a Topology built directly): not part of
+    # the value, so equality stays what the kubelet sees.
+    machine: Machine | None = field(default=None, compare=False, repr=False)
 
     # ---- derived lookups ---------------------------------------------------------------
     @cached_property
@@ -151,9 +177,10 @@ class Topology:
         by = self.cpu_by_id
         return CPUSet(by[c].numa for c in cpus if c in by)
 
-    def sockets_of_numa(self, numa_ids: Iterable[int]) -> CPUSet:
+    def sockets_of_numa(self, numa_ids: Iterable[int]) -> frozenset[int]:
+        """Socket ids (a plain set: the kubelet's socket id can be -1, which no CPUSet holds)."""
         wanted = set(numa_ids)
-        return CPUSet(c.socket for c in self.cpus if c.numa in wanted)
+        return frozenset(c.socket for c in self.cpus if c.numa in wanted)
 
     def numa_of_sockets(self, socket_ids: Iterable[int]) -> CPUSet:
         wanted = set(socket_ids)

@@ -59,13 +59,20 @@ class WorkbenchApp(App[None]):
         keymap_paths: Iterable[Path] | None = None,
         ascii_only: bool = False,
         committer: Committer | None = None,
+        read_only: bool = False,
         after_first_paint: Callable[[Session], Callable[[], None]] | None = None,
     ) -> None:
+        from workbench.tui.viewmodel.commit import write_refusal
+
         # Textual removes NO_COLOR from the environment while it starts; decide before it does.
         self.wants_mono = "NO_COLOR" in os.environ
         super().__init__()
         self.session = session
-        self.committer = committer
+        # Read-only when asked for or when the tree cannot be written: then no write path exists.
+        refusal = write_refusal(read_only, committer)
+        if refusal:
+            session.read_only, session.read_only_reason = True, refusal
+        self.committer = None if refusal else committer
         # Work that can wait until the node is on screen (the demo's seed pods): called in a
         # worker thread with the session, it must only read it, and returns what to apply.
         self.after_first_paint = after_first_paint

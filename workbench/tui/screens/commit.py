@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from workbench.errors import InputError
-from workbench.tui.viewmodel.commit import PlannedCommit
+from workbench.services.commit import PlannedCommit
 
 if TYPE_CHECKING:
     from workbench.tui.app import WorkbenchApp
@@ -109,6 +109,7 @@ class CommitScreen(Screen[None]):
                 f"  read back {t}: {got}" + ("" if got == want else f" (wanted {want})")
                 for t, want, got in p.readback[:8]
             ]
+            lines += [f"  {line}" for line in p.recovered]
         elif self.planned is not None and not self.wb.session.read_only:
             lines.append("a: apply (asks for confirmation, then opens a confirm window)")
         if self.last_result:
@@ -116,14 +117,20 @@ class CommitScreen(Screen[None]):
         self.query_one("#commit-status", Static).update(Content("\n".join(lines)))
 
     def _tick(self) -> None:
+        # Only the countdown: the journal's timer rolls the change back at the deadline (even
+        # with the app closed); the screen sees it happen in the journal.
         c = self.wb.committer
         if c is None or c.pending is None:
             self._stop_ticker()
             return
-        if c.pending.remaining() <= 0:
-            txid = c.pending.txid
+        try:
+            outcome = c.poll()
+        except InputError as exc:
+            outcome = exc.line()
+        if outcome:
             self._stop_ticker()
-            self._do_rollback(txid, "not confirmed in time")
+            self.last_result = outcome
+            self.refresh_view()
             return
         self._status()
 
@@ -184,14 +191,8 @@ class CommitScreen(Screen[None]):
         if not self.wb.write_allowed() or c is None or c.pending is None:
             return
         self._stop_ticker()
-        self._do_rollback(c.pending.txid, "rolled back by the operator")
-
-    def _do_rollback(self, txid: int, reason: str) -> None:
-        c = self.wb.committer
-        if c is None:
-            return
         try:
-            self.last_result = c.rollback(txid, reason)
+            self.last_result = c.rollback(c.pending.txid)
         except InputError as exc:
             self.last_result = exc.line()
         self.refresh_view()

@@ -17,7 +17,6 @@ from textual.worker import get_current_worker
 
 from workbench.errors import InputError
 from workbench.tui.viewmodel import draft as dm
-from workbench.tui.viewmodel.grid import numa_memory
 from workbench.tui.viewmodel.node_view import header
 from workbench.tui.viewmodel.preview_view import preview_lines
 from workbench.tui.viewmodel.session import CPU_OPTIONS, Preview
@@ -240,7 +239,7 @@ class DraftScreen(Screen[None]):
             zoom = mask[0] if len(mask) == 1 else None
         grid.zoom = zoom
         grid.show(
-            s.topology, s.owners(), preview=s.preview_cpus(), memory=numa_memory(s.topology, s.memory_used())
+            s.topology, s.owners(), preview=s.preview_cpus(), memory=s.numa_memory()
         )
         verdict = preview.verdict.upper()
         self.query_one("#draft-status", Static).update(

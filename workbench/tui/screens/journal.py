@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from workbench.errors import InputError
-from workbench.journal.store import Step, Txn
-from workbench.tui.viewmodel.commit import txn_detail, txn_row
+from workbench.services.journal_explain import txn_detail, txn_row
+from workbench.services.journal_query import History
 
 if TYPE_CHECKING:
     from workbench.tui.app import WorkbenchApp
@@ -31,7 +31,7 @@ class JournalScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.history: list[tuple[Txn, list[Step], list[tuple[float, str, str]]]] = []
+        self.history: list[History] = []
         self.match = ""
 
     @property
@@ -79,7 +79,7 @@ class JournalScreen(Screen[None]):
             table.add_row(*row, key=str(txn.id))
         self._detail()
 
-    def _selected(self) -> tuple[Txn, list[Step], list[tuple[float, str, str]]] | None:
+    def _selected(self) -> History | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return None

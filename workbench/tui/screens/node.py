@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -11,9 +12,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from workbench.admission.ownership import Owner, pod_cpus
+from workbench.services.ownership import Owner, pod_cpus
 from workbench.topology.cpuset import CPUSet
-from workbench.tui.viewmodel.grid import numa_memory
 from workbench.tui.viewmodel.node_view import cpu_info, devices_text, distance_text, header, pod_lines
 from workbench.tui.widgets.legend import Legend
 from workbench.tui.widgets.numa_grid import NumaGrid
@@ -33,7 +33,7 @@ class NodeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.owners: dict[int, Owner] = {}
+        self.owners: Mapping[int, Owner] = {}
         self.selected_pod: str | None = None
         self.match = ""
         self._shown = False
@@ -79,7 +79,7 @@ class NodeScreen(Screen[None]):
             header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason)
         )
         grid = self.query_one(NumaGrid)
-        grid.show(s.topology, self.owners, memory=numa_memory(s.topology, s.memory_used()))
+        grid.show(s.topology, self.owners, memory=s.numa_memory())
         self.query_one("#distances", Static).update(distance_text(s.topology))
         self.query_one("#devices", Static).update(devices_text(s.topology))
         self._update_pods()

@@ -1,33 +1,27 @@
-"""Commit and journal operations for the screens, without Textual: plan a decision against a
-cgroup tree, apply it through the journal with a confirm window, confirm, roll back, read back.
+"""Commit and journal operations for the screens, without Textual: what the screens hold between
+key presses (the pending transaction), over the application layer's commit path.
 
-The app never writes a cgroup file itself; everything goes through `cgroups.plan` and the journal
-(intent before write, read back, compare-before-undo). Every method that writes is only reached
-through the app's single read-only gate.
+The app never writes a cgroup file itself and never runs its own transaction logic: planning,
+the operator lock, recovery of interrupted transactions, the refuse-writes check, the journal,
+the writes and the commit-confirmed timer are `services.commit`'s, the same as the CLI's. The
+confirm deadline is held by the journal's timer, so the change rolls back in time even when the
+app is closed. Every method that writes is only reached through the app's single read-only gate.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    # Admission, the planner and sqlite3 load when first used, not to draw the first screen.
-    from workbench.admission.decision import Decision
-    from workbench.cgroups.write import Write
-    from workbench.journal.store import Step, Txn
+    from workbench.services.admit import Decision
+    from workbench.services.commit import PlannedCommit, Write
+    from workbench.services.journal_query import History
+
+__all__ = ["Committer", "Pending", "write_refusal"]
 
 CONFIRM_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class PlannedCommit:
-    decision: Decision
-    writes: tuple[Write, ...]
-    diff: str
-    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -35,192 +29,122 @@ class Pending:
     """A transaction applied and waiting for the operator's confirmation."""
 
     txid: int
-    deadline: float  # time.monotonic() at which it rolls back by itself
+    deadline_boot: float | None  # the journal's confirm deadline, on the boot clock
     writes: tuple[Write, ...]
     readback: list[tuple[str, str, str]] = field(default_factory=list)  # target, wanted, read
+    # What recovery did before this commit wrote anything (transactions a crash left).
+    recovered: tuple[str, ...] = ()
 
-    def remaining(self, now: float | None = None) -> float:
-        return max(0.0, self.deadline - (time.monotonic() if now is None else now))
+    def remaining(self) -> float:
+        from workbench.services.transactions import seconds_left
+
+        return seconds_left(self.deadline_boot)
 
 
-# One line per transaction state, for the journal screen.
-STATE_HELP = {
-    "pending_confirm": "applied; rolls back by itself unless confirmed in time",
-    "confirmed": "applied and confirmed; stays until rolled back",
-    "applied": "applied without a confirm window",
-    "rolled_back": "undone: every value we wrote was put back",
-    "rolling_back": "an undo was interrupted; recovery finishes it on the next start",
-    "applying": "interrupted while applying; recovery rolls it back on the next start",
-    "aborted": "refused before or during the first write; nothing left behind",
-    "void": "another boot or a re-created cgroup: the old values are meaningless, nothing written",
-    "needs_operator": "some steps could not be undone safely; see the conflicts",
-}
-STEP_HELP = {
-    "undo_conflict": "someone else (kubelet, runtime, systemd, another operator) changed it after us; "
-    "left alone rather than overwrite their value",
-    "void": "the cgroup is gone or was re-created since; nothing written",
-    "failed": "the kernel refused the write or it read back differently",
-}
+def write_refusal(read_only: bool, committer: Committer | None) -> str:
+    """Why the app must not write at all ("" when it may): asked for, or the tree refuses."""
+    if read_only:
+        return "--read-only"
+    if committer is None:
+        return "no cgroup tree to write to"
+    return committer.refusal()
 
 
 class Committer:
     def __init__(
         self,
         root: Path,
-        journal_path: Path,
+        journal_path: Path | None = None,
         *,
         layout_name: str = "standalone",
-        arm_timer: bool = True,
         confirm_seconds: float = CONFIRM_SECONDS,
         label: str = "",
     ) -> None:
-        self.root = root
-        # What the screens call the tree (the demo's temp dir is "demo sandbox", not a random path).
-        self.label = label or str(root)
-        self.journal_path = journal_path
-        self.layout_name = layout_name
-        self.arm_timer = arm_timer
+        from workbench.services.commit import CgroupTarget
+        from workbench.services.transactions import JournalAccess
+
+        self.target = CgroupTarget(Path(root), layout=layout_name, label=label)
+        # A screen cannot print "waiting for the lock"; it waits briefly and says who holds it.
+        self.journal = JournalAccess(journal_path, wait=2.0)
         self.confirm_seconds = confirm_seconds
         self.pending: Pending | None = None
 
-    def plan(self, decision: Decision) -> PlannedCommit:
-        from workbench.cgroups.fs import CgroupFS
-        from workbench.cgroups.layout import make_layout
-        from workbench.cgroups.plan import build_plan, format_diff
+    @property
+    def root(self) -> Path:
+        return self.target.root
 
-        fs = CgroupFS(self.root)
-        built = build_plan(decision, make_layout(self.layout_name), fs)
-        # Paths relative to the root the header names: shorter lines, same text on every run.
-        return PlannedCommit(decision, built.writes, format_diff(built.writes), built.notes)
+    @property
+    def label(self) -> str:
+        """What the screens call the tree (the demo's temp dir is "demo sandbox", not a path)."""
+        return self.target.name
+
+    @property
+    def journal_path(self) -> Path:
+        return self.journal.resolved()
+
+    def refusal(self) -> str:
+        from workbench.services.commit import write_refusal as refusal
+
+        return refusal(self.root) or ""
+
+    def plan(self, decision: Decision) -> PlannedCommit:
+        from workbench.services.commit import plan_decision
+
+        return plan_decision(decision, self.target)
 
     def apply(self, planned: PlannedCommit, subject: str) -> Pending:
         """Apply with a confirm window; raises InputError if the journal refuses or the plan fails."""
-        from workbench.cgroups.fs import CgroupFS
         from workbench.errors import InputError
-        from workbench.journal.apply import apply_plan
-        from workbench.journal.lock import OperatorLock
-        from workbench.journal.paths import lock_path
-        from workbench.journal.store import Journal
+        from workbench.services.commit import apply_planned, read_back
+        from workbench.services.transactions import recovery_lines
 
-        fs = CgroupFS(self.root)
-        lock = OperatorLock(lock_path(self.journal_path), command="workbench tui commit")
-        lock.acquire(timeout=2.0)
-        try:
-            with Journal(self.journal_path) as journal:
-
-                def arm(txid: int) -> None:
-                    if self.arm_timer:
-                        from workbench.journal.timer import arm as arm_timer
-
-                        arm_timer(journal, txid)
-
-                result = apply_plan(
-                    journal,
-                    fs,
-                    planned.writes,
-                    subject=subject,
-                    confirm_within=self.confirm_seconds,
-                    on_intent=arm,
-                )
-        finally:
-            lock.release()
-        if not result.ok:
+        applied = apply_planned(planned, self.journal, subject=subject, confirm_within=self.confirm_seconds)
+        recovered = tuple(recovery_lines(applied.recovered))
+        if applied.replanned:
+            recovered += ("recovery changed the tree since the plan shown; it was planned again",)
+        if not applied.ok:
             raise InputError(
-                f"transaction {result.txid} not applied: {result.reason}",
+                f"transaction {applied.result.txid} not applied: {applied.result.reason}",
                 fix="the journal undid what was written; see the journal screen",
             )
-        pending = Pending(result.txid, time.monotonic() + self.confirm_seconds, planned.writes)
-        pending.readback = self.readback(planned.writes)
+        planned = applied.planned
+        pending = Pending(
+            applied.result.txid, applied.txn.confirm_deadline_boot, planned.writes, recovered=recovered
+        )
+        pending.readback = read_back(planned)
         self.pending = pending
         return pending
 
-    def readback(self, writes: tuple[Write, ...]) -> list[tuple[str, str, str]]:
-        """(target, the value it should now read as, what it reads as), from the tree itself."""
-        from workbench.cgroups.fs import CgroupFS
-        from workbench.journal.values import expected_after, normalise
+    def poll(self) -> str:
+        """Whether the pending transaction is still waiting: "" while it is, else what became of
+        it (its timer rolled it back, or another operator confirmed or undid it)."""
+        from workbench.services.journal_query import transaction
 
-        fs = CgroupFS(self.root)
-        out = []
-        for w in writes:
-            if w.action != "write":
-                continue
-            got = fs.read(w.cgroup, w.file)
-            want = expected_after(w.file, w.before, w.value)
-            shown = "(missing)" if got is None else (normalise(w.file, got) or "")
-            out.append((w.target, want, shown))
-        return out
+        if self.pending is None:
+            return ""
+        txn = transaction(self.journal_path, self.pending.txid)
+        if txn.state in ("pending_confirm", "rolling_back"):  # still waiting, or being undone
+            return ""
+        self.pending = None
+        return f"transaction {txn.id}: {txn.state}" + (f" ({txn.reason})" if txn.reason else "")
 
     def confirm(self, txid: int) -> str:
-        from workbench.journal.store import Journal
-        from workbench.journal.timer import confirm
+        from workbench.services.transactions import confirm
 
-        with Journal(self.journal_path) as journal:
-            msg = confirm(journal, txid)
+        msg = confirm(self.journal, txid)
         if self.pending and self.pending.txid == txid:
             self.pending = None
         return msg
 
-    def rollback(self, txid: int, reason: str = "rolled back by the operator") -> str:
-        from workbench.cgroups.fs import CgroupFS
-        from workbench.journal.lock import OperatorLock
-        from workbench.journal.paths import lock_path
-        from workbench.journal.store import Journal
-        from workbench.journal.undo import rollback
+    def rollback(self, txid: int) -> str:
+        from workbench.services.transactions import rollback, undo_line
 
-        lock = OperatorLock(lock_path(self.journal_path), command="workbench tui rollback")
-        lock.acquire(timeout=2.0)
-        try:
-            with Journal(self.journal_path) as journal:
-                result = rollback(journal, lambda root: CgroupFS(root), txid, reason=reason)
-        finally:
-            lock.release()
+        done = rollback(self.journal, txid)
         if self.pending and self.pending.txid == txid:
             self.pending = None
-        parts = [f"transaction {txid}: {result.state}", f"{result.undone} undone"]
-        if result.conflicts:
-            parts.append(f"{len(result.conflicts)} conflicts left alone")
-        if result.voided:
-            parts.append(f"{len(result.voided)} void")
-        if result.failed:
-            parts.append(f"{len(result.failed)} failed")
-        return " · ".join(parts)
+        return undo_line(done.result)
 
-    def history(self) -> list[tuple[Txn, list[Step], list[tuple[float, str, str]]]]:
-        from workbench.journal.store import Journal
+    def history(self) -> list[History]:
+        from workbench.services.journal_query import history
 
-        if not self.journal_path.exists():
-            return []
-        with Journal(self.journal_path) as journal:
-            return [(t, journal.steps(t.id), journal.events(t.id)) for t in journal.txns(newest_first=True)]
-
-
-def txn_row(txn: Txn, steps: list[Step]) -> tuple[str, str, str, str, str, str]:
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(txn.created_wall))
-    return (str(txn.id), when, txn.state, txn.operator, str(len(steps)), txn.subject)
-
-
-def txn_detail(txn: Txn, steps: list[Step], events: list[tuple[float, str, str]]) -> str:
-    from workbench.journal.values import expected_after, same
-
-    lines = [f"transaction {txn.id} · {txn.state}: {STATE_HELP.get(txn.state, '')}"]
-    lines.append(f"operator {txn.operator}@{txn.host} · root {txn.cgroup_root} · {txn.subject}")
-    if txn.reason:
-        lines.append(f"reason: {txn.reason}")
-    for s in steps:
-        before = "(new)" if s.before is None else s.before.strip()
-        line = f"  {s.state:<13} {s.target}: {before} -> {s.value.strip()}"
-        if (
-            s.action == "write"
-            and s.readback is not None
-            and not same(s.file, s.readback, expected_after(s.file, s.before, s.value))
-        ):
-            line += f" (read back {s.readback.strip()})"
-        if s.error:
-            line += f" · {s.error}"
-        lines.append(line)
-        if s.state in STEP_HELP:
-            lines.append(f"      {STEP_HELP[s.state]}")
-    for when, kind, detail in events[-5:]:
-        stamp = time.strftime("%H:%M:%S", time.localtime(when))
-        lines.append(f"  {stamp} {kind} {detail}".rstrip())
-    return "\n".join(lines)
+        return history(self.journal_path)

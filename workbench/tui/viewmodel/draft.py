@@ -1,87 +1,46 @@
-"""The pod draft the Draft screen edits: text fields as typed, turned into a `PodSpec` with a
-reason for every field that is wrong (the screen marks the field, not a dialog).
+"""Editing the pod draft the Draft screen shows: fields as typed, containers added, removed and
+switched between exclusive and shared. The draft value and its conversion to a pod (with a reason
+for every wrong field) are the application layer's (`services.draft`).
 
 Editing operations return new drafts, so undo and tests are trivial.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
+from dataclasses import replace
 
-from workbench.kube.model import CPU, MEMORY, Container, ContainerKind, PodSpec, Resources
-from workbench.quantity import format_bytes, format_cpu, parse_bytes, parse_quantity
+from workbench.kube.model import ContainerKind
+from workbench.quantity import format_bytes
+from workbench.services.draft import (
+    RESOURCE_FIELDS,
+    Draft,
+    DraftContainer,
+    DraftResult,
+    cpu_milli,
+    from_podspec,
+    memory_bytes,
+    to_podspec,
+)
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+__all__ = [
+    "KINDS",
+    "RESOURCE_FIELDS",
+    "Draft",
+    "DraftContainer",
+    "DraftResult",
+    "add_container",
+    "cycle_kind",
+    "field_paths",
+    "from_podspec",
+    "get_field",
+    "remove_container",
+    "set_exclusive",
+    "set_field",
+    "to_podspec",
+    "toggle_exclusive",
+]
+
 KINDS: tuple[ContainerKind, ...] = ("app", "sidecar", "init")
-RESOURCE_FIELDS = ("cpu", "cpu_limit", "memory", "memory_limit")
-
-
-@dataclass(frozen=True)
-class DraftContainer:
-    name: str
-    kind: ContainerKind = "app"
-    cpu: str = ""
-    cpu_limit: str = ""
-    memory: str = ""
-    memory_limit: str = ""
-
-    @property
-    def exclusive(self) -> bool:
-        """Asks for exclusive CPUs: whole CPUs, requests equal to limits for cpu and memory."""
-        try:
-            cpu = _cpu(self.cpu or self.cpu_limit)
-            lim = _cpu(self.cpu_limit)
-            mem = _mem(self.memory or self.memory_limit)
-            mem_lim = _mem(self.memory_limit)
-        except ValueError:
-            return False
-        return cpu > 0 and cpu % 1000 == 0 and cpu == lim and mem > 0 and mem == mem_lim
-
-
-@dataclass(frozen=True)
-class Draft:
-    name: str = "draft"
-    namespace: str = "default"
-    cpu: str = ""
-    cpu_limit: str = ""
-    memory: str = ""
-    memory_limit: str = ""
-    containers: tuple[DraftContainer, ...] = (DraftContainer("app"),)
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class DraftResult:
-    pod: PodSpec | None
-    # field path ("pod.cpu", "c1.memory_limit", "pod") -> reason
-    errors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def ok(self) -> bool:
-        return self.pod is not None and not self.errors
-
-
-def _cpu(text: str) -> int:
-    text = text.strip()
-    if not text:
-        return 0
-    q = parse_quantity(text)
-    if q.sign() < 0:
-        raise ValueError(f"{text!r} is negative")
-    return q.milli_value()
-
-
-def _mem(text: str) -> int:
-    text = text.strip()
-    return parse_bytes(text) if text else 0
-
-
-def _short(exc: ValueError) -> str:
-    # parse errors carry a hint in parentheses; the field shows the problem, the hint is long
-    return str(exc).split(" (write")[0]
 
 
 # ---- editing operations --------------------------------------------------------------------
@@ -146,12 +105,12 @@ def set_exclusive(draft: Draft, index: int, exclusive: bool) -> Draft:
     c = draft.containers[index]
     if exclusive:
         try:
-            milli = _cpu(c.cpu or c.cpu_limit)
+            milli = cpu_milli(c.cpu or c.cpu_limit)
         except ValueError:
             milli = 0
         cpus = max(1, -(-milli // 1000))
         try:
-            mem = _mem(c.memory or c.memory_limit)
+            mem = memory_bytes(c.memory or c.memory_limit)
         except ValueError:
             mem = 0
         mem_text = format_bytes(mem) if mem else "256Mi"
@@ -165,116 +124,6 @@ def set_exclusive(draft: Draft, index: int, exclusive: bool) -> Draft:
 
 def toggle_exclusive(draft: Draft, index: int) -> Draft:
     return set_exclusive(draft, index, not draft.containers[index].exclusive)
-
-
-# ---- conversion --------------------------------------------------------------------------
-
-
-def _resources(
-    prefix: str, cpu: str, cpu_limit: str, memory: str, memory_limit: str, errors: dict[str, str]
-) -> Resources:
-    requests: dict[str, int] = {}
-    limits: dict[str, int] = {}
-    values: dict[str, int] = {}
-    for fname, text, parse in (
-        ("cpu", cpu, _cpu),
-        ("cpu_limit", cpu_limit, _cpu),
-        ("memory", memory, _mem),
-        ("memory_limit", memory_limit, _mem),
-    ):
-        try:
-            values[fname] = parse(text)
-        except ValueError as exc:
-            errors[f"{prefix}.{fname}"] = _short(exc)
-    for res, req_f, lim_f in ((CPU, "cpu", "cpu_limit"), (MEMORY, "memory", "memory_limit")):
-        req = values.get(req_f, 0)
-        lim = values.get(lim_f, 0)
-        if lim and not req:
-            req = lim  # the API server defaults requests to limits
-        if lim and req > lim:
-            errors[f"{prefix}.{req_f}"] = "request is more than the limit"
-        if req:
-            requests[res] = req
-        if lim:
-            limits[res] = lim
-    return Resources(MappingProxyType(requests), MappingProxyType(limits))
-
-
-def to_podspec(draft: Draft) -> DraftResult:
-    errors: dict[str, str] = {}
-    if not _DNS_LABEL.match(draft.name):
-        errors["pod.name"] = "must be a DNS label: lower-case letters, digits and '-'"
-    if not _DNS_LABEL.match(draft.namespace):
-        errors["pod.namespace"] = "must be a DNS label"
-    pod_res = _resources("pod", draft.cpu, draft.cpu_limit, draft.memory, draft.memory_limit, errors)
-    inits: list[Container] = []
-    apps: list[Container] = []
-    seen: set[str] = set()
-    for i, dc in enumerate(draft.containers):
-        if not _DNS_LABEL.match(dc.name):
-            errors[f"c{i}.name"] = "must be a DNS label"
-        elif dc.name in seen:
-            errors[f"c{i}.name"] = f"another container is already called {dc.name!r}"
-        seen.add(dc.name)
-        res = _resources(f"c{i}", dc.cpu, dc.cpu_limit, dc.memory, dc.memory_limit, errors)
-        container = Container(dc.name, dc.kind, res)
-        (apps if dc.kind == "app" else inits).append(container)
-    if not apps:
-        errors["pod"] = "a pod needs at least one app container"
-    # Pod-level requests must cover what the containers ask for (API validation of pod resources).
-    for res_name, fname, fmt in ((CPU, "cpu", format_cpu), (MEMORY, "memory", format_bytes)):
-        budget = pod_res.requests.get(res_name, 0)
-        if not budget:
-            continue
-        asked = sum(c.resources.requests.get(res_name, 0) for c in apps)
-        sidecars = sum(c.resources.requests.get(res_name, 0) for c in inits if c.kind == "sidecar")
-        if asked + sidecars > budget and f"pod.{fname}" not in errors:
-            errors[f"pod.{fname}"] = (
-                f"containers ask for {fmt(asked + sidecars)}, more than the pod's {fmt(budget)}"
-            )
-    if errors:
-        return DraftResult(None, MappingProxyType(errors))
-    pod = PodSpec(
-        name=draft.name,
-        namespace=draft.namespace,
-        resources=pod_res,
-        init_containers=tuple(inits),
-        containers=tuple(apps),
-        source=draft.source or "draft",
-    )
-    return DraftResult(pod)
-
-
-def _text(values: Mapping[str, int], name: str) -> str:
-    v = values.get(name)
-    if not v:
-        return ""
-    return format_cpu(v) if name == CPU else format_bytes(v)
-
-
-def from_podspec(pod: PodSpec) -> Draft:
-    def dc(c: Container) -> DraftContainer:
-        r = c.resources
-        return DraftContainer(
-            c.name,
-            c.kind,
-            _text(r.requests, CPU),
-            _text(r.limits, CPU),
-            _text(r.requests, MEMORY),
-            _text(r.limits, MEMORY),
-        )
-
-    r = pod.resources
-    return Draft(
-        name=pod.name,
-        namespace=pod.namespace,
-        cpu=_text(r.requests, CPU),
-        cpu_limit=_text(r.limits, CPU),
-        memory=_text(r.requests, MEMORY),
-        memory_limit=_text(r.limits, MEMORY),
-        containers=tuple(dc(c) for c in pod.all_containers),
-        source=pod.source,
-    )
 
 
 def field_paths(draft: Draft) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from workbench.admission.ownership import Owner, OwnerKind
+from workbench.services.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.owners import ASCII_GLYPHS, ASCII_PREVIEW_GLYPH, GLYPHS, PREVIEW_GLYPH
@@ -354,11 +354,6 @@ def move(layout: GridLayout, cpu: int | None, direction: Direction) -> int | Non
         row = [(ax, c) for by, ax, c in anchors if by == candidates[0]]
         return min(row, key=lambda r: abs(r[0] - x))[1]
     return cpu
-
-
-def numa_memory(topology: Topology, used_by_node: Mapping[int, int]) -> dict[int, tuple[int, int]]:
-    """(used, total) bytes per NUMA node."""
-    return {n.id: (used_by_node.get(n.id, 0), n.memory_bytes) for n in topology.numa_nodes}
 
 
 def distance_rows(topology: Topology) -> list[list[str]]:

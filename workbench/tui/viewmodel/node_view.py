@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workbench.admission.ownership import Owner, pods_on_node
 from workbench.kube.model import NodeConfig
+from workbench.services.ownership import Owner, pods_on_node
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.grid import distance_rows
 from workbench.tui.viewmodel.owners import GLYPHS

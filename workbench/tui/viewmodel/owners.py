@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workbench.admission.ownership import OwnerKind
+from workbench.services.ownership import OwnerKind
 
 GLYPHS: Mapping[OwnerKind, str] = {
     OwnerKind.SHARED: "·",

@@ -4,7 +4,7 @@ and advice for a rejection (clearly marked as ours, not the kubelet's)."""
 
 from __future__ import annotations
 
-from workbench.admission.decision import Decision, Hint, ProviderHints
+from workbench.services.admit import Decision, Hint, ProviderHints
 from workbench.topology.cpuset import CPUSet
 from workbench.tui.viewmodel.session import Preview
 

@@ -12,25 +12,19 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from workbench.admission.ownership import Owner, cpu_owners
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
+from workbench.services.choices import CPU_OPTIONS, POLICIES, SCOPES
+from workbench.services.demo import Seeded
+from workbench.services.ownership import Owner, Ownership, ownership
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.draft import Draft, DraftResult, from_podspec, to_podspec
 
 if TYPE_CHECKING:
     # Admission is imported when the first pod is decided, not to draw the node.
-    from workbench.admission.decision import Decision
+    from workbench.services.admit import Decision
 
-POLICIES: tuple[Literal["none", "best-effort", "restricted", "single-numa-node"], ...] = (
-    "none",
-    "best-effort",
-    "restricted",
-    "single-numa-node",
-)
-SCOPES: tuple[Literal["container", "pod"], ...] = ("container", "pod")
-# CPU manager policy options a trainer flips to show how a verdict changes.
-CPU_OPTIONS = ("full-pcpus-only", "distribute-cpus-across-numa", "align-by-socket")
+__all__ = ["CPU_OPTIONS", "POLICIES", "SCOPES", "Preview", "Seeded", "Session", "demo_session"]
 
 
 @dataclass(frozen=True)
@@ -62,18 +56,33 @@ class Session:
     # Off in snapshot tests: the decision time differs run to run.
     show_timing: bool = True
     _preview: Preview | None = None
+    # The ownership view of the node as it was last computed, and what it was computed from.
+    _ownership: tuple[NodeState, NodeConfig, tuple[str, ...], Ownership] | None = None
 
     # ---- node -------------------------------------------------------------------------
-    def owners(self) -> dict[int, Owner]:
+    def ownership(self) -> Ownership:
+        """Who owns every CPU and the memory of every NUMA node, computed once per node state."""
+        placed = tuple(self.placed)
+        cached = self._ownership
+        if cached and cached[0] is self.state and cached[1] is self.config and cached[2] == placed:
+            return cached[3]
         decisions = {k: d for k, (_, d) in self.placed.items()}
-        labels = {k: f"{p.namespace}/{p.name}" for k, (p, _) in self.placed.items()}
-        return cpu_owners(self.topology, self.config, self.state, decisions, labels)
+        view = ownership(self.topology, self.config, self.state, decisions, self.labels())
+        self._ownership = (self.state, self.config, placed, view)
+        return view
+
+    def owners(self) -> Mapping[int, Owner]:
+        return self.ownership().cpus
+
+    def numa_memory(self) -> dict[int, tuple[int, int]]:
+        """(bytes held by pods, total) of `memory` per NUMA node, from the memory manager state."""
+        return {n: (m.used, m.total) for n, m in self.ownership().memory.items()}
 
     def place(self, pod: PodSpec) -> Decision:
         """Admit `pod` into the node state (the demo's seed, or a committed draft)."""
-        from workbench.admission.admit import admit
+        from workbench.services.admit import decide
 
-        decision = admit(self.topology, self.config, self.state, pod, advise=False)
+        decision = decide(self.topology, self.config, self.state, pod, advise=False)
         if decision.admitted:
             self.state = decision.state_after
             self.placed[pod.key] = (pod, decision)
@@ -91,26 +100,11 @@ class Session:
         return True
 
     def remove(self, pod_key: str) -> None:
-        from workbench.admission.admit import release
+        from workbench.services.admit import release_pod
 
-        self.state = release(self.topology, self.config, self.state, pod_key)
+        self.state = release_pod(self.topology, self.config, self.state, pod_key)
         self.placed.pop(pod_key, None)
         self._preview = None
-
-    def memory_used(self) -> dict[int, int]:
-        """Bytes of `memory` held per NUMA node by the placed pods (memory manager blocks)."""
-        used: dict[int, int] = {}
-        for _, d in self.placed.values():
-            blocks = d.pod.memory_blocks if d.pod and d.pod.memory_blocks else ()
-            if not blocks:
-                blocks = tuple(b for c in d.containers for b in c.memory_blocks)
-            for b in blocks:
-                if b.type != "memory" or not b.numa_affinity:
-                    continue
-                share = b.size // len(b.numa_affinity)
-                for n in b.numa_affinity:
-                    used[n] = used.get(n, 0) + share
-        return used
 
     # ---- kubelet configuration switches ------------------------------------------------
     def set_config(self, config: NodeConfig) -> None:
@@ -160,13 +154,13 @@ class Session:
             done = self.with_advice(self._preview)
             self.adopt_advice(self._preview, done)
             return done
-        from workbench.admission.admit import admit
+        from workbench.services.admit import decide
 
         start = time.perf_counter()
         result = to_podspec(self.draft)
         decision = None
         if result.pod is not None:
-            decision = admit(self.topology, self.config, self.state, result.pod, advise=advise)
+            decision = decide(self.topology, self.config, self.state, result.pod, advise=advise)
         advised = advise or decision is None or decision.admitted
         self._preview = Preview(result, decision, time.perf_counter() - start, advised)
         return self._preview
@@ -176,10 +170,10 @@ class Session:
         values), so it may run in a worker thread; `adopt_advice` then caches it."""
         if preview.advised or preview.decision is None or preview.result.pod is None:
             return preview
-        from workbench.admission.advice import advise
+        from workbench.services.admit import advice_for
 
-        lines = advise(self.topology, self.config, self.state, preview.result.pod, preview.decision)
-        return Preview(preview.result, replace(preview.decision, advice=lines), preview.seconds, True)
+        decision = advice_for(self.topology, self.config, self.state, preview.result.pod, preview.decision)
+        return Preview(preview.result, decision, preview.seconds, True)
 
     def adopt_advice(self, asked: Preview, done: Preview) -> bool:
         """Cache `done` unless the draft or the node changed since `asked` was decided."""
@@ -203,47 +197,6 @@ class Session:
         return {k: f"{p.namespace}/{p.name}" for k, (p, _) in self.placed.items()}
 
 
-def demo_config() -> NodeConfig:
-    """The demo kubelet: static CPU manager, Static memory manager, single-numa-node, pod scope."""
-    try:
-        from workbench.kube.config import demo_config as core_demo
-
-        return core_demo()
-    except ImportError:
-        return NodeConfig(
-            cpu_manager_policy="static",
-            reserved_system_cpus=CPUSet([0, 32]),
-            topology_manager_policy="single-numa-node",
-            topology_manager_scope="pod",
-        )
-
-
-@dataclass(frozen=True)
-class Seeded:
-    """The demo's running pods, decided away from the session (so in any thread)."""
-
-    state: NodeState
-    placed: tuple[tuple[PodSpec, Decision], ...]
-    notices: tuple[str, ...]
-
-
-def decide_seeds(topology: Topology, config: NodeConfig, state: NodeState) -> Seeded:
-    """Admit the demo's seed pods one by one, as the kubelet would have. Pure."""
-    from workbench.admission.admit import admit
-    from workbench.tui.viewmodel.scenarios import seed_pods
-
-    placed = []
-    notices = []
-    for pod in seed_pods():
-        d = admit(topology, config, state, pod, advise=False)
-        if d.admitted:
-            state = d.state_after
-            placed.append((pod, d))
-        else:
-            notices.append(f"seed pod {pod.namespace}/{pod.name} refused: {d.reason}")
-    return Seeded(state, tuple(placed), tuple(notices))
-
-
 def adopt_seeds(session: Session, seeded: Seeded) -> None:
     session.state = seeded.state
     session.placed.update({pod.key: (pod, d) for pod, d in seeded.placed})
@@ -253,6 +206,8 @@ def adopt_seeds(session: Session, seeded: Seeded) -> None:
 
 def seed_demo(session: Session) -> None:
     """Place the demo's running pods into `session`."""
+    from workbench.services.demo import decide_seeds
+
     adopt_seeds(session, decide_seeds(session.topology, session.config, session.state))
 
 
@@ -261,12 +216,12 @@ def demo_session(*, seed: bool = True) -> Session:
 
     `seed=False` leaves placing the pods to the caller (the app does it right after its first
     paint, so the node appears without waiting for admission)."""
-    from workbench.kube.pod import pod_from_mapping
-    from workbench.topology import demo_topology
-    from workbench.tui.viewmodel.scenarios import SCENARIOS
+    from workbench.services.demo import demo_node
+    from workbench.services.demo_pods import scenario_pod
 
-    session = Session(demo_topology(), demo_config(), NodeState(), source="built-in demo node")
+    node = demo_node()
+    session = Session(node.topology, node.config, node.state, source="built-in demo node")
     if seed:
         seed_demo(session)
-    session.load_pod(pod_from_mapping(SCENARIOS["postgres"], source="scenario postgres"))
+    session.load_pod(scenario_pod("postgres"))
     return session

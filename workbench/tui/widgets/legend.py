@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from workbench.admission.ownership import DESCRIPTIONS, OwnerKind
+from workbench.services.ownership import DESCRIPTIONS, OwnerKind
 from workbench.tui.viewmodel.owners import GLYPHS, PREVIEW_GLYPH
 
 

@@ -3,6 +3,7 @@ of CPUs costs one widget, not hundreds."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -14,7 +15,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.admission.ownership import Owner, OwnerKind, related_cpus
+from workbench.services.ownership import Owner, OwnerKind, related_cpus
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
@@ -70,7 +71,7 @@ class NumaGrid(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.topology: Topology | None = None
-        self.owners: dict[int, Owner] = {}
+        self.owners: Mapping[int, Owner] = {}
         self.preview: CPUSet = CPUSet()
         self.memory: dict[int, tuple[int, int]] = {}
         self.highlight: CPUSet = CPUSet()  # CPUs of the selected pod / filter match
@@ -87,7 +88,7 @@ class NumaGrid(ScrollView, can_focus=True):
     def show(
         self,
         topology: Topology,
-        owners: dict[int, Owner],
+        owners: Mapping[int, Owner],
         *,
         preview: CPUSet | None = None,
         memory: dict[int, tuple[int, int]] | None = None,

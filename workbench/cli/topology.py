@@ -1,7 +1,4 @@
-"""`workbench topology`: the node's packages, NUMA nodes, caches, cores and devices.
-
-Imports only the topology layer, so `workbench topology -o json` starts fast.
-"""
+"""`workbench topology`: the node's packages, NUMA nodes, caches, cores and devices."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_topology_options, emit_json, load_topology
+from workbench.cli.common import add_format_option, add_topology_options, emit_json, node_source
 
 
 def register(sub: Any) -> None:
@@ -28,17 +25,14 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    topo = load_topology(args)
+    from workbench.services import topology_view as view
+    from workbench.services.source import load_topology
+
+    topo = load_topology(node_source(args))
     if args.format == "json":
-        from workbench.topology.report import topology_to_json
-
-        emit_json(topology_to_json(topo))
+        emit_json(view.topology_json(topo))
     elif args.format == "yaml":
-        from workbench.topology.spec import spec_yaml
-
-        sys.stdout.write(spec_yaml(topo))
+        sys.stdout.write(view.topology_yaml(topo))
     else:
-        from workbench.topology.report import topology_to_text
-
-        sys.stdout.write(topology_to_text(topo))
+        sys.stdout.write(view.topology_text(topo))
     return 0

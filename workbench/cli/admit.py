@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from dataclasses import replace
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_node_options, emit_json, load_node, require_file
-
-POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
-SCOPES = ("container", "pod")
+from workbench.cli.common import add_format_option, add_node_options, emit, node_source
+from workbench.services.choices import POLICIES, SCOPES
 
 
 def register(sub: Any) -> None:
@@ -33,21 +29,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.admission.admit import admit
-    from workbench.admission.report import decision_to_json, decision_to_text
-    from workbench.kube.pod import load_pod
+    from workbench.services import admit
 
-    require_file(args.pod_file, "a pod manifest")
-    pod = load_pod(args.pod_file, args.pod)
-    node = load_node(args)
-    config = node.config
-    if args.policy:
-        config = replace(config, topology_manager_policy=args.policy)
-    if args.scope:
-        config = replace(config, topology_manager_scope=args.scope)
-    decision = admit(node.topology, config, node.state, pod)
-    if args.format == "json":
-        emit_json(decision_to_json(decision))
-    else:
-        sys.stdout.write(decision_to_text(decision, node.topology))
-    return 0 if decision.admitted else 1
+    result = admit.admit_file(
+        args.pod_file, node_source(args), pod_name=args.pod, policy=args.policy, scope=args.scope
+    )
+    emit(args.format, result, admit.admit_json, admit.admit_text)
+    return 0 if result.decision.admitted else 1

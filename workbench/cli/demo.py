@@ -1,0 +1,37 @@
+"""`workbench demo`: the app on the built-in demo node (pods placed, a sandbox cgroup tree in a
+temporary directory; nothing on this machine changes). Textual loads only in the handler."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from workbench.cli.tui import add_ui_options
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser(
+        "demo",
+        help="open the app on the built-in demo node (pods placed, sandbox cgroup tree in a temp dir)",
+        description="Open the TUI on the built-in 2-socket SNC demo node with a few pods already "
+        "placed and a sandbox cgroup tree in a temporary directory; nothing on this machine changes.",
+    )
+    add_ui_options(demo)
+    demo.add_argument(
+        "--screenshot",
+        metavar="FILE.svg",
+        help="save an SVG of the node screen (120x36, headless) and exit, e.g. for a README",
+    )
+    demo.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.tui.launch import run_demo
+
+    return run_demo(
+        read_only=args.read_only,
+        theme=args.theme,
+        ascii_only=args.ascii,
+        screenshot=Path(args.screenshot) if args.screenshot else None,
+    )

@@ -1,0 +1,40 @@
+"""`workbench drift`: the kubelet's checkpoint and our journal against the live cgroups."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from workbench.cli.common import (
+    add_format_option,
+    add_journal_option,
+    add_node_options,
+    emit,
+    journal_path,
+    node_source,
+)
+from workbench.services.choices import KUBELET_DRIVERS
+
+
+def register(sub: Any) -> None:
+    d = sub.add_parser(
+        "drift",
+        help="compare the kubelet's checkpoint and our journal with the live cgroups (exit 1 if drift)",
+    )
+    add_node_options(d)
+    d.add_argument("--cgroup-root", required=True, metavar="DIR")
+    d.add_argument("--layout", choices=KUBELET_DRIVERS, default="systemd", help="the kubelet's cgroup driver")
+    add_journal_option(d)
+    add_format_option(d)
+    d.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.services import drift
+
+    report = drift.check_drift(
+        Path(args.cgroup_root), node_source(args), driver=args.layout, journal_path=journal_path(args)
+    )
+    emit(args.format, report, drift.drift_json, drift.drift_text)
+    return report.exit_code

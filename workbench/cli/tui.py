@@ -1,0 +1,39 @@
+"""`workbench tui` and bare `workbench`: the app on the live machine or the node the options
+name; it starts read-only when it cannot write the cgroup tree. Textual loads only in the handler."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from workbench.cli.common import add_node_options, node_source
+
+
+def add_ui_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theme", metavar="NAME", help="theme name (see themes/; NO_COLOR picks workbench-mono)")
+    p.add_argument("--read-only", action="store_true", help="hide and refuse every write")
+    p.add_argument("--ascii", action="store_true", help="draw with plain ASCII (no UTF-8 box or glyphs)")
+
+
+def register(sub: Any) -> None:
+    tui = sub.add_parser("tui", help="open the app (on the live machine, or the node the options name)")
+    add_node_options(tui)
+    add_ui_options(tui)
+    tui.add_argument(
+        "--cgroup-root", metavar="DIR", help="cgroup v2 tree to commit to (default /sys/fs/cgroup)"
+    )
+    tui.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.tui.launch import run_live
+
+    root = getattr(args, "cgroup_root", None)
+    return run_live(
+        node_source(args),
+        cgroup_root=Path(root) if root else None,
+        read_only=bool(getattr(args, "read_only", False)),
+        theme=getattr(args, "theme", None),
+        ascii_only=bool(getattr(args, "ascii", False)),
+    )

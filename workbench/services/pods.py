@@ -1,0 +1,27 @@
+"""Reading the pod a command is about: a manifest file or stdin, one pod picked by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.errors import InputError
+
+if TYPE_CHECKING:
+    from workbench.kube.model import PodSpec
+
+
+def require_file(path: str, what: str) -> Path:
+    """`path` as a Path, or InputError naming what was expected; "-" (stdin) passes."""
+    p = Path(path)
+    if path != "-" and not p.is_file():
+        raise InputError("no such file", source=path, fix=f"give the path of {what}")
+    return p
+
+
+def load_pod_file(path: str, name: str | None = None) -> PodSpec:
+    """The pod in `path` ("-" reads stdin); `name` picks one when the file holds several."""
+    from workbench.kube.pod import load_pod
+
+    require_file(path, "a pod manifest")
+    return load_pod(path, name)

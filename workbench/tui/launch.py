@@ -1,0 +1,110 @@
+"""Opening the app: on the demo node with its sandbox, or on the node a source names. The app
+itself decides whether it may write (`WorkbenchApp(read_only=...)`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.services.source import NodeSource
+
+if TYPE_CHECKING:
+    from workbench.services.demo import DemoSandbox
+    from workbench.tui.app import WorkbenchApp
+    from workbench.tui.viewmodel.session import Session
+
+LIVE_CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def demo_app(
+    session: Session,
+    sandbox: DemoSandbox,
+    *,
+    read_only: bool = False,
+    theme: str | None = None,
+    ascii_only: bool = False,
+    keymap_paths: Iterable[Path] | None = None,
+    confirm_seconds: float | None = None,
+    seed_after_paint: bool = False,
+) -> WorkbenchApp:
+    """The app as `workbench demo` opens it, committing into `sandbox`."""
+    from workbench.services.demo import decide_seeds
+    from workbench.tui.app import WorkbenchApp
+    from workbench.tui.viewmodel.commit import CONFIRM_SECONDS, Committer
+    from workbench.tui.viewmodel.session import adopt_seeds
+
+    committer = Committer(
+        sandbox.cgroup_root,
+        sandbox.journal_path,
+        confirm_seconds=CONFIRM_SECONDS if confirm_seconds is None else confirm_seconds,
+        label=sandbox.label,
+    )
+    session.source = "built-in demo node"
+    return WorkbenchApp(
+        session,
+        theme=theme,
+        ascii_only=ascii_only,
+        keymap_paths=keymap_paths,
+        committer=committer,
+        read_only=read_only,
+        after_first_paint=(
+            (lambda s: partial(adopt_seeds, s, decide_seeds(s.topology, s.config, s.state)))
+            if seed_after_paint
+            else None
+        ),
+    )
+
+
+def run_demo(*, read_only: bool, theme: str | None, ascii_only: bool, screenshot: Path | None) -> int:
+    from workbench.services.demo import demo_sandbox
+    from workbench.tui.viewmodel.session import demo_session, seed_demo
+
+    session = demo_session(seed=False)
+    with demo_sandbox(session.topology) as box:
+        if screenshot is not None:
+            seed_demo(session)
+            app = demo_app(session, box, read_only=read_only, theme=theme, ascii_only=ascii_only)
+            return _screenshot(app, screenshot)
+        app = demo_app(
+            session, box, read_only=read_only, theme=theme, ascii_only=ascii_only, seed_after_paint=True
+        )
+        app.run()
+    return 0
+
+
+def _screenshot(app: WorkbenchApp, target: Path) -> int:
+    import asyncio
+
+    async def shoot() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            app.save_screenshot(filename=target.name, path=str(target.parent.resolve()))
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    asyncio.run(shoot())
+    print(target)
+    return 0
+
+
+def run_live(
+    source: NodeSource,
+    *,
+    cgroup_root: Path | None,
+    read_only: bool,
+    theme: str | None,
+    ascii_only: bool,
+) -> int:
+    """The node `source` names (this machine by default), committing to `cgroup_root`."""
+    from workbench.services.source import load_node
+    from workbench.tui.app import WorkbenchApp
+    from workbench.tui.viewmodel.commit import Committer
+    from workbench.tui.viewmodel.session import Session
+
+    node = load_node(source)
+    session = Session(node.topology, node.config, node.state, source=node.topology.name)
+    committer = Committer(cgroup_root or LIVE_CGROUP_ROOT)
+    app = WorkbenchApp(session, theme=theme, ascii_only=ascii_only, committer=committer, read_only=read_only)
+    app.run()
+    return 0
