@@ -171,15 +171,6 @@ def build_index(topology: Topology) -> CPUIndex:
     )
 
 
-# The index is kept on the (immutable) Topology it describes, as `functools.cached_property`
-# keeps its values: no module-level table, so nothing outlives the topology or confuses two.
-_ATTR = "_admission_cpu_index"
-
-
 def cpu_index(topology: Topology) -> CPUIndex:
-    memo = topology.__dict__
-    index = memo.get(_ATTR)
-    if index is None:
-        index = memo[_ATTR] = build_index(topology)
-    assert isinstance(index, CPUIndex)
-    return index
+    """The index of `topology`, built on first use and kept with it (`Topology.derived`)."""
+    return topology.derived(build_index)

@@ -10,16 +10,18 @@ derived once, lazily.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from workbench.topology.cpuset import CPUSet
 
 if TYPE_CHECKING:
     from workbench.topology.machine import Machine
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,23 @@ class Topology:
     machine: Machine | None = field(default=None, compare=False, repr=False)
 
     # ---- derived lookups ---------------------------------------------------------------
+    @cached_property
+    def _derived(self) -> dict[Callable[[Topology], object], object]:
+        return {}
+
+    def derived(self, build: Callable[[Topology], _T]) -> _T:
+        """`build(self)`, computed once per topology and kept with it as the lookups below are.
+
+        How a higher layer caches what it derives from a node (admission's CPU index) without
+        this layer importing it and without a module-level table: the value lives and dies with
+        the topology. `build` is the key, so it must be a module-level function of the topology
+        alone.
+        """
+        memo = self._derived
+        if build not in memo:
+            memo[build] = build(self)
+        return cast(_T, memo[build])
+
     @cached_property
     def cpu_by_id(self) -> Mapping[int, CPU]:
         return MappingProxyType({c.id: c for c in self.cpus})
