@@ -6,7 +6,8 @@
 2. a 10-container pod in pod scope on the AMD EPYC 8-NUMA fixture with 40 pods already placed;
 3. the same on a 16-NUMA, 512-CPU node with `max-allowable-numa-nodes: 16`.
 Goals (p99, issue 12): < 2 ms, < 2 ms, < 10 ms, so the TUI can re-decide on every keystroke.
-Each run builds the managers from the checkpoint state, as a real preview does.
+Each run builds the managers from the checkpoint state, as a real preview does. The goal is
+on wall-clock p99; the process-CPU columns show how much of a slow tail is a busy machine.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
         return 0
     failed = False
-    print(f"{'scenario':<52} {'median':>7} {'p99':>7} {'cpu med':>7} {'goal':>5}  (ms)")
+    print(f"{'scenario':<52} {'median':>7} {'p99':>7} {'cpu med':>7} {'cpu p99':>7} {'goal':>5}  (ms)")
     for name, topo, cfg, state, pod, goal in all_scenarios:
         d = admit(topo, cfg, state, pod, advise=False)
         if not d.admitted:
@@ -185,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = "ok" if tail < goal else "SLOW"
         failed |= tail >= goal
         print(
-            f"{name:<52} {med:>7.2f} {tail:>7.2f} {statistics.median(cpu):>7.2f} {goal:>5.0f}"
-            f"  {ok} ({runs} runs)"
+            f"{name:<52} {med:>7.2f} {tail:>7.2f} {statistics.median(cpu):>7.2f} {p99(cpu):>7.2f}"
+            f" {goal:>5.0f}  {ok} ({runs} runs)"
         )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs (figures are for this machine as it was)")
