@@ -17,20 +17,22 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/workbench-wheel-smoke.XXXXXX")
 step="start"
 started=$SECONDS
 
+# On failure the work dir stays, to look at the logs and screenshots.
 finish() {
   local rc=$?
   if [ "$rc" -ne 0 ]; then
-    echo "WHEEL SMOKE FAILED at step: $step (exit $rc; work dir $work)" >&2
-  elif [ -z "${KEEP:-}" ]; then
+    echo "WHEEL SMOKE FAILED at step: $step (exit $rc; work dir kept: $work)" >&2
+  elif [ -n "${KEEP:-}" ]; then
+    echo "smoke: work dir kept: $work"
+  else
     rm -rf "$work"
   fi
-  [ -n "${KEEP:-}" ] && echo "smoke: work dir kept: $work"
   exit "$rc"
 }
 trap finish EXIT
 
 fail() {
-  echo "WHEEL SMOKE FAILED at step: $step: $*" >&2
+  echo "smoke: $step: $*" >&2
   exit 1
 }
 
