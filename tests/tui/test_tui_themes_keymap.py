@@ -74,15 +74,3 @@ def test_keymap_yaml_and_unreadable(tmp_path: Path) -> None:
     bad.write_text("[keymap\n")
     keymap, problems = load_keymap(["app.quit"], [bad])
     assert keymap == {} and "cannot read keymap" in problems[0]
-
-
-def test_app_starts_themed_without_theme_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A wheel without `themes/` still starts dark (and monochrome for NO_COLOR), silently."""
-    import workbench.tui.theming as theming
-
-    monkeypatch.setattr(theming, "theme_dirs", lambda: [tmp_path / "none"])
-    themes, problems = theming.load_app_themes()
-    names = {t.name for t in themes}
-    assert {"workbench-dark", "workbench-mono"} <= names and problems == []
-    dark = next(t for t in themes if t.name == "workbench-dark")
-    assert dark.variables["owner-exclusive"]

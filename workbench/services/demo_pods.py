@@ -1,8 +1,12 @@
 """The demo's seed pods (already running when `workbench demo` opens) and its teaching
-scenarios, as Pod manifests kept in code so the demo works from an installed wheel."""
+scenarios: Pod manifests kept in code (built without parsing YAML at start) and the manifest
+files shipped as package data (`workbench/data/pods/`, linked from the checkout's
+`fixtures/pods/`), which the Draft screen's Open dialog offers."""
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from workbench.kube.model import PodSpec
@@ -91,3 +95,12 @@ def scenario_pod(name: str) -> PodSpec:
     from workbench.kube.pod import pod_from_mapping
 
     return pod_from_mapping(SCENARIOS[name], source=f"scenario {name}")
+
+
+def scenario_files() -> list[Path]:
+    """The shipped Pod manifests (`workbench/data/pods/*.yaml`; bad-input examples in its
+    `invalid/` folder are test fixtures and not shipped)."""
+    base = resources.files("workbench").joinpath("data", "pods")
+    # pip installs a wheel as files, so package data has a real path: the Open dialog hands it
+    # to the same loader as a path the user types.
+    return sorted(Path(str(p)) for p in base.iterdir() if p.name.endswith((".yaml", ".yml")) and p.is_file())

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -41,6 +43,7 @@ _COLOR = re.compile(
     r"|ansi_[a-z_]+)$"
 )
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+THEME_SUFFIXES = (".toml", ".yaml", ".yml")
 
 DEFAULT_OWNER_COLORS: Mapping[str, str] = MappingProxyType(
     {
@@ -70,9 +73,9 @@ class ThemeSpec:
         return out
 
 
-def _read(path: Path) -> Any:
+def _read(path: Traversable) -> Any:
     text = path.read_text(encoding="utf-8")
-    if path.suffix == ".toml":
+    if path.name.endswith(".toml"):
         return tomllib.loads(text)
     return yaml.safe_load(text)
 
@@ -141,45 +144,74 @@ def parse_theme(data: Any, source: str = "") -> ThemeSpec:
     )
 
 
-def load_theme_file(path: Path) -> ThemeSpec:
+def load_theme_file(path: Traversable) -> ThemeSpec:
     try:
         data = _read(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", source=str(path)) from None
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"not valid {path.suffix.lstrip('.').upper()}: {first}", source=str(path)) from None
+        kind = "TOML" if path.name.endswith(".toml") else "YAML"
+        raise InputError(f"not valid {kind}: {first}", source=str(path)) from None
     return parse_theme(data, str(path))
 
 
-def theme_dirs() -> list[Path]:
-    """Built-in themes (package data `workbench/data/themes/` in a wheel, the repository's
-    `themes/` in a checkout), then the user's, then $WORKBENCH_THEMES; later names win."""
-    here = Path(__file__).resolve()
-    dirs = [here.parents[2] / "data" / "themes", here.parents[3] / "themes"]
-    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    dirs.append(config / "workbench" / "themes")
+def builtin_theme_dir() -> Traversable:
+    """The themes shipped in the package (`workbench/data/themes/`; the checkout's top-level
+    `themes/` is a link to it), read through importlib.resources so a wheel finds them too."""
+    return resources.files("workbench").joinpath("data", "themes")
+
+
+def user_theme_dir() -> Path:
+    """`$XDG_CONFIG_HOME/workbench/themes` (`~/.config/workbench/themes` when unset)."""
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "workbench" / "themes"
+
+
+def theme_dirs() -> list[Traversable]:
+    """The built-in themes, then the user's, then each directory of $WORKBENCH_THEMES (a
+    path list); a later file with the same theme name wins."""
+    dirs: list[Traversable] = [builtin_theme_dir(), user_theme_dir()]
     extra = os.environ.get("WORKBENCH_THEMES")
     if extra:
         dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
     return dirs
 
 
-def load_themes(dirs: Iterable[Path]) -> tuple[list[ThemeSpec], list[str]]:
+def _theme_files(d: Traversable) -> list[Traversable]:
+    """Theme files of one directory; a missing directory has none. Raises OSError when the
+    directory cannot be listed."""
+    if not d.is_dir():
+        return []
+    return sorted((p for p in d.iterdir() if p.name.endswith(THEME_SUFFIXES)), key=lambda p: p.name)
+
+
+def load_themes(
+    dirs: Iterable[Traversable], check: Callable[[ThemeSpec], object] | None = None
+) -> tuple[list[ThemeSpec], list[str]]:
     """Every valid theme in `dirs` (later files override earlier ones by name) and one problem
-    line for each broken file."""
+    line for each broken file or unreadable directory. `check` (raising ValueError) is a
+    further test a theme must pass before it replaces one of the same name, so a user's broken
+    copy of a shipped theme leaves the shipped one in place."""
     themes: dict[str, ThemeSpec] = {}
     problems: list[str] = []
     for d in dirs:
-        if not d.is_dir():
+        try:
+            files = _theme_files(d)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            problems.append(InputError(f"cannot list theme folder: {reason}", source=str(d)).line())
             continue
-        for path in sorted(d.iterdir()):
-            if path.suffix not in (".toml", ".yaml", ".yml"):
-                continue
+        for path in files:
             try:
                 spec = load_theme_file(path)
+                if check is not None:
+                    check(spec)
             except InputError as exc:
                 problems.append(exc.line())
+                continue
+            except ValueError as exc:
+                problems.append(str(exc))
                 continue
             themes[spec.name] = spec
     return list(themes.values()), problems
