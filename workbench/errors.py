@@ -6,6 +6,11 @@ names the file, the field and what to do about it, and never needs a traceback t
 
 from __future__ import annotations
 
+from workbench.sanitize import sanitize
+
+# What one message part may take of the line (the value echoed in a problem can be long).
+_PROBLEM_LIMIT = 600
+
 
 class InputError(Exception):
     """Bad input or environment: a file, a field in it, what is wrong, and the fix."""
@@ -18,9 +23,12 @@ class InputError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        where = ": ".join(p for p in (self.source, self.field) if p)
-        text = f"{where}: {self.problem}" if where else self.problem
-        return f"{text} ({self.fix})" if self.fix else text
+        """The one line printed for this error: every part sanitised (a newline, a control or
+        bidi character or a surrogate from the input is shown escaped) and length-capped."""
+        where = ": ".join(sanitize(p) for p in (self.source, self.field) if p)
+        problem = sanitize(self.problem, _PROBLEM_LIMIT)
+        text = f"{where}: {problem}" if where else problem
+        return f"{text} ({sanitize(self.fix)})" if self.fix else text
 
     def at(self, source: str) -> InputError:
         """The same error, attributed to `source` if it had no file yet."""

@@ -131,7 +131,7 @@ def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
     bad.write_text("cpus: [\n")
     with pytest.raises(InputError) as err:
         load_spec(bad)
-    assert "invalid YAML" in err.value.problem and err.value.source == str(bad)
+    assert "not valid YAML" in err.value.problem and err.value.source == str(bad)
     with pytest.raises(InputError) as err:
         load_spec(tmp_path / "absent.yaml")
     assert err.value.problem == "no such file"

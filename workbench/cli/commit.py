@@ -17,6 +17,7 @@ from workbench.cli.common import (
     journal_path,
     node_source,
     warn,
+    write_text,
 )
 from workbench.services.choices import DEFAULT_PARENT, LAYOUTS
 
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     outcome = cp.prepare_commit(request)
     if args.format != "json":
         # The plan is on screen before anything is written (or the lock is waited for).
-        sys.stdout.write(cp.plan_text(outcome))
+        write_text(cp.plan_text(outcome))
         sys.stdout.flush()
     outcome = cp.finish_commit(outcome)
     if outcome.applied is not None:

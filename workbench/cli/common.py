@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from workbench.sanitize import sanitize, sanitize_lines
 from workbench.services.source import NodeSource
 
 T = TypeVar("T")
@@ -85,8 +86,15 @@ def journal_path(args: argparse.Namespace) -> Path | None:
 
 
 def emit_json(doc: Any) -> None:
+    # ASCII-only (json's default): a name from the input cannot reach the terminal raw.
     json.dump(doc, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
+
+
+def write_text(text: str) -> None:
+    """A text rendering on stdout; anything from the input that would not print as itself (a
+    control or bidi character, a surrogate) is shown escaped."""
+    sys.stdout.write(sanitize_lines(text))
 
 
 def emit(fmt: str, result: T, as_json: Callable[[T], Any], as_text: Callable[[T], str]) -> None:
@@ -94,10 +102,10 @@ def emit(fmt: str, result: T, as_json: Callable[[T], Any], as_text: Callable[[T]
     if fmt == "json":
         emit_json(as_json(result))
     else:
-        sys.stdout.write(as_text(result))
+        write_text(as_text(result))
 
 
 def warn(lines: Iterable[str]) -> None:
-    """One stderr line each, named as ours."""
+    """One stderr line each, named as ours (sanitised: a line stays one line)."""
     for line in lines:
-        print(f"workbench: {line}", file=sys.stderr)
+        print(f"workbench: {sanitize(line, 0)}", file=sys.stderr)

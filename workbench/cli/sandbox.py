@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import node_source
+from workbench.cli.common import node_source, write_text
 
 
 def register(sub: Any) -> None:
@@ -30,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     box = sandbox.init_sandbox(
         Path(args.dir), node_source(args), memory_below_current=args.memory_below_current
     )
-    sys.stdout.write(sandbox.sandbox_text(box))
+    write_text(sandbox.sandbox_text(box))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_topology_options, emit_json, node_source
+from workbench.cli.common import add_format_option, add_topology_options, emit_json, node_source, write_text
 
 
 def register(sub: Any) -> None:
@@ -34,5 +34,5 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "yaml":
         sys.stdout.write(view.topology_yaml(topo))
     else:
-        sys.stdout.write(view.topology_text(topo))
+        write_text(view.topology_text(topo))
     return 0

@@ -38,6 +38,7 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.inputs import MAX_INPUT_BYTES, load_json, read_bytes, scrub
 from workbench.kube.config import load_kubelet_config
 from workbench.kube.model import (
     MEMORY,
@@ -60,7 +61,7 @@ MEMORY_STATE = "memory_manager_state"
 DEVICE_STATE = "device-plugins/kubelet_internal_checkpoint"
 CONFIG = "config.yaml"
 PODS = "pods.yaml"
-MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
+MAX_CHECKPOINT_BYTES = MAX_INPUT_BYTES
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -90,18 +91,14 @@ class _Problems:
 
 def _read_json(path: Path, out: _Problems) -> Any:
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_CHECKPOINT_BYTES + 1)
-    except OSError as exc:
-        out.add(f"cannot read: {exc.strerror or exc}")
-        return None
-    if len(raw) > MAX_CHECKPOINT_BYTES:
-        out.add("checkpoint is larger than 64 MiB; not read")
+        raw, label = read_bytes(path, limit=MAX_CHECKPOINT_BYTES, what="checkpoint file")
+    except InputError as exc:
+        out.add(exc.problem if exc.problem.startswith("cannot") else f"checkpoint is {exc.problem}; not read")
         return None
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        out.add(f"checkpoint is corrupted (not JSON: {exc})")
+        return load_json(decode(raw, label), label)
+    except InputError as exc:
+        out.add(f"checkpoint is corrupted (not JSON: {exc.problem})")
         return None
 
 
@@ -143,7 +140,7 @@ def _open_data(doc: Mapping[str, Any], out: _Problems) -> Mapping[str, Any] | No
             "the kubelet would refuse to start (drain the node and delete the file)"
         )
     try:
-        payload = json.loads(data)
+        payload = scrub(json.loads(data))
     except (ValueError, RecursionError) as exc:
         out.add(f"checkpoint is corrupted: `data` is not JSON ({exc})")
         return None
@@ -625,10 +622,7 @@ def read_kubelet_dir(directory: Path, topology: Topology | None = None) -> Kubel
     pods: dict[str, PodInfo] = {}
     if pods_path.is_file():
         files.append(PODS)
-        try:
-            raw = pods_path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", source=str(pods_path)) from None
+        raw, _ = read_bytes(pods_path)
         pods = parse_pod_names(load_one(decode(raw, str(pods_path)), str(pods_path)), str(pods_path))
     for cid in kwargs.get("cpu_assignments", {}):
         if cid not in pods and "default_cpuset" in kwargs and cpu_version == "V1":

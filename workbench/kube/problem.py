@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from workbench.sanitize import sanitize
+
 Severity = Literal["error", "warning"]
 
 
@@ -16,14 +18,17 @@ class Problem:
     source: str = ""
 
     def line(self) -> str:
-        where = ": ".join(p for p in (self.source, self.field) if p)
+        """One printable line: names and values from the input are shown escaped (a newline in
+        a field name cannot split it) and length-capped."""
+        where = ": ".join(sanitize(p) for p in (self.source, self.field) if p)
         tag = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {tag}{self.message}" if where else f"{tag}{self.message}"
+        message = sanitize(self.message, 600)
+        return f"{where}: {tag}{message}" if where else f"{tag}{message}"
 
     def as_dict(self) -> dict[str, str]:
         return {
-            "source": self.source,
-            "field": self.field,
+            "source": sanitize(self.source),
+            "field": sanitize(self.field),
             "severity": self.severity,
-            "message": self.message,
+            "message": sanitize(self.message, 600),
         }

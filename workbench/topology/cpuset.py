@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 _INT_ONLY = frozenset({int})
+# The kernel's largest CONFIG_NR_CPUS (arch/x86/Kconfig: NR_CPUS_RANGE_END with MAXSMP): no CPU
+# (or NUMA node, MAX_NUMNODES is smaller) has an id this high, so a list naming one is refused
+# before it is expanded (`0-99999999999` would otherwise take minutes and gigabytes).
+NR_CPUS = 8192
 
 
 class CPUSetError(ValueError):
@@ -33,26 +37,35 @@ class CPUSet:
 
     # construction -------------------------------------------------------------------
     @classmethod
-    def parse(cls, text: str) -> CPUSet:
-        """Parse `0-3,8-11` (also tolerates whitespace, newlines and trailing NULs)."""
+    def parse(cls, text: str, *, limit: int = NR_CPUS) -> CPUSet:
+        """Parse `0-3,8-11` (also tolerates whitespace, newlines and trailing NULs).
+
+        Every id must be below `limit` (the kernel's NR_CPUS by default; pass the node's CPU
+        count to bound it by the machine): checked before anything is expanded."""
         text = text.replace("\x00", "").strip()
         if not text:
             return cls()
-        ids: list[int] = []
+        ranges: list[tuple[int, int]] = []
         for part in text.split(","):
             part = part.strip()
             if not part:
-                raise CPUSetError(f"empty element in CPU list {text!r}")
+                raise CPUSetError(f"empty element in CPU list {_shown(text)}")
             lo_s, sep, hi_s = part.partition("-")
-            try:
-                lo = int(lo_s, 10)
-                hi = int(hi_s, 10) if sep else lo
-            except ValueError:
-                raise CPUSetError(f"invalid CPU list element {part!r} in {text!r}") from None
+            lo_s, hi_s = lo_s.strip(), hi_s.strip()
+            # ASCII digits only: int() would also take "1_0" and other scripts' digits.
+            if not _is_number(lo_s) or (sep and not _is_number(hi_s)):
+                raise CPUSetError(f"invalid CPU list element {_shown(part)} in {_shown(text)}")
+            lo = _number(lo_s, limit)
+            hi = _number(hi_s, limit) if sep else lo
             if lo < 0 or hi < lo:
-                raise CPUSetError(f"invalid CPU range {part!r} in {text!r}")
-            ids.extend(range(lo, hi + 1))
-        return cls(ids)
+                raise CPUSetError(f"invalid CPU range {_shown(part)} in {_shown(text)}")
+            if hi >= limit:
+                raise CPUSetError(
+                    f"CPU id {_shown(hi_s if sep else lo_s)} in {_shown(text)} is out of range: ids "
+                    f"must be below {limit}" + (" (the kernel's NR_CPUS limit)" if limit == NR_CPUS else "")
+                )
+            ranges.append((lo, hi))
+        return cls(_expand(ranges))
 
     @classmethod
     def from_hex_mask(cls, text: str) -> CPUSet:
@@ -61,9 +74,11 @@ class CPUSet:
         if not cleaned:
             return cls()
         try:
+            if len(cleaned) > NR_CPUS // 4:
+                raise ValueError(cleaned)
             value = int(cleaned, 16)
         except ValueError:
-            raise CPUSetError(f"invalid CPU mask {text!r}") from None
+            raise CPUSetError(f"invalid CPU mask {_shown(text)}") from None
         ids = []
         bit = 0
         while value:
@@ -146,3 +161,32 @@ class CPUSet:
 
     def __le__(self, other: CPUSet) -> bool:
         return self.issubset(other)
+
+
+def _expand(ranges: list[tuple[int, int]]) -> frozenset[int]:
+    """The ids of `ranges`, overlapping ones merged first (`0-8191` repeated costs one range)."""
+    ranges.sort()
+    ids: list[int] = []
+    end = -1
+    for lo, hi in ranges:
+        if hi <= end:
+            continue
+        ids.extend(range(max(lo, end + 1), hi + 1))
+        end = hi
+    return frozenset(ids)
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _number(digits: str, limit: int) -> int:
+    """The value of ASCII digits, or `limit` when there are too many to be below it (never
+    converting thousands of digits)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(limit)) else limit
+
+
+def _shown(text: str) -> str:
+    """A CPU list quoted for a message, cut short: the list came from the input."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workbench.errors import InputError
+from workbench.inputs import load_yaml_document, read_text
 from workbench.quantity import parse_bytes
 
 
@@ -87,16 +86,12 @@ def kind_of(value: object) -> str:
 
 
 def read_yaml(path: Path) -> object:
+    """The spec document of `path`, read through the input boundary (size cap, safe loader)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path), fix="give the path of a topology spec") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", source=str(path)) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(f"invalid YAML: {problem}", source=str(path), field=where) from None
+        text, label = read_text(path, what="topology spec")
+    except InputError as exc:
+        if exc.problem == "no such file":
+            fix = "give the path of a topology spec"
+            raise InputError("no such file", source=exc.source, fix=fix) from None
+        raise
+    return load_yaml_document(text, label)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from workbench.errors import InputError
+from workbench.inputs import read_document
 
 _KEY = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$", re.IGNORECASE)
 
@@ -56,10 +56,8 @@ def load_keymap(
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-            data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            return {}, [f"{path}: cannot read keymap: {first}"]
+            data, _ = read_document(path)
+        except InputError as exc:
+            return {}, [f"{exc.source or path}: cannot read keymap: {exc.problem}"]
         return parse_keymap(data, known_ids, str(path))
     return {}, []

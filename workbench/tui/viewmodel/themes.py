@@ -74,10 +74,9 @@ class ThemeSpec:
 
 
 def _read(path: Traversable) -> Any:
-    text = path.read_text(encoding="utf-8")
-    if path.name.endswith(".toml"):
-        return tomllib.loads(text)
-    return yaml.safe_load(text)
+    from workbench.inputs import read_document
+
+    return read_document(path)[0]
 
 
 def _colour_table(data: Any, where: str, src: str, allowed: Iterable[str] | None) -> dict[str, str]:
