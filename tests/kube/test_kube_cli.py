@@ -57,8 +57,15 @@ def test_validate_json_and_unreadable_files(capsys: pytest.CaptureFixture[str], 
     code, out, err = run(
         ["validate", str(PODS / "invalid" / "python-object.yaml"), str(tmp_path / "missing")], capsys
     )
-    assert code == 2
-    assert "unsupported YAML tag" in err and "missing: no such file" in err and "Traceback" not in err
+    # Exit 2: one stderr line, naming the first unreadable file and counting the others.
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "unsupported YAML tag" in err and "1 more file(s) could not be read" in err
+    code, out, err = run(
+        ["validate", "-o", "json", str(PODS / "invalid" / "python-object.yaml"), str(tmp_path / "missing")],
+        capsys,
+    )
+    assert code == 2 and len(err.splitlines()) == 1 and "unsupported YAML tag" in err
+    assert "missing: no such file" in json.loads(out)["unreadable"][1]
     empty = tmp_path / "svc.yaml"
     empty.write_text("kind: Service\nmetadata: {name: s}\n")
     code, out, _ = run(["validate", str(empty)], capsys)

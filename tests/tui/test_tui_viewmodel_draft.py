@@ -64,7 +64,7 @@ def test_names_must_be_dns_labels_and_unique() -> None:
     # The API server reads initContainers first, so it flags the app container's name.
     assert 'Duplicate value: "postgres"' in dm.to_podspec(d).errors["c0.name"]
     d = dm.set_field(_postgres(), "pod.name", "Bad_Name")
-    assert "DNS label" in dm.to_podspec(d).errors["pod.name"]
+    assert "RFC 1123 subdomain" in dm.to_podspec(d).errors["pod.name"]
 
 
 def test_a_pod_needs_an_app_container() -> None:

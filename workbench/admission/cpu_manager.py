@@ -8,7 +8,6 @@ quota is disabled). `export` writes the result back into a `NodeState`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Literal
@@ -44,7 +43,7 @@ def reserved_cpu_count(config: NodeConfig) -> int:
     if config.reserved_system_cpus:
         return len(config.reserved_system_cpus)
     millis = config.kube_reserved.get(CPU, 0) + config.system_reserved.get(CPU, 0)
-    return math.ceil(millis / 1000)
+    return -(-millis // 1000)  # integer ceiling: millis / 1000 overflows a float for huge values
 
 
 def qualifies_for_exclusive_cpus(container: Container) -> bool:

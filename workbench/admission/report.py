@@ -115,7 +115,12 @@ def _human_bytes(value: str) -> str:
             return f"{n // size}{suffix}"
     for suffix, size in (("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20)):
         if n >= size:
-            return f"{n / size:.1f}{suffix}"
+            # Tenths in integers (n / size overflows a float for huge values), rounded half to
+            # even as the "%.1f" this replaces.
+            tenths, rest = divmod(n * 10, size)
+            if 2 * rest > size or (2 * rest == size and tenths % 2):
+                tenths += 1
+            return f"{tenths // 10}.{tenths % 10}{suffix}"
     return str(n)
 
 

@@ -131,6 +131,9 @@ _REASONS: dict[str, str] = {
 }
 
 
+NAME_MAX = 255
+
+
 def check_name(name: str, *, what: str = "cgroup name") -> str:
     """One path component that cannot escape its parent: raise InputError otherwise."""
     if not name or name in (".", ".."):
@@ -139,6 +142,11 @@ def check_name(name: str, *, what: str = "cgroup name") -> str:
         raise InputError(
             f"{what} {name!r} contains '/', NUL or a control character",
             fix="use a plain name without path separators",
+        )
+    if len(name.encode("utf-8", "surrogatepass")) > NAME_MAX:
+        # Refused before planning, not by mkdir after a journal entry.
+        raise InputError(
+            f"{what} is longer than {NAME_MAX} bytes (the kernel's NAME_MAX)", fix="use a shorter name"
         )
     return name
 

@@ -106,7 +106,7 @@ class StandaloneLayout:
     def pod_cgroup(self, pod: PodRef) -> str:
         _check_pod(pod)
         split_cgroup(self.parent)
-        return join(self.parent, f"{pod.namespace}_{pod.name}")
+        return join(self.parent, check_name(f"{pod.namespace}_{pod.name}", what="pod cgroup name"))
 
     def locate(self, fs: CgroupFS, pod: PodRef, containers: Sequence[str]) -> PodCgroups:
         pod_dir = self.pod_cgroup(pod)

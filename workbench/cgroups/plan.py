@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from workbench.admission.decision import Decision
 from workbench.cgroups.files import (
@@ -110,18 +111,23 @@ def _effective(tree: _Tree, cgroup: str, kind: str) -> CPUSet | None:
         node = parent_of(node)
 
 
-def _quota(value: str | None) -> float:
-    if value is None:
-        return float("inf")
-    q = parse_cpu_max(value).quota
-    return float("inf") if q is None else q / parse_cpu_max(value).period
+# A limit's size for ordering writes (raise before lower), exact: (1, 0) is unlimited ("max"),
+# else (0, amount). Integers and Fractions, never floats: a huge value in a file does not overflow.
+_UNLIMITED: tuple[int, Fraction] = (1, Fraction(0))
 
 
-def _bytes(value: str | None) -> float:
+def _quota(value: str | None) -> tuple[int, Fraction]:
     if value is None:
-        return float("inf")
+        return _UNLIMITED
+    cpu = parse_cpu_max(value)
+    return _UNLIMITED if cpu.quota is None else (0, Fraction(cpu.quota, cpu.period))
+
+
+def _bytes(value: str | None) -> tuple[int, Fraction]:
+    if value is None:
+        return _UNLIMITED
     n = parse_memory(value)
-    return float("inf") if n is None else float(n)
+    return _UNLIMITED if n is None else (0, Fraction(n))
 
 
 def build_plan(

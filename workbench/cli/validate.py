@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from workbench.services import validation
 
     result = validation.validate_files(args.files, node_source(args), strict=args.strict)
-    if args.format != "json":
-        warn(result.unreadable)
+    if result.unreadable_line is not None:
+        # Exit 2 always says why on stderr in one line, -o json too (the document lists all).
+        warn([result.unreadable_line])
     emit(args.format, result, validation.validation_json, validation.validation_text)
     return result.exit_code

@@ -53,7 +53,7 @@ from workbench.kube.model import (
 from workbench.kube.pod import parse_resource_list
 from workbench.kube.yamlio import decode, load_one
 from workbench.quantity import parse_bytes
-from workbench.topology.cpuset import CPUSet, CPUSetError
+from workbench.topology.cpuset import NR_CPUS, CPUSet, CPUSetError
 from workbench.topology.model import NumaNode, Topology
 
 CPU_STATE = "cpu_manager_state"
@@ -328,10 +328,9 @@ def _blocks(raw: Any, what: str, out: _Problems) -> tuple[MemoryBlock, ...]:
 def _machine_state(raw: Any, out: _Problems) -> dict[int, NumaMemoryState]:
     machine: dict[int, NumaMemoryState] = {}
     for key, node in _mapping(raw, "machineState", out).items():
-        try:
-            numa = int(key)
-        except ValueError:
-            out.add(f"machineState: NUMA id {key!r} is not a number")
+        numa = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() and len(key) < 5 else -1
+        if not 0 <= numa < NR_CPUS:
+            out.add(f"machineState: NUMA id {key!r} is not a node id")
             continue
         node_map = _mapping(node, f"machineState[{key}]", out)
         tables: dict[str, MemoryTable] = {}

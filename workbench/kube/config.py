@@ -164,7 +164,10 @@ class _Reader:
             if q.sign() < 0:
                 self.error(f"{key}.{name}", f"must be greater than or equal to 0, got {q}")
                 continue
-            out[str(name)] = amount(str(name), q)
+            try:
+                out[str(name)] = amount(str(name), q)
+            except ValueError as exc:  # beyond the kubelet's int64
+                self.error(f"{key}.{name}", str(exc))
         return out
 
 
@@ -255,6 +258,8 @@ def config_from_mapping(
             period_us = parse_duration_us(str(raw_period))
         except ValueError as exc:
             r.error("cpuCFSQuotaPeriod", str(exc))
+        except OverflowError:  # e.g. 400 nines: Go's ParseDuration refuses it as invalid
+            r.error("cpuCFSQuotaPeriod", f"time: invalid duration {str(raw_period)[:40]!r}... (out of range)")
         else:
             if not 1000 <= period_us <= 1_000_000:
                 r.error(

@@ -19,7 +19,17 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.errors import InputError
-from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, Container, ContainerKind, PodSpec, Resources
+from workbench.kube.model import (
+    CPU,
+    HUGEPAGES_PREFIX,
+    MEMORY,
+    Container,
+    ContainerKind,
+    PodSpec,
+    Resources,
+    is_memory_resource,
+)
+from workbench.kube.names import name_problem
 from workbench.kube.yamlio import load_documents, read_text
 from workbench.quantity import Quantity, parse_quantity
 
@@ -64,9 +74,23 @@ def is_pod_level_resource(name: str) -> bool:
     return name in (CPU, MEMORY) or name.startswith(HUGEPAGES_PREFIX)
 
 
+# The kubelet counts every resource in an int64 (`Quantity.MilliValue`/`Value`): beyond it the
+# value wraps, so an amount that does not fit is refused where it is read.
+MAX_AMOUNT = 2**63 - 1
+_NAME_FIX = "use lower-case letters, digits and '-' (e.g. my-pod)"
+
+
 def amount(name: str, q: Quantity) -> int:
-    """Canonical integer of a quantity: millicores for cpu, whole units (rounded up) otherwise."""
-    return q.milli_value() if name == CPU else q.value()
+    """Canonical integer of a quantity: millicores for cpu, whole units (rounded up) otherwise.
+
+    ValueError when it does not fit the kubelet's int64."""
+    value = q.milli_value() if name == CPU else q.value()
+    if abs(value) > MAX_AMOUNT:
+        unit = "millicores" if name == CPU else "bytes" if is_memory_resource(name) else "units"
+        raise ValueError(
+            f"Invalid value: \"{q}\": too large: more than {MAX_AMOUNT} {unit}, the kubelet's int64 limit"
+        )
+    return value
 
 
 def quantity_text(value: Any) -> str | int | float:
@@ -95,7 +119,10 @@ def parse_resource_list(value: Any, *, source: str, field: str) -> dict[str, int
             raise InputError(
                 f"must be greater than or equal to 0, got {q}", source=source, field=f"{field}.{name}"
             )
-        out[name] = amount(name, q)
+        try:
+            out[name] = amount(name, q)
+        except ValueError as exc:
+            raise InputError(str(exc), source=source, field=f"{field}.{name}") from None
     return out
 
 
@@ -119,6 +146,9 @@ def _container(raw: Any, kind: ContainerKind, *, source: str, field: str) -> Con
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise InputError("Required value: container name", source=source, field=f"{field}.name")
+    bad = name_problem(name, "container")
+    if bad is not None:
+        raise InputError(bad, source=source, field=f"{field}.name", fix=_NAME_FIX)
     if kind == "init" and raw.get("restartPolicy") == "Always":
         kind = "sidecar"
     requests, limits = _resources(raw.get("resources"), source=source, field=f"{field}.resources")
@@ -154,6 +184,20 @@ def aggregate_container_requests(
     for res, v in init_peak.items():
         total[res] = max(total.get(res, 0), v)
     return total
+
+
+def _unique_names(
+    init: Sequence[Container], app: Sequence[Container], *, source: str, dot: str
+) -> None:
+    """Container names are unique across init and app containers (`validateContainers`)."""
+    seen: set[str] = set()
+    for group, containers in (("initContainers", init), ("containers", app)):
+        for i, c in enumerate(containers):
+            if c.name in seen:
+                raise InputError(
+                    f'Duplicate value: "{c.name}"', source=source, field=f"{dot}{group}[{i}].name"
+                )
+            seen.add(c.name)
 
 
 def _pod_resources(
@@ -223,6 +267,7 @@ def pod_from_spec(
     app = tuple(
         _container(c, "app", source=source, field=f"{dot}containers[{i}]") for i, c in enumerate(raw_app)
     )
+    _unique_names(init, app, source=source, dot=dot)
     resources = _pod_resources(spec.get("resources"), init, app, source=source, field=f"{dot}resources")
     overhead = parse_resource_list(spec.get("overhead"), source=source, field=f"{dot}overhead")
     return PodSpec(
@@ -246,10 +291,17 @@ def _loaded(doc: Mapping[str, Any], source: str, document: int, item: int | None
     object_name = _text(meta.get("name"))
     template = _get_path(doc, path[:-1]) if len(path) > 1 else doc
     tmeta = _metadata(template) if path != ("spec",) else meta
+    tprefix = ".".join((*path[:-1], "metadata")) if path != ("spec",) else "metadata"
     name = _text(tmeta.get("name")) or object_name or "pod"
     namespace = _text(tmeta.get("namespace")) or _text(meta.get("namespace")) or "default"
-    uid = _text(meta.get("uid")) if kind == "Pod" else ""
     where = source if item is None else f"{source} (item {item})"
+    # The names become cgroup directories and are printed: refused here as the API server would.
+    for key, value, what in (("name", name, "pod"), ("namespace", namespace, "namespace")):
+        bad = name_problem(value, what)
+        if bad is not None:
+            field = f"{tprefix}.{key}" if _text(tmeta.get(key)) else f"metadata.{key}"
+            raise InputError(bad, source=where, field=field, fix=_NAME_FIX)
+    uid = _text(meta.get("uid")) if kind == "Pod" else ""
     spec = _get_path(doc, path) if path else doc
     pod = pod_from_spec(spec, name=name, namespace=namespace, uid=uid, source=where, prefix=".".join(path))
     return LoadedPod(pod, doc, kind, path, document, item, object_name or name)

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, Container, ContainerKind, PodSpec, Resources
+from workbench.kube.names import name_problem
 from workbench.kube.pod import (
     aggregate_container_requests,
     amount,
@@ -155,6 +156,11 @@ def _check_list(out: _Collector, raw: Any, field: str, *, pod_level: bool) -> di
         if q.sign() < 0:
             out.error(path, f'Invalid value: "{q}": must be greater than or equal to 0')
             continue
+        try:
+            amount(name, q)
+        except ValueError as exc:
+            out.error(path, str(exc))
+            continue
         if "/" in name and not q.is_whole():
             out.error(path, f'Invalid value: "{q}": must be an integer')
             continue
@@ -232,6 +238,8 @@ def _check_containers(
             name = raw.get("name")
             if not isinstance(name, str) or not name:
                 out.error(f"{field}.name", "Required value")
+            elif (bad := name_problem(name, "container")) is not None:
+                out.error(f"{field}.name", bad)
             elif name in seen:
                 out.error(f"{field}.name", f'Duplicate value: "{name}" (also {seen[name]})')
             else:
@@ -357,6 +365,25 @@ def validate_pod_doc(doc: Any, source: str = "") -> list[Problem]:
         spec = spec.get(key) if isinstance(spec, Mapping) else None
     meta = doc.get("metadata")
     name = meta.get("name") if isinstance(meta, Mapping) else None
-    return validate_pod_spec(
+    problems = _metadata_problems(meta, source)
+    problems += validate_pod_spec(
         spec, source=source, prefix=".".join(path), name=name if isinstance(name, str) else "pod"
     )
+    return problems
+
+
+def _metadata_problems(meta: Any, source: str) -> list[Problem]:
+    """The object's name (`ValidatePodName`: a DNS subdomain) and namespace (a DNS label), when
+    given: a manifest without a name is still worth previewing."""
+    if meta is None:
+        return []
+    if not isinstance(meta, Mapping):
+        return [Problem("metadata", "must be a mapping", "error", source)]
+    out: list[Problem] = []
+    for key, kind in (("name", "pod"), ("namespace", "namespace")):
+        if meta.get(key) is None:
+            continue
+        bad = name_problem(meta[key], kind)
+        if bad is not None:
+            out.append(Problem(f"metadata.{key}", bad, "error", source))
+    return out

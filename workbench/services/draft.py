@@ -21,9 +21,6 @@ from workbench.quantity import format_bytes, format_cpu, parse_bytes, parse_quan
 if TYPE_CHECKING:
     from workbench.kube.problem import Problem
 
-# Object and container names are DNS labels (`IsDNS1123Label`); kube.validate does not check
-# names, so the form does.
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 RESOURCE_FIELDS = ("cpu", "cpu_limit", "memory", "memory_limit")
 # draft field -> (requests|limits, resource name)
 _FIELD_KEYS = {
@@ -148,6 +145,8 @@ def _draft_field(path: str, where: Mapping[tuple[str, int], int]) -> str:
         scope, rest = f"c{index}", m.group(3) or ""
     if rest == "name" and scope != "pod":
         return f"{scope}.name"
+    if path in ("metadata.name", "metadata.namespace"):
+        return f"pod.{path.split('.')[1]}"
     parts = rest.split(".")
     if len(parts) >= 3 and parts[0] == "resources" and (parts[1], parts[2]) in _KEY_FIELDS:
         return f"{scope}.{_KEY_FIELDS[(parts[1], parts[2])]}"
@@ -155,20 +154,9 @@ def _draft_field(path: str, where: Mapping[tuple[str, int], int]) -> str:
 
 
 def _short(message: str) -> str:
-    # Parse errors end with a hint in parentheses; the field shows the problem, the hint is long.
-    return message.split(" (write")[0]
-
-
-def _name_errors(draft: Draft) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not _DNS_LABEL.match(draft.name):
-        errors["pod.name"] = "must be a DNS label: lower-case letters, digits and '-'"
-    if not _DNS_LABEL.match(draft.namespace):
-        errors["pod.namespace"] = "must be a DNS label"
-    for i, dc in enumerate(draft.containers):
-        if dc.name and not _DNS_LABEL.match(dc.name):
-            errors[f"c{i}.name"] = "must be a DNS label"
-    return errors
+    # Parse errors end with a hint in parentheses (names with an example and the regex); the
+    # field shows the problem, the hint is long.
+    return message.split(" (write")[0].split(" (e.g.")[0]
 
 
 def to_podspec(draft: Draft) -> DraftResult:
@@ -178,7 +166,7 @@ def to_podspec(draft: Draft) -> DraftResult:
 
     doc, where = manifest(draft)
     source = draft.source or "draft"
-    errors = _name_errors(draft)
+    errors: dict[str, str] = {}
     problems: list[Problem] = validate_pod_doc(doc, source)
     for p in problems:
         if p.severity == "error":

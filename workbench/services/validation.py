@@ -33,6 +33,14 @@ class Validation:
         return len(self.problems) - self.errors
 
     @property
+    def unreadable_line(self) -> str | None:
+        """The one stderr line of an exit 2 (the first unreadable file; the JSON lists all)."""
+        if not self.unreadable:
+            return None
+        more = len(self.unreadable) - 1
+        return self.unreadable[0] + (f" (and {more} more file(s) could not be read)" if more else "")
+
+    @property
     def exit_code(self) -> int:
         """2 a file could not be read, 1 problems (warnings too when strict), else 0."""
         if self.unreadable:

@@ -10,6 +10,10 @@ from typing import Any
 from workbench.errors import InputError
 from workbench.inputs import load_yaml_document, read_text
 from workbench.quantity import parse_bytes
+from workbench.topology.cpuset import NR_CPUS
+
+# Sizes are bytes in the kernel's (and the kubelet's) int64.
+MAX_SIZE = 2**63 - 1
 
 
 class SpecContext:
@@ -44,6 +48,11 @@ class SpecContext:
             raise self.fail(f"{field}.{key}", f"expected {what}, got {kind_of(value)}")
         if value < minimum:
             raise self.fail(f"{field}.{key}", f"expected {what}, got {value}")
+        if value >= NR_CPUS:
+            # Every integer of a spec is an id (CPU, core, socket, node, cache): none reaches it.
+            raise self.fail(
+                f"{field}.{key}", f"{value} is out of range: ids are below {NR_CPUS} (the kernel's NR_CPUS)"
+            )
         return value
 
     def boolean(self, row: Mapping[Any, Any], key: str, field: str, default: bool) -> bool:
@@ -68,9 +77,12 @@ class SpecContext:
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise self.fail(field, f"expected a size such as 64Gi, got {kind_of(value)}")
         try:
-            return parse_bytes(value)
+            size = parse_bytes(value)
         except ValueError as exc:
             raise self.fail(field, str(exc), fix="use a Kubernetes quantity such as 64Gi or 512Mi") from None
+        if size > MAX_SIZE:
+            raise self.fail(field, f"{value!r} is more than {MAX_SIZE} bytes (int64)", fix="give the size")
+        return size
 
 
 def kind_of(value: object) -> str:
