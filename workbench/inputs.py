@@ -217,7 +217,7 @@ def _constructor_failure(exc: Exception, source: str) -> InputError:
     return InputError(
         f"not valid YAML: a value cannot be read ({detail})",
         source=source,
-        fix="quote values that are text (e.g. \"v1\"), and drop explicit !!tags",
+        fix='quote values that are text (e.g. "v1"), and drop explicit !!tags',
     )
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from kube_paths import PODS
 
 from workbench.errors import InputError
+from workbench.inputs import loader
 from workbench.kube.checkpoint import (
     parse_cpu_checkpoint,
     parse_device_checkpoint,
@@ -212,4 +213,20 @@ def test_hostile_yaml_is_an_input_error(text: str) -> None:
 def test_python_object_fixture_is_refused() -> None:
     with pytest.raises(InputError, match="unsupported YAML tag"):
         load_pods(PODS / "invalid" / "python-object.yaml")
-    assert yaml.safe_load("a: 1") == {"a": 1}
+
+
+def test_a_python_tag_never_runs_its_command(tmp_path: Path) -> None:
+    """The refusal comes before anything is constructed: the command in the tag never runs
+    (an unsafe loader would create the marker file), whichever loader reads it."""
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.yaml"
+    evil.write_text(
+        "apiVersion: v1\nkind: Pod\n"
+        f"metadata: !!python/object/apply:os.system [\"touch {marker}\"]\n"
+        "spec: {containers: [{name: a}]}\n"
+    )
+    with pytest.raises(InputError, match="unsupported YAML tag"):
+        load_pods(evil)
+    assert not marker.exists()
+    # libyaml's safe loader when PyYAML has it (PyYAML's wheels do): 16 MiB took 117 s without.
+    assert loader() is (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
