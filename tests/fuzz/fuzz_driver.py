@@ -53,6 +53,8 @@ class Outcome:
     seconds: float
     # The traceback of an exception that escaped main(), or of the guard's timeout.
     crash: str = ""
+    # CPU time of the run (the machine may be loaded: wall time alone overstates the cost).
+    cpu: float = 0.0
 
 
 @contextlib.contextmanager
@@ -84,7 +86,7 @@ def run_cli(argv: tuple[str, ...], guard: float) -> Outcome:
     out, err = _stream(), _stream()
     crash = ""
     code: int | None = None
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         with _guard(guard), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(list(argv))
@@ -93,7 +95,7 @@ def run_cli(argv: tuple[str, ...], guard: float) -> Outcome:
     except BaseException:  # noqa: BLE001 - anything escaping main() is the finding
         crash = traceback.format_exc(limit=-6)
     seconds = time.perf_counter() - start
-    return Outcome(argv, code, _text(out), _text(err), seconds, crash)
+    return Outcome(argv, code, _text(out), _text(err), seconds, crash, time.process_time() - cpu)
 
 
 def check(outcome: Outcome, *, wrote: str, guard: float) -> list[str]:

@@ -61,8 +61,8 @@ class Report:
     seconds: float = 0.0
     exits: Counter[str] = field(default_factory=Counter)
     per_kind: Counter[str] = field(default_factory=Counter)
-    # (seconds, bytes, kind, argv) of every run under the size cap, for the figures.
-    timings: list[tuple[float, int, str, str]] = field(default_factory=list)
+    # (wall seconds, bytes, kind, command, CPU seconds) of every run under the size cap.
+    timings: list[tuple[float, int, str, str, float]] = field(default_factory=list)
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -76,7 +76,7 @@ def _record(report: Report, kind: str, size: int, outcome: Outcome) -> None:
     report.runs += 1
     report.exits[str(outcome.code) if not outcome.crash else "crash"] += 1
     if size <= MAX_INPUT_BYTES:
-        report.timings.append((outcome.seconds, size, kind, " ".join(outcome.argv[:1])))
+        report.timings.append((outcome.seconds, size, kind, " ".join(outcome.argv[:1]), outcome.cpu))
 
 
 def _fails(ws: Workspace, kind: InputKind, data: bytes, suffix: str, extra: tuple[str, ...], command: int,

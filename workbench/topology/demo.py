@@ -5,8 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
+from workbench.inputs import read_document
 from workbench.topology.model import Topology
 from workbench.topology.spec import load_spec
 
@@ -19,5 +18,5 @@ def demo_topology() -> Topology:
 
     Cached: a Topology is immutable, so every caller can share the one instance.
     """
-    text = resources.files("workbench").joinpath("data", "topologies", DEMO_SPEC).read_text(encoding="utf-8")
-    return load_spec(yaml.safe_load(text))
+    doc, _ = read_document(resources.files("workbench").joinpath("data", "topologies", DEMO_SPEC))
+    return load_spec(doc)
