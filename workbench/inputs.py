@@ -221,8 +221,27 @@ def _constructor_failure(exc: Exception, source: str) -> InputError:
     )
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON (YAML reads them as text)
+
+
+def _json_documents(text: str) -> list[Any] | None:
+    """A JSON text (`kubectl get -o json`, a checkpoint) read as JSON: what the API server does
+    with it, and a hundred times faster than PyYAML's constructor. None: not JSON, read as YAML."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return None
+    return [] if doc is None else [doc]
+
+
 def load_yaml_documents(text: str, source: str) -> list[Any]:
     """All documents of a YAML stream, empty ones dropped; InputError for any failure."""
+    as_json = _json_documents(text)
+    if as_json is not None:
+        return [scrub(d) for d in as_json] if _may_hold_surrogates(text) else as_json
     _check_depth(text, source)
     try:
         docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]

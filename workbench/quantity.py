@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Literal
 
 Format = Literal["DecimalSI", "BinarySI", "DecimalExponent"]
@@ -251,6 +251,13 @@ def parse_quantity(text: str | int | float) -> Quantity:
         text = repr(text)
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not a valid quantity: expected a string or number ({_HINT})")
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Quantity:
+    # Cached: a manifest repeats a handful of quantities (and a Quantity is immutable), so a
+    # pod of thousands of containers parses each distinct text once. A ValueError is not cached.
     if text == "":
         raise _format_error(text, "empty")
     positive, num, denom, suffix = _split(text)

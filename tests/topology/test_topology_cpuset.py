@@ -85,3 +85,25 @@ def test_algebra_prints_canonically() -> None:
     assert str(a | b) == "0-11"
     assert str(a - b) == "0-3"
     assert CPUSet.parse("1-2") <= a
+
+
+# ---- hostile lists: bounded by the kernel's NR_CPUS before anything is expanded ---------------
+@pytest.mark.parametrize("text", ["0-99999999999", "0-200000000", "8192", "0-8192", "1" * 400])
+def test_ids_beyond_nr_cpus_are_refused_before_expanding(text: str) -> None:
+    with pytest.raises(CPUSetError, match="out of range"):
+        CPUSet.parse(text)
+
+
+def test_the_largest_list_and_overlapping_repeats_stay_cheap() -> None:
+    assert len(CPUSet.parse("0-8191")) == 8192
+    # 100000 copies of the whole range: merged as ranges, not expanded 100000 times.
+    assert CPUSet.parse(",".join(["0-8191"] * 100_000)) == CPUSet(range(8192))
+    assert str(CPUSet.parse("0-3", limit=4)) == "0-3"
+    with pytest.raises(CPUSetError, match="below 4"):
+        CPUSet.parse("0-4", limit=4)
+
+
+@pytest.mark.parametrize("text", ["1_0", "\u0663", "+1", "0x1", "1-", "-1"])
+def test_only_ascii_digits_are_cpu_ids(text: str) -> None:
+    with pytest.raises(CPUSetError):
+        CPUSet.parse(text)
