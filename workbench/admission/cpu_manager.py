@@ -8,7 +8,6 @@ quota is disabled). `export` writes the result back into a `NodeState`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Literal
@@ -27,6 +26,7 @@ from workbench.admission.provider import HintMap
 from workbench.errors import InputError
 from workbench.kube.model import CPU, Container, NodeConfig, NodeState, PodSpec
 from workbench.kube.qos import container_guaranteed_equivalent
+from workbench.kube.reservation import reserved_cpu_count
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 
@@ -36,15 +36,6 @@ _GATES = (
     CPU_MANAGER_POLICY_ALPHA_OPTIONS,
     CPU_MANAGER_POLICY_BETA_OPTIONS,
 )
-
-
-def reserved_cpu_count(config: NodeConfig) -> int:
-    """CPUs the static policy keeps for the system: size of `reservedSystemCPUs`, else
-    ceil(kubeReserved.cpu + systemReserved.cpu) (fractions round up: 500m reserves a whole CPU)."""
-    if config.reserved_system_cpus:
-        return len(config.reserved_system_cpus)
-    millis = config.kube_reserved.get(CPU, 0) + config.system_reserved.get(CPU, 0)
-    return math.ceil(millis / 1000)
 
 
 def qualifies_for_exclusive_cpus(container: Container) -> bool:

@@ -31,7 +31,7 @@ def _picked_reserved_problems(kd: KubeletDir, topology: Topology) -> list[str]:
     picker (admission layer); check the checkpoint's default set against that pick."""
     from workbench.admission import take_by_topology
     from workbench.kube.checkpoint import check_reserved
-    from workbench.kube.config import reserved_cpu_count
+    from workbench.kube.reservation import reserved_cpu_count
 
     cfg, state = kd.config, kd.state
     count = reserved_cpu_count(cfg)
