@@ -14,6 +14,7 @@ from typing import Literal
 
 from workbench.admission.cpu_options import CPUPolicyError
 from workbench.admission.cpu_static_policy import CPUState, StaticPolicy
+from workbench.admission.cpu_validate_state import policy_mismatch
 from workbench.admission.decision import Hint, Isolation
 from workbench.admission.gates import (
     CPU_MANAGER_POLICY_ALPHA_OPTIONS,
@@ -61,6 +62,9 @@ class CPUManager:
         if self.policy_name == "static":
             self._static = self._new_static_policy()
             self._load(state)
+        else:
+            mismatch = policy_mismatch(self.policy_name, state.cpu_policy)
+            self.problems.extend([mismatch] if mismatch else [])
 
     # ---- construction --------------------------------------------------------------------
     def _new_static_policy(self) -> StaticPolicy:
@@ -93,11 +97,9 @@ class CPUManager:
     def _load(self, state: NodeState) -> None:
         policy = self._static
         assert policy is not None
-        if state.cpu_policy and state.cpu_policy != self.policy_name:
-            self.problems.append(
-                f'configured policy "{self.policy_name}" differs from state checkpoint policy '
-                f'"{state.cpu_policy}"'
-            )
+        mismatch = policy_mismatch(self.policy_name, state.cpu_policy)
+        if mismatch:
+            self.problems.append(mismatch)
             policy.start(CPUState())
             return
         loaded = CPUState(

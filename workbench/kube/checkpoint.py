@@ -40,7 +40,6 @@ from typing import Any
 from workbench.errors import InputError
 from workbench.kube.config import load_kubelet_config
 from workbench.kube.model import (
-    MEMORY,
     DeviceAllocation,
     MemoryBlock,
     MemoryTable,
@@ -51,9 +50,8 @@ from workbench.kube.model import (
 )
 from workbench.kube.pod import parse_resource_list
 from workbench.kube.yamlio import decode, load_one
-from workbench.quantity import parse_bytes
 from workbench.topology.cpuset import CPUSet, CPUSetError
-from workbench.topology.model import NumaNode, Topology
+from workbench.topology.model import Topology
 
 CPU_STATE = "cpu_manager_state"
 MEMORY_STATE = "memory_manager_state"
@@ -220,79 +218,6 @@ def parse_cpu_checkpoint(doc: Any, label: str = CPU_STATE) -> CPUCheckpoint:
     )
 
 
-def check_cpu_state(cp: CPUCheckpoint, config: NodeConfig, topology: Topology | None) -> list[str]:
-    """The static policy's `validateState` (and the policy-name check done on restore)."""
-    out = _Problems(CPU_STATE)
-    if cp.policy and cp.policy != config.cpu_manager_policy:
-        out.add(
-            f"configured policy {config.cpu_manager_policy!r} differs from state checkpoint policy "
-            f"{cp.policy!r} (the kubelet refuses to start: drain the node and delete the file)"
-        )
-        return out.items
-    if config.cpu_manager_policy != "static":
-        return out.items
-    # Labels as the kubelet's messages name them ("pod: <uid>, container: <name>").
-    sets = [
-        (f"pod: {uid}, container: {name}", cs)
-        for uid, per in cp.assignments.items()
-        for name, cs in per.items()
-    ]
-    sets += [(f"pod: {uid} (pod-level set)", cs) for uid, cs in cp.pod_cpusets.items()]
-    default = cp.default_cpuset
-    if not default:
-        if sets:
-            out.add("default cpuset cannot be empty (while CPUs are assigned)")
-        return out.items
-    strict = config.option("strict-cpu-reservation")
-    reserved = config.reserved_system_cpus
-    if reserved:
-        out.items.extend(check_reserved(default, reserved, strict=strict))
-    for what, cs in sets:
-        overlap = default.intersection(cs)
-        if overlap:
-            out.add(f'{what} cpuset: "{cs}" overlaps with default cpuset "{default}" (CPUs {overlap})')
-    if topology is not None:
-        all_cpus = topology.all_cpus
-        if strict and reserved:
-            all_cpus = all_cpus.difference(reserved)
-        known = default.union(*(cs for _, cs in sets))
-        if known != all_cpus:
-            missing = all_cpus.difference(known)
-            extra = known.difference(all_cpus)
-            detail = "; ".join(
-                p
-                for p in (
-                    f"missing from both: {missing}" if missing else "",
-                    f"not on this machine: {extra}" if extra else "",
-                )
-                if p
-            )
-            out.add(
-                f'current set of available CPUs "{all_cpus}" doesn\'t match with CPUs in state '
-                f'"{known}" ({detail})'
-            )
-    return out.items
-
-
-def check_reserved(default: CPUSet, reserved: CPUSet, *, strict: bool) -> list[str]:
-    """validateState step 1: reserved CPUs in the default set (none of them, if strict).
-
-    Callers that know the reserved set the kubelet would pick (no `reservedSystemCPUs`: the
-    static policy's own picker, in the admission layer) can run this check themselves.
-    """
-    out = _Problems(CPU_STATE)
-    if not default or not reserved:
-        return out.items
-    if strict and reserved.intersection(default):
-        out.add(
-            f'some of strictly reserved cpus: "{reserved.intersection(default)}" are present in '
-            f'defaultCpuSet: "{default}"'
-        )
-    elif not strict and reserved.intersection(default) != reserved:
-        out.add(f'not all reserved cpus: "{reserved}" are present in defaultCpuSet: "{default}"')
-    return out.items
-
-
 # ---- memory manager --------------------------------------------------------------------
 @dataclass(frozen=True)
 class MemoryCheckpoint:
@@ -395,84 +320,6 @@ def parse_memory_checkpoint(doc: Any, label: str = MEMORY_STATE) -> MemoryCheckp
         MappingProxyType(pods),
         tuple(out.items),
     )
-
-
-def check_memory_state(mc: MemoryCheckpoint, config: NodeConfig, topology: Topology | None) -> list[str]:
-    """Consistency checks in the spirit of the Static policy's `validateState`."""
-    out = _Problems(MEMORY_STATE)
-    if mc.policy and mc.policy != config.memory_manager_policy:
-        out.add(
-            f"[memorymanager] configured policy {config.memory_manager_policy!r} differs from state "
-            f"checkpoint policy {mc.policy!r}"
-        )
-        return out.items
-    if config.memory_manager_policy != "Static" or mc.machine is None:
-        return out.items
-    reserved_cfg = {r.numa_node: r.limits for r in config.reserved_memory}
-    if topology is not None and set(mc.machine) != set(topology.numa_ids):
-        out.add(
-            f"[memorymanager] the expected machine state is different from the real one: NUMA nodes "
-            f"{sorted(mc.machine)} in the checkpoint, {list(topology.numa_ids)} on this machine"
-        )
-    charged: dict[str, int] = {}
-    for numa, node in sorted(mc.machine.items()):
-        hugepages = sum(t.total for res, t in node.memory_map.items() if res.startswith("hugepages-"))
-        topo_node = topology.node_by_id.get(numa) if topology is not None else None
-        for res, t in node.memory_map.items():
-            where = f"NUMA node {numa} {res}"
-            # Regular memory's allocatable also excludes the node's hugepages (getDefaultMachineState).
-            others = hugepages if res == MEMORY else 0
-            if t.allocatable != t.total - t.system_reserved - others:
-                out.add(
-                    f"{where}: allocatable {t.allocatable} != total {t.total} - systemReserved "
-                    f"{t.system_reserved}" + (f" - hugepages {others}" if others else "")
-                )
-            if t.free != t.allocatable - t.reserved:
-                out.add(f"{where}: free {t.free} != allocatable {t.allocatable} - reserved {t.reserved}")
-            want_sys = reserved_cfg.get(numa, {}).get(res, 0)
-            if t.system_reserved != want_sys:
-                out.add(
-                    f"{where}: systemReserved {t.system_reserved} differs from reservedMemory in the "
-                    f"kubelet config ({want_sys}); the kubelet would refuse to start"
-                )
-            if topo_node is not None:
-                real = _real_total(topo_node, res)
-                if real is not None and real != t.total:
-                    out.add(
-                        f"[memorymanager] the expected machine state is different from the real one: "
-                        f"{where} total {t.total} in the checkpoint, {real} on this machine"
-                    )
-            charged[res] = charged.get(res, 0) + t.reserved
-    assigned: dict[str, int] = {}
-    for uid, per in mc.assignments.items():
-        if uid in mc.pod_blocks:
-            continue  # a pod-level pod is charged by its pod blocks
-        for blocks in per.values():
-            for b in blocks:
-                assigned[b.type] = assigned.get(b.type, 0) + b.size
-    for blocks in mc.pod_blocks.values():
-        for b in blocks:
-            assigned[b.type] = assigned.get(b.type, 0) + b.size
-    for res in sorted(set(charged) | set(assigned)):
-        if charged.get(res, 0) != assigned.get(res, 0):
-            out.add(
-                f"{res}: {charged.get(res, 0)} bytes reserved in the machine state but "
-                f"{assigned.get(res, 0)} bytes in assigned blocks"
-            )
-    return out.items
-
-
-def _real_total(node: NumaNode, res: str) -> int | None:
-    """Bytes of `res` on a NUMA node according to the topology (None: the topology does not say)."""
-    if res == MEMORY:
-        return node.memory_bytes or None
-    if res.startswith("hugepages-"):
-        try:
-            size = parse_bytes(res[len("hugepages-") :])
-        except ValueError:
-            return None
-        return node.hugepages.get(size, 0) * size
-    return None
 
 
 # ---- device manager --------------------------------------------------------------------
@@ -590,7 +437,6 @@ def read_kubelet_dir(directory: Path, topology: Topology | None = None) -> Kubel
             cp = parse_cpu_checkpoint(doc)
             cpu_version = cp.version
             problems.extend(cp.problems)
-            problems.extend(check_cpu_state(cp, config, topology))
             assigned = bool(cp.assignments or cp.pod_cpusets)
             kwargs.update(
                 cpu_policy=cp.policy,
@@ -606,7 +452,6 @@ def read_kubelet_dir(directory: Path, topology: Topology | None = None) -> Kubel
             mc = parse_memory_checkpoint(doc)
             memory_version = mc.version
             problems.extend(mc.problems)
-            problems.extend(check_memory_state(mc, config, topology))
             kwargs.update(
                 memory_policy=mc.policy,
                 memory=mc.machine,
