@@ -25,11 +25,11 @@ A captured-node directory (`--kubelet-dir DIR`) holds:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from workbench.errors import InputError
 from workbench.kube.checkpoint_checksums import ChecksumCheck
@@ -105,15 +105,34 @@ def _load_json(path: Path, label: str, problems: list[str]) -> Any:
     return doc
 
 
-def _read_cpu(path: Path, problems: list[str], kwargs: dict[str, Any]) -> str:
-    doc = _load_json(path, CPU_STATE, problems)
+class _Checkpoint(Protocol):
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+    @property
+    def checksum(self) -> ChecksumCheck | None: ...
+
+
+_C = TypeVar("_C", bound=_Checkpoint)
+
+
+def _read_checkpoint(path: Path, manager: str, parse: Callable[[Any], _C], problems: list[str]) -> _C | None:
+    """A manager's checkpoint, or None when it is no JSON; raises the kubelet's refusal when the
+    checksum does not hold."""
+    doc = _load_json(path, path.name, problems)
     if doc is None:
-        return ""
-    cp = parse_cpu_checkpoint(doc)
-    error = corrupted(path, "CPU manager", cp.checksum)
+        return None
+    cp = parse(doc)
+    error = corrupted(path, manager, cp.checksum)
     if error is not None:
         raise error
     problems.extend(cp.problems)
+    return cp
+
+
+def _read_cpu(path: Path, problems: list[str], kwargs: dict[str, Any]) -> str:
+    cp = _read_checkpoint(path, "CPU manager", parse_cpu_checkpoint, problems)
+    if cp is None:
+        return ""
     assigned = bool(cp.assignments or cp.pod_cpusets)
     kwargs.update(
         cpu_policy=cp.policy,
@@ -125,14 +144,9 @@ def _read_cpu(path: Path, problems: list[str], kwargs: dict[str, Any]) -> str:
 
 
 def _read_memory(path: Path, problems: list[str], kwargs: dict[str, Any]) -> str:
-    doc = _load_json(path, MEMORY_STATE, problems)
-    if doc is None:
+    mc = _read_checkpoint(path, "memory manager", parse_memory_checkpoint, problems)
+    if mc is None:
         return ""
-    mc = parse_memory_checkpoint(doc)
-    error = corrupted(path, "memory manager", mc.checksum)
-    if error is not None:
-        raise error
-    problems.extend(mc.problems)
     kwargs.update(
         memory_policy=mc.policy,
         memory=mc.machine,

@@ -172,38 +172,36 @@ def _cpu_pod_entries(raw: Any) -> list[tuple[GoStr | GoInt, GoValue]]:
     return out
 
 
+# version -> (the type names kubelet releases hashed it under, whether checksum 0 passes)
+_CPU_VERSIONS = {
+    "V1": (("CPUManagerCheckpoint",), True),
+    "V2": (("CPUManagerCheckpoint", "CPUManagerCheckpointV2"), True),
+    "V3": (("CPUManagerCheckpoint", "CPUManagerCheckpointV3"), False),
+}
+
+
+def _cpu_check(doc: Mapping[str, Any], stored: int | None, version: str) -> ChecksumCheck:
+    names, zero_ok = _CPU_VERSIONS[version]
+    return _check(version, stored, [_cpu_struct(n, doc, version) for n in names], zero_ok=zero_ok)
+
+
 def cpu_checksum(doc: Mapping[str, Any]) -> ChecksumCheck:
-    """Which version the kubelet reads the file as, and whether its checksum holds."""
+    """Which version the kubelet reads the file as, and whether its checksum holds (read order
+    V4, V3, V2, then V1 for the kubelets that still had it)."""
     if go_field(doc, "data") is not None or go_field(doc, "dataChecksum") is not None:
         return _data_check(doc, "V4")
     entries = go_field(doc, "entries")
     flat = isinstance(entries, Mapping) and any(isinstance(v, str) for v in entries.values())
+    pods = go_field(doc, "podEntries") is not None
     stored = _stored(doc)
     try:
         if flat:
-            return _check("V1", stored, [_cpu_struct("CPUManagerCheckpoint", doc, "V1")], zero_ok=True)
-        v3 = _check(
-            "V3",
-            stored,
-            [_cpu_struct(n, doc, "V3") for n in ("CPUManagerCheckpoint", "CPUManagerCheckpointV3")],
-            zero_ok=False,
-        )
-        if v3.ok:
-            return v3
-        v2 = _check(
-            "V2",
-            stored,
-            [_cpu_struct(n, doc, "V2") for n in ("CPUManagerCheckpoint", "CPUManagerCheckpointV2")],
-            zero_ok=True,
-        )
-        if v2.ok:
-            return v2
-        if not entries and go_field(doc, "podEntries") is None:
-            # Without entries a V1 file looks like V2; kubelets that wrote V1 fell back to it.
-            v1 = _check("V1", stored, [_cpu_struct("CPUManagerCheckpoint", doc, "V1")], zero_ok=True)
-            if v1.ok:
-                return v1
-        return v2 if go_field(doc, "podEntries") is None else v3
+            return _cpu_check(doc, stored, "V1")
+        # Without entries a V1 file looks like V2; the kubelets that wrote V1 fell back to it.
+        order = ["V3", "V2"] if entries or pods else ["V3", "V2", "V1"]
+        checks = [_cpu_check(doc, stored, v) for v in order]
+        passed = [c for c in checks if c.ok]
+        return passed[0] if passed else checks[0 if pods else 1]
     except _Undecodable:
         return ChecksumCheck("V1" if flat else "V2", stored, None, False, unverified=True)
 
@@ -304,16 +302,16 @@ def _memory_struct(name: str, doc: Mapping[str, Any], with_pods: bool) -> GoPtr:
 
 
 def memory_checksum(doc: Mapping[str, Any]) -> ChecksumCheck:
+    """Read order V3, V2, V1 (`loadAndMigrateCheckpoint`)."""
     if go_field(doc, "data") is not None or go_field(doc, "dataChecksum") is not None:
         return _data_check(doc, "V3")
     stored = _stored(doc)
     try:
         names = ("MemoryManagerCheckpoint", "MemoryManagerCheckpointV2")
         v2 = _check("V2", stored, [_memory_struct(n, doc, True) for n in names], zero_ok=False)
-        if v2.ok:
-            return v2
         v1 = _check("V1", stored, [_memory_struct("MemoryManagerCheckpoint", doc, False)], zero_ok=True)
-        return v1 if v1.ok or go_field(doc, "podEntries") is None else v2
+        passed = [c for c in (v2, v1) if c.ok]
+        return passed[0] if passed else (v1 if go_field(doc, "podEntries") is None else v2)
     except _Undecodable:
         return ChecksumCheck("V1", stored, None, False, unverified=True)
 

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.kube.checkpoint_checksums import ChecksumCheck, cpu_checksum
-from workbench.kube.checkpoint_json import Findings, cpuset, go_field, mapping, open_data
+from workbench.kube.checkpoint_json import Findings, checkpoint_body, cpuset, go_field, mapping
 from workbench.topology.cpuset import CPUSet
 
 CPU_STATE = "cpu_manager_state"
@@ -79,14 +79,7 @@ def parse_cpu_checkpoint(doc: Any, label: str = CPU_STATE) -> CPUCheckpoint:
         out.add("checkpoint is corrupted: not a JSON object")
         return CPUCheckpoint("?", "", CPUSet(), {}, {}, problems=tuple(out.items))
     check = cpu_checksum(doc)
-    body: Mapping[str, Any] = doc
-    if check.dual:
-        payload = open_data(doc, out)
-        body = payload if payload is not None else doc
-    policy = go_field(body, "policyName")
-    if not isinstance(policy, str):
-        out.add("checkpoint is corrupted: policyName missing")
-        policy = ""
+    body, policy = checkpoint_body(doc, check.dual, out)
     default = cpuset(go_field(body, "defaultCpuSet", ""), "defaultCpuSet", out) or CPUSet()
     assignments, container_ids = _entries(body, check.version, out)
     pods = _pod_entries(body, check.version, out)

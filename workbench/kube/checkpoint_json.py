@@ -93,3 +93,16 @@ def open_data(doc: Mapping[str, Any], out: Findings) -> Mapping[str, Any] | None
         out.add("checkpoint is corrupted: `data` is not an object")
         return None
     return payload
+
+
+def checkpoint_body(doc: Mapping[str, Any], dual: bool, out: Findings) -> tuple[Mapping[str, Any], str]:
+    """The fields to read (the `data` payload of a dual-checksum file) and the policy name."""
+    body: Mapping[str, Any] = doc
+    if dual:
+        payload = open_data(doc, out)
+        body = payload if payload is not None else doc
+    policy = go_field(body, "policyName")
+    if not isinstance(policy, str):
+        out.add("checkpoint is corrupted: policyName missing")
+        policy = ""
+    return body, policy

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.kube.checkpoint_checksums import ChecksumCheck, memory_checksum
-from workbench.kube.checkpoint_json import Findings, go_field, mapping, open_data, uint
+from workbench.kube.checkpoint_json import Findings, checkpoint_body, go_field, mapping, uint
 from workbench.kube.model import MemoryBlock, MemoryTable, NumaMemoryState
 
 MEMORY_STATE = "memory_manager_state"
@@ -109,14 +109,7 @@ def parse_memory_checkpoint(doc: Any, label: str = MEMORY_STATE) -> MemoryCheckp
         out.add("checkpoint is corrupted: not a JSON object")
         return MemoryCheckpoint("?", "", None, {}, {}, tuple(out.items))
     check = memory_checksum(doc)
-    body: Mapping[str, Any] = doc
-    if check.dual:
-        payload = open_data(doc, out)
-        body = payload if payload is not None else doc
-    policy = go_field(body, "policyName")
-    if not isinstance(policy, str):
-        out.add("checkpoint is corrupted: policyName missing")
-        policy = ""
+    body, policy = checkpoint_body(doc, check.dual, out)
     machine = _machine_state(go_field(body, "machineState"), out)
     assignments: dict[str, Mapping[str, tuple[MemoryBlock, ...]]] = {}
     for uid, containers in mapping(go_field(body, "entries"), "entries", out).items():
