@@ -144,10 +144,26 @@ def test_kill_after_the_final_commit_keeps_the_after_image(
 ) -> None:
     _, after = images
     make_sandbox(tmp_path / "sb")
-    # Killed by the next operation's first undo point, which never comes: the apply completes.
-    proc = _run_driver(["apply", str(tmp_path / "sb"), str(tmp_path / "journal.db")], "kill-at:undo:1")
-    assert proc.returncode == 0, proc.stderr
+    # Killed right after `applied` is durable, before the process could report or unlock.
+    proc = _run_driver(["apply", str(tmp_path / "sb"), str(tmp_path / "journal.db")], "kill-at:committed:1")
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr[-1500:])
+    assert proc.stdout == ""
     journal = Journal(tmp_path / "journal.db", boot_id=BOOT_ID)
     assert recover(journal, CgroupFS) == []
     assert snapshot(tmp_path / "sb") == after
     assert_consistent(journal)
+    assert journal.txn(1).state == store.APPLIED
+
+
+def test_kill_after_the_final_commit_of_a_rollback_keeps_the_before_image(
+    tmp_path: Path, images: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    before, _ = images
+    fs = make_sandbox(tmp_path / "sb")
+    with Journal(tmp_path / "journal.db", boot_id=BOOT_ID) as journal:
+        assert apply_plan(journal, fs, plan(fs)).ok
+    journal = _crash_then_recover(tmp_path, ["1"], "kill-at:committed:1", pre=True)
+    assert snapshot(tmp_path / "sb") == before
+    assert_consistent(journal)
+    assert journal.txn(1).state == store.ROLLED_BACK
+    assert [e for e in journal.events(1) if e[1] == "conflict"] == []

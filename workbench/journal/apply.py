@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from workbench.cgroups.normalise import same
 from workbench.cgroups.ops import read_back
 from workbench.cgroups.write import Write
 from workbench.errors import InputError
-from workbench.journal import store, values
+from workbench.journal import store
 from workbench.journal.fault import FaultHook
 from workbench.journal.store import Journal
 from workbench.journal.tree import CgroupTree, find_pid
@@ -131,6 +132,7 @@ def apply_plan(
     else:
         final = store.PENDING_CONFIRM if confirm_within is not None else store.APPLIED
         journal.set_state(txid, final, expect=[store.APPLYING])
+        hook.reached("committed")
     return ApplyResult(txid, not reason, reason, [(s.target, s.state, s.error) for s in journal.steps(txid)])
 
 
@@ -206,7 +208,7 @@ def _apply_write(
     elif live is None:
         journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="file gone")
         raise Abort(f"{w.target} is gone since the plan was made")
-    elif not values.same(w.file, live, before):
+    elif not same(w.file, live, before):
         journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error=f"changed to {live.strip()!r}")
         raise Abort(
             f"{w.target} changed since the plan: {before.strip()!r} -> {live.strip()!r} (another writer)"
@@ -228,15 +230,11 @@ def _apply_write(
         hook.reached("write")
         raise Abort(f"writing {w.value!r} to {w.target}: {_errname(exc.errno)} ({exc.strerror})") from None
     hook.reached("write")
-    # The cgroups layer's read-back also checks what the value does: a cpuset the kernel
-    # narrowed (effective != requested) or an invalid partition fails here, though the write
-    # itself succeeded.
-    check = read_back(tree, w)
+    # The cgroups layer's read-back is the one verdict (the kernel's rounding, a cpuset the
+    # kernel narrowed, an invalid partition fail there, though the write itself succeeded).
+    check = read_back(tree, w, before)
     readback = check.value
-    ok = check.ok and readback is not None
-    if ok and readback is not None and w.file not in ("cgroup.procs", "cgroup.subtree_control"):
-        ok = values.normalise(w.file, readback) == values.expected_after(w.file, before, w.value)
-    if not ok:
+    if not check.ok or readback is None:
         problem = check.problem or f"read back {readback!r} after writing {w.value!r}"
         journal.set_step(
             txid,

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.cgroups.normalise import expected_after, normalise, same
+from workbench.cgroups.ops import undo_value
 from workbench.errors import InputError
-from workbench.journal import clock, store, values
+from workbench.journal import clock, store
 from workbench.journal.fault import FaultHook
 from workbench.journal.store import Journal, Step
 from workbench.journal.tree import CgroupTree
@@ -109,17 +111,17 @@ def undo_step(
     if live is None:
         detail = f"{step.target} is gone; not written"
         return _finish(journal, step, store.S_VOID, detail), detail
-    if values.same(step.file, live, step.before):
+    if same(step.file, live, step.before):
         return _finish(journal, step, store.S_SKIPPED if planned else store.S_UNDONE), ""
     ours = (
-        values.normalise(step.file, step.readback)
+        normalise(step.file, step.readback)
         if step.readback is not None
-        else values.expected_after(step.file, step.before, step.value)
+        else expected_after(step.file, step.before, step.value)
     )
-    if values.normalise(step.file, live) != ours:
+    if normalise(step.file, live) != ours:
         detail = f"{step.target} is now {live.strip()!r}, not what we wrote ({step.value!r}); left alone"
         return _finish(journal, step, store.S_CONFLICT, detail), detail
-    back = values.undo_value(step.file, step.before, step.value)
+    back = undo_value(step.file, step.before, step.value)
     if back is None:
         return _finish(journal, step, store.S_UNDONE), ""
     try:
@@ -130,7 +132,7 @@ def undo_step(
         return _finish(journal, step, S_UNDO_FAILED, detail), detail
     hook.reached("undo")
     again = tree.read(step.cgroup, step.file)
-    if not values.same(step.file, again, step.before):
+    if not same(step.file, again, step.before):
         detail = f"undo of {step.target} read back {again!r}, wanted {step.before!r}"
         return _finish(journal, step, S_UNDO_FAILED, detail), detail
     return _finish(journal, step, store.S_UNDONE), ""
@@ -256,6 +258,7 @@ def undo_txn(
             result.failed.append(detail)
     result.state = NEEDS_OPERATOR if result.failed else store.ROLLED_BACK
     journal.set_state(txid, result.state, finished=True)
+    hook.reached("committed")
     return result
 
 
