@@ -28,8 +28,8 @@ from workbench.journal.tree import CgroupTree
 # How the journal reaches the tree a transaction was applied to.
 TreeOpener = Callable[[str], CgroupTree]
 
-S_UNDO_FAILED = "undo_failed"
-NEEDS_OPERATOR = "needs_operator"
+S_UNDO_FAILED = store.S_UNDO_FAILED
+NEEDS_OPERATOR = store.NEEDS_OPERATOR
 
 
 @dataclass

@@ -38,9 +38,9 @@ class JournalView:
 
 def read_journal(path: Path, txid: int | None = None) -> JournalView:
     """The listing, or transaction `txid` with its steps and events (InputError if unknown)."""
-    from workbench.journal.store import Journal
+    from workbench.journal.store import Journal, journal_exists
 
-    if not path.exists():
+    if not journal_exists(path):
         return JournalView(path, False)
     with Journal(path) as journal:
         if txid is not None:
@@ -51,9 +51,9 @@ def read_journal(path: Path, txid: int | None = None) -> JournalView:
 
 def history(path: Path) -> list[History]:
     """Every transaction with its steps and events, newest first (the Journal screen)."""
-    from workbench.journal.store import Journal
+    from workbench.journal.store import Journal, journal_exists
 
-    if not path.exists():
+    if not journal_exists(path):
         return []
     with Journal(path) as journal:
         return [(t, journal.steps(t.id), journal.events(t.id)) for t in journal.txns(newest_first=True)]
