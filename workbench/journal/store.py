@@ -163,8 +163,16 @@ class Journal:
             raise check.db_error(self.path, exc) from None
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+        except sqlite3.Error:
+            # Deferred progress only (disk full): recovery decides from the live tree without it.
+            self.discard_pending()
         self.db.close()
+
+    def discard_pending(self) -> None:
+        """Forget deferred step updates that could not be written (recovery copes without them)."""
+        self._pending.clear()
 
     def __enter__(self) -> Journal:
         return self
