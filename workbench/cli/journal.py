@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_journal_option, emit, journal_path
+from workbench.cli.common import add_format_option, add_journal_option, emit, journal_path, warn
 
 
 def register(sub: Any) -> None:
@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.services import journal_query as q
-    from workbench.services.transactions import JournalAccess
+    from workbench.services.transactions import JournalAccess, recovery_lines
 
     path = JournalAccess(journal_path(args)).resolved()
     if args.check or args.salvage:
@@ -42,5 +42,6 @@ def run(args: argparse.Namespace) -> int:
         emit(args.format, report, lambda x: r.check_json(x, out), lambda x: r.check_text(x, out))
         return r.exit_code(report) if out is None else 0
     view = q.read_journal(path, args.txid)
+    warn(recovery_lines(view.expired))
     emit(args.format, view, q.journal_json, q.journal_text)
     return 0

@@ -389,6 +389,15 @@ class Journal:
         )
         return [decode_txn(r, str(self.path)) for r in self._rows(sql, (*unfinished, *LIVE, self.boot_id))]
 
+    def overdue(self) -> list[int]:
+        """Transactions of this boot whose confirm window has closed unconfirmed (their watchdog
+        did not roll them back: killed, or the machine was suspended past the deadline)."""
+        rows = self._rows(
+            "SELECT id FROM txn WHERE state=? AND confirm_deadline_boot <= ? AND boot_id=? ORDER BY id",
+            (PENDING_CONFIRM, clock.boot_clock(), self.boot_id),
+        )
+        return [int(r[0]) for r in rows]
+
     def steps(self, txid: int) -> list[Step]:
         rows = self._rows("SELECT * FROM step WHERE txn_id=? ORDER BY seq", (txid,))
         return [decode_step(r, str(self.path)) for r in rows]

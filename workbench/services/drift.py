@@ -64,6 +64,9 @@ def check_drift(
     expectations: list[tuple[str, str]] = []
     path = JournalAccess(journal_path).resolved()
     if journal_exists(path):
+        from workbench.services.transactions import expire_overdue
+
+        expire_overdue(JournalAccess(path))
         with Journal(path) as journal:
             expectations = journal_expectations(journal, fs.root)
     found = find_drift(fs, state=state, driver=driver, expectations=expectations)

@@ -52,11 +52,39 @@ class RolledBack:
         return 1 if self.result.failed else 0
 
 
+def expire_overdue(journal: JournalAccess) -> tuple[UndoResult, ...]:
+    """Roll back every confirm window that closed unconfirmed, at the start of every command
+    that reads the journal: the deadline holds even when the watchdog was killed (SIGKILL, OOM).
+    When another operator holds the lock it is left to them (their start does the same)."""
+    from workbench.journal.lock import LockBusy
+    from workbench.journal.store import Journal, journal_exists
+
+    path = journal.resolved()
+    if not journal_exists(path):
+        return ()
+    with Journal(path) as j:
+        if not j.overdue():
+            return ()
+    try:
+        quick = JournalAccess(path, wait=min(journal.wait, 2.0), report_waiting=journal.report_waiting)
+        return tuple(quick.session().recover())
+    except LockBusy:
+        return ()
+
+
 def confirm(journal: JournalAccess, txid: int) -> str:
-    """Keep `txid` (applied with a confirm window): one line saying so; InputError when late."""
+    """Keep `txid` (applied with a confirm window): one line saying so; InputError when late
+    (a window found closed is rolled back there and then)."""
     from workbench.journal.store import Journal
     from workbench.journal.timer import confirm as confirm_txn
 
+    expired = {r.txid: r for r in expire_overdue(journal)}
+    if txid in expired:
+        raise InputError(
+            f"transaction {txid}: the confirm window has closed; {undo_line(expired[txid])} now",
+            source=str(journal.resolved()),
+            fix="commit again",
+        )
     with Journal(journal.resolved()) as j:
         return confirm_txn(j, txid)
 
