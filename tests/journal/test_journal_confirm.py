@@ -138,7 +138,7 @@ def test_confirm_in_time_keeps_the_change_and_stops_the_timer(tmp_path: Path) ->
     assert snapshot(root) == after
 
 
-def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: Path) -> None:
+def test_confirm_after_the_window_is_refused_and_rolls_back(tmp_path: Path) -> None:
     from journal_plan import plan
 
     from workbench.journal.apply import apply_plan
@@ -161,6 +161,9 @@ def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: P
         timeout=60,
     )
     assert confirm.returncode == 2 and "window has closed" in confirm.stderr
+    # The late confirm found the window closed and rolled it back there and then.
+    assert f"transaction {txid}: rolled_back" in confirm.stderr
+    assert snapshot(root) == before
     recover = subprocess.run(
         [sys.executable, "-m", "workbench", "recover", "--journal", str(jpath)],
         env=_env(),
@@ -169,8 +172,8 @@ def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: P
         timeout=60,
     )
     assert recover.returncode == 0, recover.stderr
-    assert f"transaction {txid}: rolled_back" in recover.stdout
-    assert snapshot(root) == before
+    assert recover.stdout == "nothing to recover\n"
+    assert _state(jpath, txid) == store.ROLLED_BACK
 
 
 def test_with_systemd_the_timer_is_a_transient_unit_of_pid_1(
