@@ -55,7 +55,7 @@ def check_drift(
 ) -> DriftReport:
     """Checkpoint drift when `source` names a kubelet directory, then journal drift."""
     from workbench.cgroups.drift import find_drift
-    from workbench.journal.store import Journal
+    from workbench.journal.store import Journal, journal_exists
     from workbench.services.source import load_node
     from workbench.services.transactions import JournalAccess
 
@@ -63,7 +63,10 @@ def check_drift(
     state = load_node(source).state if source.kubelet_dir is not None else None
     expectations: list[tuple[str, str]] = []
     path = JournalAccess(journal_path).resolved()
-    if path.exists():
+    if journal_exists(path):
+        from workbench.services.transactions import expire_overdue
+
+        expire_overdue(JournalAccess(path))
         with Journal(path) as journal:
             expectations = journal_expectations(journal, fs.root)
     found = find_drift(fs, state=state, driver=driver, expectations=expectations)
