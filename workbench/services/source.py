@@ -61,11 +61,13 @@ def load_topology(source: NodeSource) -> Topology:
 
 def load_node(source: NodeSource) -> Node:
     """Topology + kubelet config + live allocations, from whatever the source names."""
-    from workbench.kube import checkpoint, config
+    from workbench.kube import config
     from workbench.kube.model import NodeState
 
     topo = load_topology(source)
     if source.kubelet_dir is not None:
+        from workbench.kube import checkpoint  # only a captured node has checkpoints to read
+
         cfg, state = checkpoint.load_kubelet_dir(source.kubelet_dir, topo)
     elif source.kubelet_config is not None:
         cfg, state = config.load_kubelet_config(source.kubelet_config, topo), NodeState()
