@@ -100,7 +100,7 @@ class UsageSession:
         now = self.clock()
         if self.before_sample is not None:
             self.before_sample(now)
-        if now - self._last_scan >= DEFAULT_SLOW_EVERY_S:
+        if not 0 <= now - self._last_scan < DEFAULT_SLOW_EVERY_S:
             self._last_scan = now
             self.rescan()
         cur = self.sampler.sample()
