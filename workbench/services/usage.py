@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 HOST_CGROUP_ROOT = Path("/sys/fs/cgroup")
 HOST_PROC_ROOT = Path("/proc")
+REREAD_S = 30.0  # cpusets and quotas are read again at least this often
 
 
 @dataclass(frozen=True)
@@ -81,20 +82,31 @@ class UsageSession:
     _prev: Sample | None = None
     _last_scan: float = 0.0
     _found_key: object = None
+    _dirs: object = None
+    _last_read: float = 0.0
     _tasks_prev: Mapping[int, TaskStat] = field(default_factory=dict)
 
-    def rescan(self) -> None:
-        """Find the tree's pods again; a changed set makes a new plan (rare: pods come and go)."""
+    def rescan(self, now: float | None = None) -> None:
+        """List the tree's pods again; read their cpusets when the listing changed (or every
+        `REREAD_S`, for a CPU manager that re-pinned in place); a changed set makes a new plan."""
         from workbench.services.commit import open_tree
         from workbench.services.usage_plan import build_plan
-        from workbench.services.usage_tree import find_pods
+        from workbench.services.usage_tree import list_pods, read_pods
 
-        found = find_pods(open_tree(self.cgroup_root), self.parent)
+        fs = open_tree(self.cgroup_root)
+        dirs = list_pods(fs, self.parent)
+        now = self.clock() if now is None else now
+        if dirs == self._dirs and 0 <= now - self._last_read < REREAD_S:
+            return
+        self._dirs, self._last_read = dirs, now
+        found = read_pods(fs, dirs)
         key = tuple(found)
         if key != self._found_key:
             self._found_key = key
             self.plan = build_plan(self.node, found, self.decisions)
-            self.sampler.set_cgroups(self.plan.cgroups)
+            self.sampler.set_cgroups(
+                [m.cgroup for m in self.plan.members], light=self.plan.pod_cgroups.values()
+            )
 
     def tick(self) -> UsageReport | None:
         now = self.clock()
@@ -102,7 +114,7 @@ class UsageSession:
             self.before_sample(now)
         if not 0 <= now - self._last_scan < DEFAULT_SLOW_EVERY_S:
             self._last_scan = now
-            self.rescan()
+            self.rescan(now)
         cur = self.sampler.sample()
         prev, self._prev = self._prev, cur
         tasks: tuple[Task, ...] = ()

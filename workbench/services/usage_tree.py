@@ -56,19 +56,25 @@ def _container(fs: CgroupFS, name: str, cgroup: str) -> FoundContainer:
     return FoundContainer(name, cgroup, cpus, mems, not cpu_max or cpu_max[0] == "max")
 
 
-def _standalone(fs: CgroupFS, parent: str) -> list[FoundPod]:
+@dataclass(frozen=True)
+class PodDir:
+    """A pod cgroup and its container cgroups as a directory listing shows them (no file read)."""
+
+    key: str
+    layout: str
+    cgroup: str
+    containers: tuple[tuple[str, str], ...]  # (name or runtime ID, cgroup)
+
+
+def _standalone(fs: CgroupFS, parent: str) -> list[PodDir]:
     pods = []
     for child in fs.children(parent):
         namespace, sep, name = child.partition("_")
         if not sep:
             continue
         pod_cg = f"{parent}/{child}"
-        containers = tuple(_container(fs, c, f"{pod_cg}/{c}") for c in fs.children(pod_cg))
-        pods.append(
-            FoundPod(
-                f"{namespace}/{name}", "standalone", pod_cg, _cpuset(fs, pod_cg, "cpuset.cpus"), containers
-            )
-        )
+        containers = tuple((c, f"{pod_cg}/{c}") for c in fs.children(pod_cg))
+        pods.append(PodDir(f"{namespace}/{name}", "standalone", pod_cg, containers))
     return pods
 
 
@@ -80,14 +86,14 @@ def _scope_id(scope: str) -> str:
     return next((name[len(p) :] for p in SCOPE_PREFIXES if name.startswith(p)), name)
 
 
-def _kubelet_pod(fs: CgroupFS, layout: str, uid: str, pod_cg: str) -> FoundPod:
+def _kubelet_pod(fs: CgroupFS, layout: str, uid: str, pod_cg: str) -> PodDir:
     from workbench.cgroups.layout import runtime_scopes
 
-    containers = tuple(_container(fs, _scope_id(s), f"{pod_cg}/{s}") for s in runtime_scopes(fs, pod_cg))
-    return FoundPod(uid, layout, pod_cg, _cpuset(fs, pod_cg, "cpuset.cpus"), containers)
+    containers = tuple((_scope_id(s), f"{pod_cg}/{s}") for s in runtime_scopes(fs, pod_cg))
+    return PodDir(uid, layout, pod_cg, containers)
 
 
-def _systemd(fs: CgroupFS) -> list[FoundPod]:
+def _systemd(fs: CgroupFS) -> list[PodDir]:
     top = "kubepods.slice"
     pods = []
     for parent in (top, *(f"{top}/{q}" for q in QOS_DIRS_SYSTEMD)):
@@ -99,7 +105,7 @@ def _systemd(fs: CgroupFS) -> list[FoundPod]:
     return pods
 
 
-def _cgroupfs(fs: CgroupFS) -> list[FoundPod]:
+def _cgroupfs(fs: CgroupFS) -> list[PodDir]:
     top = "kubepods"
     pods = []
     for parent in (top, *(f"{top}/{q}" for q in QOS_DIRS_CGROUPFS)):
@@ -109,6 +115,25 @@ def _cgroupfs(fs: CgroupFS) -> list[FoundPod]:
     return pods
 
 
+def list_pods(fs: CgroupFS, parent: str = "workbench.slice") -> tuple[PodDir, ...]:
+    """Every pod cgroup of every layout under the root, from directory listings only."""
+    return (*_standalone(fs, parent), *_systemd(fs), *_cgroupfs(fs))
+
+
+def read_pods(fs: CgroupFS, dirs: tuple[PodDir, ...]) -> list[FoundPod]:
+    """The cpusets and quotas of listed pods (a few small reads per cgroup)."""
+    return [
+        FoundPod(
+            d.key,
+            d.layout,
+            d.cgroup,
+            _cpuset(fs, d.cgroup, "cpuset.cpus"),
+            tuple(_container(fs, name, cg) for name, cg in d.containers),
+        )
+        for d in dirs
+    ]
+
+
 def find_pods(fs: CgroupFS, parent: str = "workbench.slice") -> list[FoundPod]:
     """Every pod cgroup of every layout found under the root, with its containers."""
-    return [*_standalone(fs, parent), *_systemd(fs), *_cgroupfs(fs)]
+    return read_pods(fs, list_pods(fs, parent))

@@ -23,6 +23,7 @@ from workbench.usage.sampler import CgroupCounters, Sample
 
 BINDING_SHARE = 0.9  # usage at 90% of a cap counts as running into it
 THROTTLED_BINDS = 0.05  # throttled in 5% of periods: the quota bites
+PSI_WAITING = 0.1  # some task waited for a CPU 10% of the time
 
 Binds = str  # "cpuset width", "CFS quota", "nothing", or "" when unknown (a gap)
 
@@ -127,11 +128,15 @@ def _pool_figures(
     full = max((r.psi_full for r in known if r.psi_full is not None), default=None)
     cpus = spec.cpus.sorted()
     busy_cores = sum(busy[c] for c in cpus) if cpus and all(c in busy for c in cpus) else None
+    # Full: the members use 90% of the CPUs, or the CPUs are 90% busy while members wait for them.
+    cap = BINDING_SHARE * len(cpus)
+    waiting = (some or 0.0) >= PSI_WAITING
+    full = usage is not None and (usage >= cap or (busy_cores is not None and busy_cores >= cap and waiting))
     if usage is None or not spec.members:
         binds = "" if usage is None else "nothing"
     elif ratio is not None and ratio >= THROTTLED_BINDS:
         binds = "CFS quota"
-    elif usage >= BINDING_SHARE * len(cpus):
+    elif full:
         binds = "cpuset width"
     else:
         binds = "nothing"

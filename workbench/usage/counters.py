@@ -58,6 +58,21 @@ class CpuTicks(NamedTuple):
 
 def parse_cpu_stat(data: bytes) -> CpuStat:
     words = data.split()
+    # The kernel prints the bandwidth keys in one fixed run (cpu_extra_stat_show): take them by
+    # position after `nr_periods`; anything else falls back to a dictionary.
+    if words[:1] == [b"usage_usec"] and b"nr_periods" in words:
+        i = words.index(b"nr_periods")
+        if words[i + 2 : i + 3] == [b"nr_throttled"] and words[i + 4 : i + 5] == [b"throttled_usec"]:
+            bursts = words[i + 7] if words[i + 6 : i + 7] == [b"nr_bursts"] else None
+            burst_usec = words[i + 9] if words[i + 8 : i + 9] == [b"burst_usec"] else None
+            return CpuStat(
+                int(words[1]),
+                int(words[i + 1]),
+                int(words[i + 3]),
+                int(words[i + 5]),
+                int(bursts) if bursts is not None else None,
+                int(burst_usec) if burst_usec is not None else None,
+            )
     values = dict(zip(words[0::2], words[1::2], strict=False))
     bursts = values.get(b"nr_bursts")
     burst_usec = values.get(b"burst_usec")

@@ -13,6 +13,7 @@ opened stays open (pinned) so that its inode number cannot be handed to a file m
 
 from __future__ import annotations
 
+import errno
 import os
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
@@ -34,7 +35,8 @@ class Handle:
 
     def _open(self) -> int:
         fd = os.open(self.path, _FLAGS)
-        self.incarnation = os.fstat(fd).st_ino
+        if self.track:
+            self.incarnation = os.fstat(fd).st_ino
         return fd
 
     def _read_all(self, fd: int) -> bytes:
@@ -68,14 +70,19 @@ class Handle:
                     os.close(fd)
         if self.fd >= 0:
             try:
-                return self._read_all(self.fd)
+                data = os.pread(self.fd, self.size, 0)
+                return data if len(data) < self.size else self._read_all(self.fd)
             except OSError:
                 self.close()  # ENODEV: removed (and perhaps made again); reopen below
         try:
             self.fd = self._open()
             return self._read_all(self.fd)
-        except OSError:
+        except OSError as exc:
             self.close()
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                # Out of descriptors (thousands of cgroups): this file is reopened per read instead.
+                self.keep_open = False
+                return self.read()
             return None
 
     def close(self) -> None:
