@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "drift",
     "sandbox",
     "demo",
+    "capture",
+    "fleet",
     "tui",
 )
 
