@@ -131,19 +131,19 @@ class Bundle:
             self._tar = tarfile.open(fileobj=capped, mode="r|")  # type: ignore[call-overload]
             self._members = iter(self._tar)
             first = self._advance(None)
-        except OSError as exc:
-            raise self._fail(f"cannot read: {exc.strerror or exc}") from None
+            if first is None or first.name != MANIFEST:
+                raise InputError(
+                    "not a workbench capture bundle (its first member is not manifest.json)",
+                    source=self.label,
+                    fix="give a file made by `workbench capture`",
+                )
+            if first.size > self.limits.manifest_bytes:
+                raise self._fail(f"refused: manifest of {first.size} bytes", MANIFEST)
+            data = self._read(first, None)
         except _DAMAGED as exc:
             raise self._fail(f"not a readable .tar.gz ({exc or type(exc).__name__})") from None
-        if first is None or first.name != MANIFEST:
-            raise InputError(
-                "not a workbench capture bundle (its first member is not manifest.json)",
-                source=self.label,
-                fix="give a file made by `workbench capture`",
-            )
-        if first.size > self.limits.manifest_bytes:
-            raise self._fail(f"refused: manifest of {first.size} bytes", MANIFEST)
-        data = self._read(first, None)
+        except OSError as exc:
+            raise self._fail(f"cannot read: {exc.strerror or exc}") from None
         self._next = 0
         return parse_manifest(data, self.label, self.limits)
 
@@ -207,10 +207,10 @@ class Bundle:
                 if keep:
                     self._write(entry.path, data)
                 self._next += 1
-        except OSError as exc:
-            raise self._fail(f"cannot read: {exc.strerror or exc}") from None
         except _DAMAGED as exc:
             raise self._fail(f"truncated or corrupted archive ({exc or type(exc).__name__})") from None
+        except OSError as exc:
+            raise self._fail(f"cannot read: {exc.strerror or exc}") from None
         return self.root
 
     def _write(self, path: str, data: bytes) -> None:
