@@ -76,13 +76,17 @@ def test_manifest_lists_every_member_with_its_source_and_sha256(run: Run, tmp_pa
     for path, data in members.items():
         assert listed[path]["sha256"] == hashlib.sha256(data).hexdigest()
         assert listed[path]["size"] == len(data)
-    assert listed["cgroup/kubepods.slice/cpuset.cpus"]["source"] == f"{cg}/kubepods.slice/cpuset.cpus"
     assert manifest["format"] == "workbench-bundle" and manifest["version"][0] == 1
     assert {"hostname", "kernel_release", "boot_id"} <= set(manifest["host"])
     assert manifest["created"] and manifest["workbench_version"] and len(manifest["samples"]) == 2
-    # The tree below the pod parents only, and the root's own files.
-    assert "cgroup/cpuset.cpus" in members
-    assert not any(p.startswith("cgroup/system.slice") for p in members)
+    assert listed["kubelet/config.yaml"]["source"] == "built-in demo kubelet"
+    # The tree's settings, packed: the root's own files and the tree below the pod parents only.
+    assert listed["cgroup.json"]["source"].startswith(f"{cg}/**/{{cgroup.controllers,")
+    settings = json.loads(members["cgroup.json"])
+    assert settings["kubepods.slice/cpuset.cpus"] == "0-31\n" and "cpuset.cpus" in settings
+    assert not any(p.startswith("system.slice") for p in settings)
+    counters = json.loads(members["samples/1/cgroup.json"])
+    assert "kubepods.slice/cpu.stat" in counters and "kubepods.slice/cpuset.cpus" not in counters
 
 
 def test_nothing_secret_and_process_names_only_when_asked(

@@ -11,12 +11,14 @@ path, size and sha256, and nothing else in the archive (regular files only):
     machine/sysfs/<path>                   the sysfs files the topology reader read (relative
                                            to the sysfs root: sys/devices/system/...)
     machine/sysfs-listing.json             the directories it listed: name -> entries
-    cgroup/<cgroup>/<file>                 the tree's settings (cpuset, cpu.max, memory.max...)
+    cgroup.json                            the tree's settings: "<cgroup>/<file>" -> text
+                                           (cpuset, cpu.max, memory.max... below the pod parents)
     processes.json                         only with --with-processes: pid and name per cgroup
     samples/<k>/cgroup.json                counters of sample k: "<cgroup>/<file>" -> text
                                            (cpu.stat, PSI, memory.current, numa_stat...)
     samples/<k>/proc/stat                  /proc/stat of sample k (cpu lines and totals)
 
+`replay.cgroup_root(bundle)` lays the settings out as a cgroup tree (what `drift` reads);
 `replay.sample_roots(bundle, k)` lays sample k out as a cgroup root (the settings and sample
 k's counters as files) and a proc root holding `stat`, for a sampler to read as on the node.
 

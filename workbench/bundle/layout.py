@@ -18,7 +18,10 @@ TOPOLOGY_SPEC = "machine/topology.yaml"
 KUBELET_VIEW = "machine/kubelet-view.yaml"
 MACHINE = "machine/"
 KUBELET = "kubelet/"
-CGROUP = "cgroup/"
+# The cgroup tree's settings, one JSON member ("<cgroup>/<file>" -> text): a tree of a few
+# hundred cgroups is thousands of tiny files, which as members would cost more in tar headers
+# and manifest lines than their content. Laid out again as files by `replay.cgroup_root`.
+CGROUP_SETTINGS = "cgroup.json"
 PROCESSES = "processes.json"
 SAMPLES = "samples/"
 
@@ -28,8 +31,7 @@ def sample_prefix(k: int) -> str:
 
 
 def sample_counters(k: int) -> str:
-    """Sample k's cgroup counters, one JSON member (`cgroup/file` -> text): thousands of tiny
-    files as members would cost more in tar headers and manifest lines than their content."""
+    """Sample k's cgroup counters, one JSON member like `CGROUP_SETTINGS`."""
     return f"{SAMPLES}{k}/cgroup.json"
 
 

@@ -13,12 +13,14 @@ from workbench.errors import InputError
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # NUL or control characters could forge terminal output or cut a path.
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# A plain relative path: components without control characters, none of them "." or "..".
+_PLAIN = re.compile(r"(?:(?!\.\.?/)[^\x00-\x1f\x7f/]+/)*(?!\.\.?$)[^\x00-\x1f\x7f/]+")
 
 
 @dataclass(frozen=True)
 class FileEntry:
     path: str  # inside the archive
-    source: str  # where it was read on the node
+    source: str  # where it was read on the node: informational, never a path here, never printed
     sha256: str
     size: int
 
@@ -64,6 +66,8 @@ class Manifest:
 
 def check_path(path: str, limits: Limits) -> str | None:
     """Why `path` cannot be a member name (None when it can): only plain relative paths."""
+    if len(path) <= limits.path_chars and _PLAIN.fullmatch(path):
+        return None
     if not path or len(path) > limits.path_chars:
         return "an empty or over-long path"
     if _BAD_CHARS.search(path):
@@ -118,22 +122,28 @@ def _files(doc: dict[str, Any], c: _Checker, limits: Limits) -> tuple[FileEntry,
         raise c.fail("files", f"{len(raw)} files is more than a bundle may hold ({limits.members})")
     out: list[FileEntry] = []
     seen: set[str] = set()
+    sha, cap = _SHA256.fullmatch, limits.file_bytes
     for i, item in enumerate(raw):
         where = f"files[{i}]"
         if not isinstance(item, dict):
             raise c.fail(where, "expected an object")
-        path, source, digest, size = (item.get(k) for k in ("path", "source", "sha256", "size"))
+        path, source, digest, size = (
+            item.get("path"),
+            item.get("source"),
+            item.get("sha256"),
+            item.get("size"),
+        )
         if not isinstance(path, str) or (why := check_path(path, limits)) is not None:
             raise c.fail(f"{where}.path", f"refused: {why or 'not a string'}")
         if path in seen:
             raise c.fail(f"{where}.path", f"{path} is listed twice")
         seen.add(path)
-        if not isinstance(source, str) or _BAD_CHARS.search(source):
-            raise c.fail(f"{where}.source", "expected a string without control characters")
-        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        if not isinstance(source, str):
+            raise c.fail(f"{where}.source", "expected a string")
+        if not isinstance(digest, str) or not sha(digest):
             raise c.fail(f"{where}.sha256", "expected 64 lowercase hex digits")
-        if type(size) is not int or not 0 <= size <= limits.file_bytes:
-            raise c.fail(f"{where}.size", f"expected a size from 0 to {limits.file_bytes}")
+        if type(size) is not int or not 0 <= size <= cap:
+            raise c.fail(f"{where}.size", f"expected a size from 0 to {cap}")
         out.append(FileEntry(path, source, digest, size))
     return tuple(out)
 

@@ -22,39 +22,37 @@ import gzip
 import hashlib
 import os
 import shutil
-import tarfile
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO
 
 from workbench.bundle.layout import DEFAULT_LIMITS, MANIFEST, Limits
 from workbench.bundle.manifest import FileEntry, Manifest, check_path, parse_manifest
+from workbench.bundle.tar_stream import Header, Readable, TarDamage, TarReader
 from workbench.errors import InputError
 
-_CHUNK = 1 << 16
 _KINDS = {
-    tarfile.DIRTYPE: "a directory",
-    tarfile.SYMTYPE: "a symlink",
-    tarfile.LNKTYPE: "a hard link",
-    tarfile.CHRTYPE: "a character device",
-    tarfile.BLKTYPE: "a block device",
-    tarfile.FIFOTYPE: "a FIFO",
-    tarfile.CONTTYPE: "a contiguous file",
-    tarfile.GNUTYPE_SPARSE: "a sparse file",
+    b"5": "a directory",
+    b"2": "a symlink",
+    b"1": "a hard link",
+    b"3": "a character device",
+    b"4": "a block device",
+    b"6": "a FIFO",
+    b"7": "a contiguous file",
+    b"S": "a sparse file",
+    b"L": "a GNU long name",
+    b"g": "a global pax header",
 }
-_DAMAGED = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, UnicodeError)
-
-
-class _Readable(Protocol):
-    def read(self, n: int = -1, /) -> bytes: ...
+_DAMAGED = (TarDamage, EOFError, zlib.error, gzip.BadGzipFile, UnicodeError)
 
 
 class _Capped:
     """A read-only stream that refuses to give more than `cap` bytes in total."""
 
-    def __init__(self, raw: _Readable, cap: int, label: str) -> None:
+    def __init__(self, raw: Readable, cap: int, label: str) -> None:
         self.raw = raw
         self.left = cap
         self.cap = cap
@@ -73,6 +71,17 @@ class _Capped:
         return data
 
 
+def private_parent() -> str | None:
+    """Where the private directory goes: TMPDIR (or tempfile's own setting) when one is given,
+    else /dev/shm when it is there. A bundle is a few thousand tiny files and directories, which
+    a disk-backed /tmp on a busy machine creates and removes 50 times slower than tmpfs; the
+    directory is mode 0700 either way."""
+    if tempfile.tempdir is not None or os.environ.get("TMPDIR"):
+        return None
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 class Bundle:
     """An opened bundle; use as a context manager (or call `close`) to remove its directory."""
 
@@ -84,10 +93,10 @@ class Bundle:
             raise InputError(
                 "no such bundle file", source=self.label, fix="give a file from `workbench capture`"
             )
-        self.root = Path(tempfile.mkdtemp(prefix="workbench-bundle-"))
+        self.root = Path(tempfile.mkdtemp(prefix="workbench-bundle-", dir=private_parent()))
         self._file: IO[bytes] | None = None
-        self._tar: tarfile.TarFile | None = None
-        self._members: Iterator[tarfile.TarInfo] | None = None
+        self._gz: gzip.GzipFile | None = None
+        self._tar: TarReader | None = None
         self._next = 0  # index in manifest.files of the next member the stream gives
         self._done: set[str] = set()  # extracted paths
         self._dirs: set[str] = {""}
@@ -109,14 +118,14 @@ class Bundle:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _close_stream(self) -> None:
-        for closable in (self._tar, self._file):
+        for closable in (self._gz, self._file):
             if closable is not None:
                 try:
                     closable.close()
                 except (OSError, *_DAMAGED):
                     pass
-        self._tar = self._file = None
-        self._members = None
+        self._gz = self._file = None
+        self._tar = None
 
     def _fail(self, problem: str, member: str = "", fix: str = "capture the node again") -> InputError:
         return InputError(problem, source=self.label, field=member, fix=fix)
@@ -126,10 +135,8 @@ class Bundle:
         self._close_stream()
         try:
             self._file = open(self.path, "rb")  # noqa: SIM115 - closed by _close_stream
-            gz = gzip.GzipFile(fileobj=self._file, mode="rb")
-            capped = _Capped(gz, self.limits.total_bytes, self.label)
-            self._tar = tarfile.open(fileobj=capped, mode="r|")  # type: ignore[call-overload]
-            self._members = iter(self._tar)
+            self._gz = gzip.GzipFile(fileobj=self._file, mode="rb")
+            self._tar = TarReader(_Capped(self._gz, self.limits.total_bytes, self.label))
             first = self._advance(None)
             if first is None or first.name != MANIFEST:
                 raise InputError(
@@ -147,21 +154,21 @@ class Bundle:
         self._next = 0
         return parse_manifest(data, self.label, self.limits)
 
-    def _advance(self, expected: str | None) -> tarfile.TarInfo | None:
+    def _advance(self, expected: str | None) -> Header | None:
         """The next member header, checked for its kind and name (None at the end). The member
         count needs no check of its own: only as many members as the manifest lists are read,
         and the manifest is held to `Limits.members`."""
-        assert self._members is not None
-        info = next(self._members, None)
+        assert self._tar is not None
+        info = self._tar.next()
         if info is None:
             return None
         name = info.name
+        if info.kind != b"0":
+            kind = _KINDS.get(info.kind, f"of tar type {info.kind!r}")
+            raise self._fail(f"refused: member {name} is {kind}; a bundle holds regular files only")
         why = check_path(name, self.limits)
         if why is not None:
             raise self._fail(f"refused: member {name!r} has {why}")
-        if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
-            kind = _KINDS.get(info.type, f"of tar type {info.type!r}")
-            raise self._fail(f"refused: member {name} is {kind}; a bundle holds regular files only")
         if info.size > self.limits.file_bytes:
             cap = self.limits.file_bytes
             raise self._fail(f"refused: member {name} is {info.size} bytes (at most {cap})")
@@ -169,20 +176,12 @@ class Bundle:
             raise self._fail(f"member {name} where the manifest lists {expected}", name)
         return info
 
-    def _read(self, info: tarfile.TarInfo, entry: FileEntry | None) -> bytes:
+    def _read(self, info: Header, entry: FileEntry | None) -> bytes:
         assert self._tar is not None
-        f = self._tar.extractfile(info)
-        if f is None:
-            raise self._fail("unreadable member", info.name)
-        chunks = []
-        digest = hashlib.sha256()
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-            chunks.append(chunk)
-        data = b"".join(chunks)
-        if len(data) != info.size:
-            raise self._fail("truncated member", info.name)
-        if entry is not None and (len(data) != entry.size or digest.hexdigest() != entry.sha256):
+        data = self._tar.data(info)
+        if entry is not None and (
+            len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256
+        ):
             raise self._fail("sha256 or size differs from the manifest (corrupted or altered)", info.name)
         return data
 
@@ -202,10 +201,10 @@ class Bundle:
                 info = self._advance(entry.path)
                 if info is None:
                     raise self._fail(f"truncated: the archive ends before {entry.path}")
-                keep = entry.path.startswith(wanted) and entry.path not in self._done
-                data = self._read(info, entry if keep else None)
-                if keep:
-                    self._write(entry.path, data)
+                if entry.path.startswith(wanted) and entry.path not in self._done:
+                    self._write(entry.path, self._read(info, entry))
+                else:
+                    self._tar.skip()  # type: ignore[union-attr]
                 self._next += 1
         except _DAMAGED as exc:
             raise self._fail(f"truncated or corrupted archive ({exc or type(exc).__name__})") from None
@@ -218,7 +217,7 @@ class Bundle:
         self.ensure_dir(parent)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            fd = os.open(self.root / path, flags, 0o600)
+            fd = os.open(f"{self.root}/{path}", flags, 0o600)
         except OSError as exc:
             raise self._fail(f"refused: cannot place member ({exc.strerror})", path) from None
         with os.fdopen(fd, "wb") as f:
@@ -234,13 +233,17 @@ class Bundle:
             sub = "/".join(parts[:i])
             if sub in self._dirs:
                 continue
-            target = self.root / sub
+            target = f"{self.root}/{sub}"
             try:
                 os.mkdir(target, 0o700)
             except FileExistsError:
-                if target.is_symlink() or not target.is_dir():
+                if os.path.islink(target) or not os.path.isdir(target):
                     raise self._fail(f"refused: {sub} is both a file and a directory") from None
             self._dirs.add(sub)
 
     def has(self, path: str) -> bool:
-        return any(f.path == path for f in self.manifest.files)
+        return path in self._listed
+
+    @cached_property
+    def _listed(self) -> frozenset[str]:
+        return frozenset(f.path for f in self.manifest.files)

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.bundle.layout import CGROUP, SAMPLES, SYSFS, SYSFS_LISTING, sample_counters, sample_prefix
+from workbench.bundle.layout import (
+    CGROUP_SETTINGS,
+    SAMPLES,
+    SYSFS,
+    SYSFS_LISTING,
+    sample_counters,
+    sample_prefix,
+)
 from workbench.bundle.manifest import check_path
 from workbench.bundle.reader import Bundle
 from workbench.errors import InputError
@@ -68,8 +74,9 @@ class SampleRoots:
     time: float
 
 
-def _counters(bundle: Bundle, k: int) -> dict[str, str]:
-    member = sample_counters(k)
+def _texts(bundle: Bundle, member: str) -> dict[str, str]:
+    """A packed member's files (relative path -> text), each path checked."""
+    bundle.extract((member,))
     path = bundle.root / member
     if not path.is_file():
         return {}
@@ -86,6 +93,27 @@ def _counters(bundle: Bundle, k: int) -> dict[str, str]:
     return doc
 
 
+def _lay_out(bundle: Bundle, target: str, files: dict[str, str]) -> None:
+    bundle.ensure_dir(target)
+    base = bundle.root / target
+    for rel, text in files.items():
+        parent = rel.rpartition("/")[0]
+        if parent:
+            bundle.ensure_dir(f"{target}/{parent}")
+        path = base / rel
+        if path.is_symlink() or path.is_dir():
+            raise InputError(f"refused: {rel} is both a file and a directory", source=bundle.label)
+        path.write_text(text)
+
+
+def cgroup_root(bundle: Bundle) -> Path | None:
+    """The captured cgroup tree's settings as a tree of files (None when none was captured)."""
+    if not bundle.has(CGROUP_SETTINGS):
+        return None
+    _lay_out(bundle, "cgroup", _texts(bundle, CGROUP_SETTINGS))
+    return bundle.root / "cgroup"
+
+
 def sample_roots(bundle: Bundle, k: int) -> SampleRoots:
     """Sample `k` laid out as the live trees (for `top --bundle` replay): the tree's settings and
     sample k's counters as files under `samples/k/cgroup`, /proc/stat in `samples/k/proc`."""
@@ -97,25 +125,24 @@ def sample_roots(bundle: Bundle, k: int) -> SampleRoots:
             fix=f"give 0 to {len(times) - 1}" if times else "capture with --samples N",
         )
     prefix = sample_prefix(k)
-    root = bundle.extract((CGROUP, prefix))
+    bundle.extract((CGROUP_SETTINGS, prefix))
     cg = f"{prefix}cgroup"
-    bundle.ensure_dir(cg)
+    settings = _texts(bundle, CGROUP_SETTINGS) if bundle.has(CGROUP_SETTINGS) else {}
+    _lay_out(bundle, cg, settings | _texts(bundle, sample_counters(k)))
     bundle.ensure_dir(f"{prefix}proc")
-    settings = root / CGROUP.rstrip("/")
-    for rel in bundle.manifest.paths(CGROUP):
-        inner = rel[len(CGROUP) :]
-        target = root / cg / inner
-        if not target.exists():
-            bundle.ensure_dir(f"{cg}/{inner}".rpartition("/")[0])
-            shutil.copyfile(settings / inner, target)
-    for inner, text in _counters(bundle, k).items():
-        bundle.ensure_dir(f"{cg}/{inner}".rpartition("/")[0])
-        (root / cg / inner).write_text(text)
-    return SampleRoots(root / cg, root / prefix / "proc", times[k])
+    return SampleRoots(bundle.root / cg, bundle.root / prefix / "proc", times[k])
 
 
 def sample_count(bundle: Bundle) -> int:
     return len(bundle.manifest.samples)
 
 
-__all__ = ["SAMPLES", "SampleRoots", "listing_doc", "sample_count", "sample_roots", "sysfs_root"]
+__all__ = [
+    "SAMPLES",
+    "SampleRoots",
+    "cgroup_root",
+    "listing_doc",
+    "sample_count",
+    "sample_roots",
+    "sysfs_root",
+]

@@ -19,7 +19,7 @@ from typing import Any
 from workbench.bundle import cgroup_tree
 from workbench.bundle.host import host_facts, proc_stat, read_small, utc_now
 from workbench.bundle.layout import (
-    CGROUP,
+    CGROUP_SETTINGS,
     KUBELET,
     KUBELET_VIEW,
     PROCESSES,
@@ -142,6 +142,13 @@ def _roots(req: CaptureRequest) -> tuple[Path | None, Path | None]:
     return cg, proc
 
 
+def _packed(member: str, files: dict[str, bytes], root: Path, names: tuple[str, ...]) -> Member:
+    """Many small files as one JSON member: relative path -> text."""
+    doc = {rel: data.decode("utf-8", "replace") for rel, data in files.items()}
+    source = f"{root}/**/{{{','.join(names)}}} ({len(doc)} files)"
+    return Member(member, json.dumps(doc, separators=(",", ":")).encode(), source)
+
+
 def _samples(
     req: CaptureRequest, cg: Path | None, cgroups: list[str], proc: Path | None
 ) -> tuple[list[Member], list[float]]:
@@ -154,10 +161,7 @@ def _samples(
         times.append(round(time.time(), 3))
         if cg is not None:
             counters = cgroup_tree.read_files(str(cg), cgroups, cgroup_tree.COUNTERS)
-            doc = {rel: data.decode("utf-8", "replace") for rel, data in counters.items()}
-            packed = json.dumps(doc, separators=(",", ":")).encode()
-            source = f"{cg} ({len(doc)} counter files: {', '.join(cgroup_tree.COUNTERS)})"
-            members.append(Member(sample_counters(k), packed, source))
+            members.append(_packed(sample_counters(k), counters, cg, cgroup_tree.COUNTERS))
         if proc is not None:
             stat = read_small(f"{proc}/stat")
             if stat is not None:
@@ -179,7 +183,7 @@ def capture(req: CaptureRequest) -> Captured:
     if cg is not None:
         cgroups = cgroup_tree.cgroups_under(str(cg))
         settings = cgroup_tree.read_files(str(cg), cgroups, cgroup_tree.SETTINGS)
-        members += [Member(CGROUP + rel, data, f"{cg}/{rel}") for rel, data in settings.items()]
+        members.append(_packed(CGROUP_SETTINGS, settings, cg, cgroup_tree.SETTINGS))
         if req.with_processes:
             procs = cgroup_tree.processes(str(cg), cgroups, str(proc or LIVE_PROC_ROOT))
             members.append(Member(PROCESSES, procs, f"{cg}/**/cgroup.procs and /proc/PID/comm"))

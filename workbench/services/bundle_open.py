@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.bundle.layout import CGROUP, KUBELET, MACHINE, TOPOLOGY_SPEC
+from workbench.bundle.layout import KUBELET, MACHINE, TOPOLOGY_SPEC
 from workbench.bundle.reader import Bundle
-from workbench.bundle.replay import sysfs_root
+from workbench.bundle.replay import cgroup_root, sysfs_root
 from workbench.errors import InputError
 
 KUBELET_CONFIG = f"{KUBELET}config.yaml"
@@ -42,7 +42,7 @@ class Parts:
 
 def parts(bundle: Bundle, *, cgroup: bool = False) -> Parts:
     m = bundle.manifest
-    root = bundle.extract((MACHINE, KUBELET, *((CGROUP,) if cgroup else ())))
+    root = bundle.extract((MACHINE, KUBELET))
     sysfs = spec = None
     if m.machine == "sysfs":
         sysfs = sysfs_root(bundle)
@@ -52,7 +52,7 @@ def parts(bundle: Bundle, *, cgroup: bool = False) -> Parts:
         raise InputError(f"no {TOPOLOGY_SPEC} and no sysfs files", source=bundle.label, fix="capture again")
     if not bundle.has(KUBELET_CONFIG):
         raise InputError(f"no {KUBELET_CONFIG}", source=bundle.label, fix="capture the node again")
-    tree = root / CGROUP.rstrip("/") if cgroup and m.paths(CGROUP) else None
+    tree = cgroup_root(bundle) if cgroup else None
     return Parts(sysfs, spec, m.machine_name or None, root / KUBELET.rstrip("/"), tree)
 
 
