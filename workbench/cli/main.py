@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "drift",
     "sandbox",
     "demo",
+    "export",
     "tui",
 )
 
