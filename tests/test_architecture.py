@@ -13,7 +13,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "workbench"
 LAYERS = ["topology", "kube", "admission", "cgroups", "journal"]
-FACES = ["cli", "tui"]
+FACES = ["cli", "tui", "exporter"]
 # What the faces may use only through workbench.services.
 BEHIND_SERVICES = ["admission", "cgroups", "journal"]
 
