@@ -12,7 +12,7 @@ from workbench.services.source import NodeSource
 
 if TYPE_CHECKING:
     from workbench.cgroups.drift import Drift
-    from workbench.journal.store import Journal, journal_exists
+    from workbench.journal.store import Journal
 
 
 @dataclass(frozen=True)
