@@ -19,19 +19,21 @@ Every label and value put in a message is sanitised when the message is printed
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tomllib
 from collections.abc import Callable
-from importlib.resources.abc import Traversable
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from workbench.errors import InputError
 from workbench.sanitize import sanitize
+
+if TYPE_CHECKING:
+    # PyYAML loads on first use: the demo node, sysfs trees and `--help` never parse YAML.
+    from importlib.resources.abc import Traversable
+
+    import yaml
 
 MAX_INPUT_BYTES = 3 * 512 * 1024
 # No manifest, config or spec nests deeper; libyaml's composer must never see more.
@@ -39,19 +41,20 @@ MAX_DEPTH = 200
 _MIB = 1024 * 1024
 STDIN = "-"
 
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
+@cache
 def loader() -> type[yaml.SafeLoader]:
     """The YAML loader every reader uses (libyaml's when present)."""
-    return _LOADER
+    import yaml
+
+    found: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return found
 
 
 def _size_text(limit: int) -> str:
     return f"{limit / _MIB:g} MiB" if limit >= _MIB else f"{limit} bytes"
 
 
-Source = Path | str | Traversable
+Source: TypeAlias = "Path | str | Traversable"
 
 
 def read_bytes(path: Source, *, limit: int = MAX_INPUT_BYTES, what: str = "file") -> tuple[bytes, str]:
@@ -167,11 +170,13 @@ def _depth_bound(text: str) -> int:
 def _check_depth(text: str, source: str) -> None:
     if _depth_bound(text) <= MAX_DEPTH:
         return
+    import yaml
+
     depth = 0
     try:
         # The event parser keeps its stack on the heap: safe at any depth, about 3x faster
         # than a full load.
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader()):
             kind = type(event)
             if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
                 depth += 1
@@ -198,6 +203,8 @@ def _mark(mark: Any) -> str:
 
 def yaml_error(exc: yaml.YAMLError, source: str) -> InputError:
     """One line for a PyYAML error: where, what, and for a refused tag, what is accepted."""
+    import yaml
+
     where = _mark(getattr(exc, "problem_mark", None))
     problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["?"])[0]
     if isinstance(exc, yaml.constructor.ConstructorError):
@@ -230,6 +237,8 @@ def _json_documents(text: str) -> list[Any] | None:
     with it, and a hundred times faster than PyYAML's constructor. None: not JSON, read as YAML."""
     if not text.lstrip().startswith(("{", "[")):
         return None
+    import json
+
     try:
         doc = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
@@ -242,9 +251,11 @@ def load_yaml_documents(text: str, source: str) -> list[Any]:
     as_json = _json_documents(text)
     if as_json is not None:
         return [scrub(d) for d in as_json] if _may_hold_surrogates(text) else as_json
+    import yaml
+
     _check_depth(text, source)
     try:
-        docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
+        docs = [d for d in yaml.load_all(text, Loader=loader()) if d is not None]
     except yaml.YAMLError as exc:
         raise yaml_error(exc, source) from None
     except RecursionError:
@@ -269,6 +280,8 @@ def load_yaml_document(text: str, source: str) -> Any:
 # ---- JSON and TOML ---------------------------------------------------------------------------
 def load_json(text: str, source: str) -> Any:
     """A JSON document; InputError (naming line and column) for anything else."""
+    import json
+
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -283,6 +296,8 @@ def load_json(text: str, source: str) -> Any:
 
 
 def load_toml(text: str, source: str) -> dict[str, Any]:
+    import tomllib
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -296,7 +311,7 @@ def load_toml(text: str, source: str) -> dict[str, Any]:
 def read_document(path: Source, *, limit: int = MAX_INPUT_BYTES) -> tuple[Any, str]:
     """One YAML, JSON or TOML document (chosen by the file's suffix; YAML reads JSON too)."""
     text, label = read_text(path, limit=limit)
-    toml = (path.name if isinstance(path, Traversable) else str(path)).endswith(".toml")
+    toml = str(getattr(path, "name", path)).endswith(".toml")
     parse: Callable[[str, str], Any] = load_toml if toml else load_yaml_document
     return parse(text, label), label
 

@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_topology_options, emit_json, node_source, write_text
+from workbench.cli.common import (
+    add_bundle_option,
+    add_format_option,
+    add_topology_options,
+    emit_json,
+    node_source,
+    write_text,
+)
 
 
 def register(sub: Any) -> None:
@@ -20,6 +27,7 @@ def register(sub: Any) -> None:
         ),
     )
     add_topology_options(p)
+    add_bundle_option(p)
     add_format_option(p, "text", "json", "yaml")
     p.set_defaults(func=run)
 
