@@ -2,7 +2,7 @@
 starts from and the commands that read it.
 
 Every seed is a file of this repository (fixtures/, workbench/data/), so the harness makes its
-own data. To fuzz a new input kind (capture bundles, once they exist), add one `InputKind` to
+own data. To fuzz a new input kind, add one `InputKind` to
 `KINDS`: its seeds, where a mutated file goes in the work directory (`place`), and the argv
 lists that read it (`commands`, each with `{input}`, `{kubelet}`, `{sandbox}`, `{journal}`,
 `{topology}` filled in by the driver) or, for a reader with no command (themes, keymaps), a
@@ -11,6 +11,7 @@ lists that read it (`commands`, each with `{input}`, `{kubelet}`, `{sandbox}`, `
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -67,7 +68,8 @@ class InputKind:
     commands: tuple[tuple[str, ...], ...] = ()
     # In-process reader for kinds no command reads: called with the file's path.
     call: Callable[[Path], None] | None = None
-    # How the structural mutator writes a parsed seed back ("yaml" or "json").
+    # How the structural mutator writes a parsed seed back ("yaml" or "json"; "binary": the
+    # seed is bytes held as latin-1 text, mutated as such and gzip-compressed again).
     syntax: str = "yaml"
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -141,6 +143,19 @@ def theme_seeds() -> tuple[Seed, ...]:
     return _read(list(THEMES.glob("*.toml")))
 
 
+BUNDLES = REPO / "fixtures" / "bundles"
+
+
+@cache
+def bundle_seeds() -> tuple[Seed, ...]:
+    """Capture bundles, unpacked to their tar stream: the mutations reach the tar headers, the
+    manifest and the members, and the driver compresses the result again."""
+    out = []
+    for p in sorted(BUNDLES.glob("*.tar.gz")):
+        out.append(Seed(str(p.relative_to(REPO)), gzip.decompress(p.read_bytes()).decode("latin-1")))
+    return tuple(out)
+
+
 KEYMAP_IDS = ("app.quit", "node.zoom", "draft.open", "journal.rollback")
 
 
@@ -202,6 +217,16 @@ KINDS: dict[str, InputKind] = {
         ),
         InputKind("theme", theme_seeds, suffix=".toml", call=_load_theme, syntax="toml"),
         InputKind("keymap", keymap_seeds, suffix=".toml", call=_load_keymap, syntax="toml"),
-        # Capture bundles: add InputKind("bundle", bundle_seeds, commands=(...open the bundle...)).
+        InputKind(
+            "bundle",
+            bundle_seeds,
+            suffix=".tar.gz",
+            syntax="binary",
+            commands=(
+                ("node", "--bundle", "{input}"),
+                ("admit", str(GOOD_POD), "--bundle", "{input}"),
+                ("topology", "--bundle", "{input}", "-o", "json"),
+            ),
+        ),
     )
 }

@@ -7,6 +7,7 @@ bytes. The hostile values are the kinds of input that once broke the tool (see r
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import re
@@ -229,6 +230,12 @@ def mutate(rng: random.Random, seed: Seed, kind: InputKind, others: tuple[Seed, 
             continue  # at most one expensive step, and only first
         text = funcs[i](rng, text, rng.choice(others).text if others else text)
         steps.append(names[i])
+    if kind.syntax == "binary":
+        raw = text.encode("latin-1", "backslashreplace")
+        # Mostly a well-formed gzip around the damaged tar (the tar reader meets the damage);
+        # now and then the bytes as they are (the gzip layer does).
+        data = gzip.compress(raw, mtime=0) if rng.random() < 0.9 else raw
+        return Mutant(data, "+".join(steps) or "none")
     data = text.encode("utf-8", "surrogatepass")
     if rng.random() < 0.05 and data:
         # Raw bytes: invalid UTF-8 here and there.

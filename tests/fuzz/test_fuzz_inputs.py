@@ -32,10 +32,11 @@ BUDGET = {
     "topology": 35,
     "theme": 60,
     "keymap": 60,
+    "bundle": 20,
 }
 # Kinds whose readers refuse bad input with exit 2 (checkpoints become reported problems, a bad
 # keymap entry is skipped with a note).
-REFUSED_WITH_EXIT_2 = ("pod", "stream", "kubelet_config", "topology", "theme")
+REFUSED_WITH_EXIT_2 = ("pod", "stream", "kubelet_config", "topology", "theme", "bundle")
 # Per run; the goal (1 s for inputs under 1.5 MiB) is measured by bench/fuzz_long.py.
 GUARD_SECONDS = 10.0
 
