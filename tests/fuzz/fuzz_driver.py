@@ -214,7 +214,7 @@ def run_command(
 def run_call(kind: InputKind, path: Path, guard: float) -> tuple[Outcome, list[str]]:
     """A reader with no command (themes, keymaps): InputError is its clean refusal."""
     assert kind.call is not None
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     crash, code, stderr = "", 0, ""
     try:
         with _guard(guard):
@@ -223,7 +223,9 @@ def run_call(kind: InputKind, path: Path, guard: float) -> tuple[Outcome, list[s
         code, stderr = 2, exc.line() + "\n"  # what a face prints for it
     except BaseException:  # noqa: BLE001
         crash = traceback.format_exc(limit=-6)
-    outcome = Outcome(("call", kind.name), code, "", stderr, time.perf_counter() - start, crash)
+    outcome = Outcome(
+        ("call", kind.name), code, "", stderr, time.perf_counter() - start, crash, time.process_time() - cpu
+    )
     return outcome, check(outcome, wrote="", guard=guard)
 
 
