@@ -36,12 +36,14 @@ def wait_for(text: str, timeout: float = 40.0) -> str:
     raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
 
 
-def start_demo(columns: int) -> Iterator[None]:
+def start_demo(columns: int, *, no_color: bool = False) -> Iterator[None]:
     exe = shutil.which("workbench")
     if exe is None:
         pytest.fail("the `workbench` command is not installed (pip install -e .)")
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env["TERM"] = "xterm-256color"
+    if no_color:
+        env["NO_COLOR"] = "1"
     # A private tmux server (-L) so nothing else's sessions are touched.
     subprocess.run(
         ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "demo", "-x", str(columns), "-y", "24"]
@@ -55,9 +57,10 @@ def start_demo(columns: int) -> Iterator[None]:
         tmux("kill-server")
 
 
-@pytest.fixture
-def demo() -> Iterator[None]:
-    yield from start_demo(80)
+@pytest.fixture(params=["colour", "NO_COLOR"])
+def demo(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On a colour terminal, and as a user with NO_COLOR exported starts it."""
+    yield from start_demo(80, no_color=request.param == "NO_COLOR")
 
 
 def footer_labels() -> list[str]:

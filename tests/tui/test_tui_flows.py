@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,6 +21,17 @@ from workbench.tui.viewmodel.scenarios import scenario_pod
 Steps = Callable[[WorkbenchApp, Pilot[None]], Awaitable[None]]
 
 
+@pytest.fixture(autouse=True, params=["colour", "NO_COLOR"])
+def terminal(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every flow twice: on a colour terminal, and with NO_COLOR set (the monochrome theme and
+    Textual's no-colour filter), as a user with NO_COLOR exported would start it."""
+    if request.param == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    return str(request.param)
+
+
 def run(app: WorkbenchApp, steps: Steps, size: tuple[int, int] = (80, 24)) -> None:
     async def main() -> None:
         async with app.run_test(size=size) as pilot:
@@ -27,6 +39,10 @@ def run(app: WorkbenchApp, steps: Steps, size: tuple[int, int] = (80, 24)) -> No
             await steps(app, pilot)
 
     asyncio.run(main())
+
+
+def app_wants_mono() -> bool:
+    return "NO_COLOR" in os.environ
 
 
 async def set_field(app: WorkbenchApp, pilot: Pilot[None], input_id: str, value: str) -> None:
@@ -320,10 +336,13 @@ def test_filter_highlights_matching_pods(tmp_path: Path) -> None:
 
 
 def test_theme_switch_and_quit(tmp_path: Path) -> None:
+    # NO_COLOR (when this suite runs under it) starts the monochrome theme instead.
+    first = "workbench-mono" if app_wants_mono() else "workbench-dark"
+
     async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
-        assert app.theme == "workbench-dark"
+        assert app.theme == first
         await pilot.press("T")
-        assert app.theme != "workbench-dark" and app.theme.startswith("workbench-")
+        assert app.theme != first and app.theme.startswith("workbench-")
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
@@ -331,14 +350,10 @@ def test_theme_switch_and_quit(tmp_path: Path) -> None:
     run(build_demo_app(tmp_path), steps)
 
 
-def test_no_color_picks_the_monochrome_theme(tmp_path: Path, monkeypatch: object) -> None:
-    import pytest
-
-    mp = monkeypatch
-    assert isinstance(mp, pytest.MonkeyPatch)
-    mp.setenv("NO_COLOR", "1")
+def test_no_color_picks_the_monochrome_theme(tmp_path: Path, terminal: str) -> None:
     app = build_demo_app(tmp_path)
-    assert app.theme == "workbench-mono"
+    assert app.theme == ("workbench-mono" if terminal == "NO_COLOR" else "workbench-dark")
+    assert app.no_color is (terminal == "NO_COLOR")
 
 
 def test_keymap_file_remaps_a_binding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from workbench.tui.screens.node import NodeScreen
-from workbench.tui.theming import DEFAULT_THEME, MONO_THEME, load_app_themes
+from workbench.tui.theming import DEFAULT_THEME, MONO_THEME, load_theme_set
 from workbench.tui.viewmodel.keymap import keymap_paths as default_keymap_paths
 from workbench.tui.viewmodel.keymap import load_keymap
 from workbench.tui.viewmodel.session import Session
@@ -77,16 +77,17 @@ class WorkbenchApp(App[None]):
         # worker thread with the session, it must only read it, and returns what to apply.
         self.after_first_paint = after_first_paint
         self.ascii_only = ascii_only
-        themes, problems = load_app_themes()
-        for t in themes:
+        loaded = load_theme_set()
+        for t in loaded.themes:
             self.register_theme(t)
-        self.workbench_themes = [t.name for t in themes]
-        self.session.notices.extend(problems)
+        self.workbench_themes = [t.name for t in loaded.themes]
+        self.session.notices.extend(loaded.problems)
         wanted = MONO_THEME if self.wants_mono and theme is None else (theme or DEFAULT_THEME)
-        if wanted not in self.available_themes:
+        found = loaded.resolve(wanted) or (wanted if wanted in self.available_themes else None)
+        if found is None:
             self.session.notices.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
+            found = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = found
         paths = [p for p in (default_keymap_paths() if keymap_paths is None else keymap_paths) if p.is_file()]
         keymap, kproblems = load_keymap(binding_ids(), paths) if paths else ({}, [])
         self.session.notices.extend(kproblems)
