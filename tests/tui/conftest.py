@@ -64,6 +64,7 @@ def build_demo_app(
     theme: str | None = None,
     confirm_seconds: float = 60.0,
     user_keymap: bool = False,
+    ascii_only: bool = False,
 ) -> WorkbenchApp:
     """The app as `workbench demo` opens it (the same builder): seeded demo node, sandbox cgroup
     tree and journal in tmp_path; `read_only` is the `--read-only` flag, the app decides.
@@ -82,6 +83,7 @@ def build_demo_app(
         box,
         read_only=read_only,
         theme=theme,
+        ascii_only=ascii_only,
         confirm_seconds=confirm_seconds,
         keymap_paths=None if user_keymap else [],
     )

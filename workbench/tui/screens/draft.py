@@ -4,26 +4,24 @@ on every edit, and on every switch of topology policy, scope or CPU manager opti
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from workbench.errors import InputError
+from workbench.tui import bindings
+from workbench.tui.screens.base import WorkbenchScreen
 from workbench.tui.viewmodel import draft as dm
 from workbench.tui.viewmodel.node_view import header
 from workbench.tui.viewmodel.preview_view import preview_lines
 from workbench.tui.viewmodel.session import CPU_OPTIONS, Preview
 from workbench.tui.widgets.numa_grid import NumaGrid
-
-if TYPE_CHECKING:
-    from workbench.tui.app import WorkbenchApp
 
 _FIELDS = (
     ("name", "name", 14),
@@ -46,22 +44,9 @@ def input_id(path: str) -> str:
     return "f-" + path.replace(".", "-").replace("_", "-")
 
 
-class DraftScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add('app')", "Add container", id="draft.add"),
-        Binding("s", "add('sidecar')", "Add sidecar", id="draft.add_sidecar"),
-        Binding("x", "remove", "Remove", id="draft.remove"),
-        Binding("e", "exclusive", "Excl/shared", id="draft.exclusive"),
-        Binding("K", "kind", "Kind", show=False, id="draft.kind"),
-        Binding("p", "policy", "Policy", id="draft.policy"),
-        Binding("S", "scope", "Scope", id="draft.scope"),
-        Binding("o", "option", "CPU option", show=False, id="draft.option"),
-        Binding("O", "open", "Open", id="draft.open"),
-        Binding("ctrl+s", "save", "Save YAML", priority=True, id="draft.save"),
-        Binding("escape", "leave_field", "Leave field", show=False, id="draft.leave"),
-        Binding("i,enter", "edit", "Edit", show=False, id="draft.edit"),
-        Binding("c", "commit", "Commit", id="draft.commit"),
-    ]
+class DraftScreen(WorkbenchScreen):
+    MODE = "draft"
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.DRAFT)
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,22 +55,14 @@ class DraftScreen(Screen[None]):
         self._syncing = False
         self._option = -1
 
-    @property
-    def wb(self) -> WorkbenchApp:
-        from workbench.tui.app import WorkbenchApp
-
-        assert isinstance(self.app, WorkbenchApp)
-        return self.app
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         yield Static(id="draft-header", classes="header")
         with Horizontal(id="draft-body"):
             yield VerticalScroll(id="draft-form")
             with VerticalScroll(id="preview", can_focus=True):
                 yield Static(id="preview-text")
-                yield NumaGrid(id="preview-grid")
+                yield NumaGrid(id="preview-grid", ascii_only=self.wb.ascii_only)
         yield Static(id="draft-status", classes="status")
-        yield Footer()
 
     async def on_mount(self) -> None:
         self.query_one("#preview-grid", NumaGrid).can_focus = False
@@ -210,7 +187,7 @@ class DraftScreen(Screen[None]):
         self.query_one("#draft-header", Static).update(
             header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason)
         )
-        lines = preview_lines(preview, s.show_timing)
+        lines = preview_lines(preview, s.show_timing, self.wb.ascii_only)
         text = Content("\n").join(
             Content.styled(line, _TAGS[tag]) if tag else Content(line) for tag, line in lines
         )

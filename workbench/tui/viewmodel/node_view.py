@@ -8,7 +8,7 @@ from workbench.kube.model import NodeConfig
 from workbench.services.ownership import Owner, pods_on_node
 from workbench.topology.model import Topology
 from workbench.tui.viewmodel.grid import distance_rows
-from workbench.tui.viewmodel.owners import GLYPHS
+from workbench.tui.viewmodel.owners import ASCII_GLYPHS, GLYPHS
 
 
 def header(name: str, source: str, config: NodeConfig, read_only: bool, reason: str = "") -> str:
@@ -35,14 +35,16 @@ def cpu_info(topology: Topology, owners: Mapping[int, Owner], cpu: int | None) -
     return f"CPU {cpu} · {what} · NUMA {c.numa} · core {c.core} · siblings {sib} · socket {c.socket}{l3}"
 
 
-def pod_lines(owners: Mapping[int, Owner], match: str = "") -> list[tuple[str, str]]:
+def pod_lines(
+    owners: Mapping[int, Owner], match: str = "", ascii_only: bool = False
+) -> list[tuple[str, str]]:
     """(pod key, line) for every pod on the node, filtered by a substring of its name."""
     out = []
     for key, label, cpus in pods_on_node(owners):
         if match and match.lower() not in label.lower():
             continue
         kinds = sorted({owners[c].kind for c in cpus}, key=lambda k: k.value)
-        glyphs = "".join(GLYPHS[k] for k in kinds)
+        glyphs = "".join((ASCII_GLYPHS if ascii_only else GLYPHS)[k] for k in kinds)
         out.append((key, f"{glyphs} {label}  cpus {cpus}"))
     return out
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -18,20 +18,14 @@ from textual.strip import Strip
 from workbench.services.ownership import Owner, OwnerKind, related_cpus
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
+from workbench.tui import bindings
 from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
 
 
 class NumaGrid(ScrollView, can_focus=True):
     """Sockets > NUMA nodes > cores > hyperthreads, each CPU with its owner's glyph and colour."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "move('left')", "Left", show=False, id="grid.left"),
-        Binding("right,l", "move('right')", "Right", show=False, id="grid.right"),
-        Binding("up,k", "move('up')", "Up", show=False, id="grid.up"),
-        Binding("down,j", "move('down')", "Down", show=False, id="grid.down"),
-        Binding("z", "zoom", "Zoom node", id="grid.zoom"),
-        Binding("c", "collapse", "Collapse runs", show=False, id="grid.collapse"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.GRID)
 
     COMPONENT_CLASSES = {
         "numa-grid--shared",
@@ -68,7 +62,14 @@ class NumaGrid(ScrollView, can_focus=True):
             self.grid = grid
             self.cpu = cpu
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        ascii_only: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.topology: Topology | None = None
         self.owners: Mapping[int, Owner] = {}
@@ -78,7 +79,7 @@ class NumaGrid(ScrollView, can_focus=True):
         self.cursor: int | None = None
         self.zoom: int | None = None
         self.collapse: bool | None = None
-        self.ascii_only = False
+        self.ascii_only = ascii_only  # `--ascii`: + - | boxes and ASCII glyphs (lstopo's rule)
         self.grid_layout: GridLayout | None = None
         self._strips: dict[int, Strip] = {}
         self._related: CPUSet = CPUSet()
