@@ -17,6 +17,7 @@ from textual.widgets import Input
 from workbench.cgroups.sandbox import snapshot
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.viewmodel.scenarios import scenario_pod
+from workbench.tui.widgets.draft_editor import DraftEditor, FieldInput
 
 Steps = Callable[[WorkbenchApp, Pilot[None]], Awaitable[None]]
 
@@ -45,8 +46,14 @@ def app_wants_mono() -> bool:
     return "NO_COLOR" in os.environ
 
 
-async def set_field(app: WorkbenchApp, pilot: Pilot[None], input_id: str, value: str) -> None:
-    box = app.screen.query_one(f"#{input_id}", Input)
+def field(app: WorkbenchApp, path: str) -> FieldInput:
+    box = app.screen.query_one(DraftEditor).field(path)
+    assert box is not None, path
+    return box
+
+
+async def set_field(app: WorkbenchApp, pilot: Pilot[None], path: str, value: str) -> None:
+    box = field(app, path)
     box.focus()
     box.value = value
     await pilot.pause()
@@ -114,11 +121,11 @@ def test_draft_flow_reject_fix_invalid_field_containers_and_policy_flip(tmp_path
         assert "working out" not in screen_text(app)
         # 2. fixed: the app container gives one CPU and 1Gi back to the pod shared pool
         i = [c.name for c in app.session.draft.containers].index("app")
-        await set_field(app, pilot, f"f-c{i}-cpu", "3")
-        await set_field(app, pilot, f"f-c{i}-cpu-limit", "3")
+        await set_field(app, pilot, f"c{i}.cpu", "3")
+        await set_field(app, pilot, f"c{i}.cpu_limit", "3")
         assert "REJECTED" in screen_text(app)  # memory still leaves the sidecar nothing
-        await set_field(app, pilot, f"f-c{i}-memory", "3Gi")
-        await set_field(app, pilot, f"f-c{i}-memory-limit", "3Gi")
+        await set_field(app, pilot, f"c{i}.memory", "3Gi")
+        await set_field(app, pilot, f"c{i}.memory_limit", "3Gi")
         text = screen_text(app)
         assert "ADMITTED" in text and "REJECTED" not in text
         decision = app.session.preview().decision
@@ -126,12 +133,12 @@ def test_draft_flow_reject_fix_invalid_field_containers_and_policy_flip(tmp_path
         assert {c.isolation for c in decision.containers} == {"container", "pod"}
         assert "◆" in text  # the placement is drawn on the grid in the preview pattern
         # 3. invalid input is marked on the field, with the reason
-        await set_field(app, pilot, "f-pod-cpu", "lots")
-        box = app.screen.query_one("#f-pod-cpu", Input)
+        await set_field(app, pilot, "pod.cpu", "lots")
+        box = field(app, "pod.cpu")
         assert box.has_class("-invalid")
         text = screen_text(app)
         assert "INVALID DRAFT" in text and "not a valid quantity" in text
-        await set_field(app, pilot, "f-pod-cpu", "4")
+        await set_field(app, pilot, "pod.cpu", "4")
         assert not box.has_class("-invalid") and "ADMITTED" in screen_text(app)
         # 4. add a sidecar, then remove it again (command keys work once out of the field)
         before = len(app.session.draft.containers)
