@@ -84,7 +84,8 @@ class NodeScreen(WorkbenchScreen):
             grid.set_highlight(CPUSet())
 
     def _update_info(self, cpu: int | None) -> None:
-        self.query_one("#cpu-info", Static).update(cpu_info(self.wb.session.topology, self.owners, cpu))
+        view = self.query_one(NumaGrid).machine_view
+        self.query_one("#cpu-info", Static).update(cpu_info(self.wb.session.topology, self.owners, cpu, view))
 
     def on_numa_grid_cursor_moved(self, event: NumaGrid.CursorMoved) -> None:
         self._update_info(event.cpu)

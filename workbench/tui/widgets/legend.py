@@ -6,7 +6,14 @@ from textual.content import Content
 from textual.widgets import Static
 
 from workbench.services.ownership import DESCRIPTIONS, OwnerKind
-from workbench.tui.viewmodel.owners import ASCII_GLYPHS, ASCII_PREVIEW_GLYPH, GLYPHS, PREVIEW_GLYPH
+from workbench.tui.viewmodel.owners import (
+    ASCII_GLYPHS,
+    ASCII_HIDDEN_GLYPH,
+    ASCII_PREVIEW_GLYPH,
+    GLYPHS,
+    HIDDEN_GLYPH,
+    PREVIEW_GLYPH,
+)
 
 
 def legend_content(compact: bool = False, ascii_only: bool = False) -> Content:
@@ -15,6 +22,7 @@ def legend_content(compact: bool = False, ascii_only: bool = False) -> Content:
     for kind in OwnerKind:
         parts.append(f"[$owner-{kind.value} bold]{glyphs[kind]}[/] {DESCRIPTIONS[kind]}")
     parts.append(f"[$owner-preview bold]{preview}[/] draft would take")
+    parts.append(f"[italic]{ASCII_HIDDEN_GLYPH if ascii_only else HIDDEN_GLYPH}[/] not seen by the kubelet")
     parts.append("[reverse]n[/] cursor  [underline]n[/] related")
     return Content.from_markup(("  " if compact else "\n").join(parts))
 

@@ -20,6 +20,7 @@ from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui import bindings
 from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
+from workbench.tui.viewmodel.machine_view import MachineView, machine_view
 
 
 class NumaGrid(ScrollView, can_focus=True):
@@ -39,6 +40,7 @@ class NumaGrid(ScrollView, can_focus=True):
         "numa-grid--dim",
         "numa-grid--cursor",
         "numa-grid--related",
+        "numa-grid--hidden",
     }
 
     DEFAULT_CSS = """
@@ -54,6 +56,7 @@ class NumaGrid(ScrollView, can_focus=True):
     NumaGrid > .numa-grid--dim { color: $foreground-muted; }
     NumaGrid > .numa-grid--cursor { text-style: reverse bold; }
     NumaGrid > .numa-grid--related { text-style: underline; }
+    NumaGrid > .numa-grid--hidden { color: $foreground-muted; text-style: italic; }
     """
 
     class CursorMoved(Message):
@@ -81,6 +84,7 @@ class NumaGrid(ScrollView, can_focus=True):
         self.collapse: bool | None = None
         self.ascii_only = ascii_only  # `--ascii`: + - | boxes and ASCII glyphs (lstopo's rule)
         self.grid_layout: GridLayout | None = None
+        self.machine_view: MachineView | None = None  # of `topology`, kept while it is the same
         self._strips: dict[int, Strip] = {}
         self._related: CPUSet = CPUSet()
         self._related_nodes: CPUSet = CPUSet()
@@ -94,6 +98,8 @@ class NumaGrid(ScrollView, can_focus=True):
         preview: CPUSet | None = None,
         memory: dict[int, tuple[int, int]] | None = None,
     ) -> None:
+        if self.machine_view is None or topology is not self.topology:
+            self.machine_view = machine_view(topology)
         self.topology = topology
         self.owners = owners
         self.preview = preview or CPUSet()
@@ -120,6 +126,7 @@ class NumaGrid(ScrollView, can_focus=True):
             collapse=self.collapse,
             ascii_only=self.ascii_only,
             max_lines=height,
+            view=self.machine_view,
         )
         if self.cursor is None or self.cursor not in self.grid_layout.positions:
             self.cursor = move(self.grid_layout, None, "right")
@@ -128,8 +135,13 @@ class NumaGrid(ScrollView, can_focus=True):
         self._invalidate()
 
     def _update_related(self) -> None:
-        if self.topology is not None and self.cursor is not None:
+        if self.topology is not None and self.cursor is not None and self.cursor in self.topology.cpu_by_id:
             self._related = related_cpus(self.topology, self.owners, self.cursor)
+        elif self.machine_view is not None and self.cursor is not None:
+            # A CPU the kubelet cannot see: its thread siblings as the machine has them.
+            m = self.machine_view.machine
+            found = m.cpu_by_id.get(self.cursor)
+            self._related = m.cpus_by_core[found.core] if found else CPUSet()
         else:
             self._related = CPUSet()
         self._related_nodes = CPUSet()
@@ -170,8 +182,8 @@ class NumaGrid(ScrollView, can_focus=True):
     def action_zoom(self) -> None:
         if self.topology is None:
             return
-        if self.zoom is None and self.cursor is not None:
-            self.zoom = self.topology.cpu_by_id[self.cursor].numa
+        if self.zoom is None and self.cursor is not None and self.machine_view is not None:
+            self.zoom = self.machine_view.machine.cpu_by_id[self.cursor].numa
         else:
             self.zoom = None
         self.scroll_to(y=0, animate=False)
@@ -214,7 +226,9 @@ class NumaGrid(ScrollView, can_focus=True):
             return self.get_component_rich_style(f"numa-grid--{cell.role}")
         if cell.role not in ("cpu", "run"):
             return Style()
-        if cell.preview:
+        if cell.hidden:
+            style = self.get_component_rich_style("numa-grid--hidden")
+        elif cell.preview:
             style = self.get_component_rich_style("numa-grid--preview")
         else:
             kind = cell.kind or OwnerKind.SHARED
