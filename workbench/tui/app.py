@@ -23,7 +23,7 @@ from workbench.tui.viewmodel.session import Session
 from workbench.tui.viewmodel.themes import DEFAULT_OWNER_COLORS
 
 if TYPE_CHECKING:
-    from workbench.tui.viewmodel.commit import Committer
+    from workbench.tui.backend import CommitBackend
 
 
 class WorkbenchApp(App[None]):
@@ -51,7 +51,7 @@ class WorkbenchApp(App[None]):
         theme: str | None = None,
         keymap_paths: Iterable[Path] | None = None,
         ascii_only: bool = False,
-        committer: Committer | None = None,
+        committer: CommitBackend | None = None,
         read_only: bool = False,
         after_first_paint: Callable[[Session], Callable[[], None]] | None = None,
     ) -> None:

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from workbench.tui.viewmodel.commit import Committer
+    from workbench.tui.backend import CommitBackend
     from workbench.tui.viewmodel.session import Session
 
 
 class Host(Protocol):
     session: Session
-    committer: Committer | None
+    committer: CommitBackend | None
     ascii_only: bool
 
     @property
