@@ -38,6 +38,7 @@ class WorkbenchApp(App[None]):
         "draft": lambda: _screen("draft", "DraftScreen"),
         "commit": lambda: _screen("commit", "CommitScreen"),
         "journal": lambda: _screen("journal", "JournalScreen"),
+        "usage": lambda: _screen("usage", "UsageScreen"),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,6 +49,7 @@ class WorkbenchApp(App[None]):
         Binding("2", "switch_mode('draft')", "Draft", id="app.draft"),
         Binding("3", "switch_mode('commit')", "Commit", id="app.commit"),
         Binding("4", "switch_mode('journal')", "Journal", id="app.journal"),
+        Binding("5", "switch_mode('usage')", "Usage", show=False, id="app.usage"),
         Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
     ]
 
@@ -200,10 +202,12 @@ def _all_bindings() -> list[Binding]:
     from workbench.tui.screens.draft import DraftScreen
     from workbench.tui.screens.help import HelpScreen
     from workbench.tui.screens.journal import JournalScreen
+    from workbench.tui.screens.usage import UsageScreen
     from workbench.tui.widgets.numa_grid import NumaGrid
 
     out: list[Binding] = []
-    for cls in (WorkbenchApp, NodeScreen, NumaGrid, DraftScreen, CommitScreen, JournalScreen, HelpScreen):
+    screens = (NodeScreen, NumaGrid, DraftScreen, CommitScreen, JournalScreen, UsageScreen, HelpScreen)
+    for cls in (WorkbenchApp, *screens):
         out.extend(b for b in cls.BINDINGS if isinstance(b, Binding))
     return out
 
