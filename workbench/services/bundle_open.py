@@ -17,7 +17,7 @@ from workbench.errors import InputError
 KUBELET_CONFIG = f"{KUBELET}config.yaml"
 
 
-def _renamed(exc: InputError, bundle: Bundle) -> InputError:
+def renamed(exc: InputError, bundle: Bundle) -> InputError:
     """The error with the temporary directory's paths shown as the bundle's members."""
     tmp = f"{bundle.root}/"
     name = f"{bundle.label}:"
@@ -64,7 +64,7 @@ def open_parts(path: Path, *, cgroup: bool = False) -> Iterator[tuple[Parts, str
         try:
             yield parts(bundle, cgroup=cgroup), f"{bundle.label}:{KUBELET}"
         except InputError as exc:
-            raise _renamed(exc, bundle) from None
+            raise renamed(exc, bundle) from None
 
 
 def bundle_name(path: Path) -> str:
