@@ -74,17 +74,20 @@ def _rank(r: Room | None) -> tuple[int, int, int]:
     return (r.free_cpus, r.free_memory, r.node_free_cpus) if r else (-1, -1, -1)
 
 
-def _numa_nodes(d: Decision) -> tuple[int, ...]:
-    """The NUMA nodes the pod's memory and CPUs would be placed on (cpuset.mems of its
-    containers and bubble); none when rejected."""
+def _numa_nodes(node: Node, d: Decision) -> tuple[int, ...]:
+    """The NUMA nodes the pod would take: those of its containers' (and bubble's) CPUs, and the
+    memory nodes the memory manager pins (cpuset.mems; without it memory is not pinned, so the
+    mems name every node and say nothing); none when rejected."""
     if not d.admitted:
         return ()
-    mems: set[int] = set()
-    for c in d.containers:
-        mems.update(c.mems)
-    if d.pod is not None:
-        mems.update(d.pod.mems)
-    return tuple(sorted(mems))
+    numa_of = {c: n.id for n in node.topology.numa_nodes for c in n.cpus}
+    pinned = node.config.memory_manager_policy == "Static"
+    taken: set[int] = set()
+    for placed in (*d.containers, *((d.pod,) if d.pod is not None else ())):
+        taken.update(numa_of[c] for c in placed.cpus if c in numa_of)
+        if pinned:
+            taken.update(placed.mems)
+    return tuple(sorted(taken))
 
 
 def room_after(node: Node, d: Decision) -> Room:
@@ -107,7 +110,9 @@ def verdict_for(path: Path, node_name: str, node: Node, pod: Any) -> NodeVerdict
     from workbench.services.admit import decide
 
     d = decide(node.topology, node.config, node.state, pod, advise=False)
-    return NodeVerdict(node_name, path, d.admitted, d.reason, d.message, _numa_nodes(d), room_after(node, d))
+    return NodeVerdict(
+        node_name, path, d.admitted, d.reason, d.message, _numa_nodes(node, d), room_after(node, d)
+    )
 
 
 def fleet_admit(pod_file: str, bundles: list[Path], *, pod_name: str | None = None) -> FleetVerdict:
