@@ -93,7 +93,7 @@ def _machine(source: NodeSource) -> tuple[list[Member], str, str]:
 
 
 def _read(path: Path) -> bytes:
-    from workbench.kube.checkpoint import MAX_CHECKPOINT_BYTES
+    from workbench.kube.checkpoint_json import MAX_CHECKPOINT_BYTES
 
     try:
         with open(path, "rb") as f:
@@ -103,17 +103,14 @@ def _read(path: Path) -> bytes:
 
 
 def _kubelet(source: NodeSource) -> list[Member]:
-    from workbench.kube import checkpoint
+    from workbench.kube.checkpoint import CONFIG, PODS
+    from workbench.kube.checkpoint_cpu import CPU_STATE
+    from workbench.kube.checkpoint_device import DEVICE_STATE
+    from workbench.kube.checkpoint_memory import MEMORY_STATE
     from workbench.kube.config import DEMO_CONFIG_YAML
 
     if source.kubelet_dir is not None:
-        names = (
-            checkpoint.CONFIG,
-            checkpoint.CPU_STATE,
-            checkpoint.MEMORY_STATE,
-            checkpoint.DEVICE_STATE,
-            checkpoint.PODS,
-        )
+        names = (CONFIG, CPU_STATE, MEMORY_STATE, DEVICE_STATE, PODS)
         paths = [(name, source.kubelet_dir / name) for name in names]
         return [Member(KUBELET + name, _read(p), str(p)) for name, p in paths if p.is_file()]
     if source.kubelet_config is not None:

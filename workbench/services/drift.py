@@ -57,7 +57,7 @@ def check_drift(
     brings its cgroup tree and kubelet files; this machine's journal says nothing about it."""
     from workbench.cgroups.drift import find_drift
     from workbench.errors import InputError
-    from workbench.journal.store import Journal
+    from workbench.journal.store import Journal, journal_exists
     from workbench.services.source import load_node, opened
     from workbench.services.transactions import JournalAccess
 
@@ -77,7 +77,10 @@ def check_drift(
         state = load_node(o.source).state if o.source.kubelet_dir is not None else None
         expectations: list[tuple[str, str]] = []
         path = JournalAccess(journal_path).resolved()
-        if source.bundle is None and path.exists():
+        if source.bundle is None and journal_exists(path):
+            from workbench.services.transactions import expire_overdue
+
+            expire_overdue(JournalAccess(path))
             with Journal(path) as journal:
                 expectations = journal_expectations(journal, fs.root)
         found = find_drift(fs, state=state, driver=driver, expectations=expectations)

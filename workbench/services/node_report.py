@@ -26,33 +26,10 @@ class NodeReport:
         return tuple(self.kubelet.state.problems)
 
 
-def _picked_reserved_problems(kd: KubeletDir, topology: Topology) -> list[str]:
-    """Without `reservedSystemCPUs` the static policy picks its reserved CPUs with its own
-    picker (admission layer); check the checkpoint's default set against that pick."""
-    from workbench.admission import take_by_topology
-    from workbench.kube.checkpoint import check_reserved
-    from workbench.kube.config import reserved_cpu_count
-
-    cfg, state = kd.config, kd.state
-    count = reserved_cpu_count(cfg)
-    if (
-        cfg.cpu_manager_policy != "static"
-        or cfg.reserved_system_cpus
-        or not count
-        or state.default_cpuset is None
-    ):
-        return []
-    options = [name for name in cfg.cpu_manager_policy_options if cfg.option(name)]
-    try:
-        reserved = take_by_topology(topology, topology.all_cpus, count, options=options)
-    except Exception:  # the kubelet would not start either; the config check reports why
-        return []
-    return check_reserved(state.default_cpuset, reserved, strict=cfg.option("strict-cpu-reservation"))
-
-
 def read_node(source: NodeSource) -> NodeReport:
     """The kubelet directory of `source` read against its machine (explicit, else the capture's
     own topology.yaml, else this machine's sysfs), with every start-up problem found."""
+    from workbench.admission.startup_state import startup_state_problems
     from workbench.errors import InputError
     from workbench.kube.checkpoint import read_kubelet_dir
     from workbench.services.source import load_topology, opened
@@ -66,7 +43,7 @@ def read_node(source: NodeSource) -> NodeReport:
         kd = read_kubelet_dir(o.source.kubelet_dir, topology)
         if o.label:
             kd = replace(kd, state=replace(kd.state, source=o.label))
-    extra = _picked_reserved_problems(kd, topology)
+    extra = startup_state_problems(topology, kd.config, kd.state)
     if extra:
         kd = replace(kd, state=replace(kd.state, problems=(*extra, *kd.state.problems)))
     return NodeReport(kd, topology)

@@ -151,13 +151,15 @@ def load_node(source: NodeSource) -> Node:
     """Topology + kubelet config + live allocations, from whatever the source names."""
     from dataclasses import replace
 
-    from workbench.kube import checkpoint, config
+    from workbench.kube import config
     from workbench.kube.model import NodeState
 
     with opened(source) as o:
         plain = o.source
         topo = plain_topology(plain)
         if plain.kubelet_dir is not None:
+            from workbench.kube import checkpoint  # only a captured node has checkpoints to read
+
             cfg, state = checkpoint.load_kubelet_dir(plain.kubelet_dir, topo)
             if o.label:
                 state = replace(state, source=o.label)
