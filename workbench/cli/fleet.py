@@ -12,7 +12,9 @@ from workbench.cli.common import add_format_option, emit, warn
 
 
 def register(sub: Any) -> None:
-    fleet = sub.add_parser("fleet", help="what-if over many captured nodes (capture bundles)")
+    fleet = sub.add_parser(
+        "fleet", help="what-if over many captured nodes (capture bundles): which would admit a pod"
+    )
     actions = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
     p: argparse.ArgumentParser = actions.add_parser(
         "admit",
