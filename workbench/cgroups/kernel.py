@@ -48,163 +48,33 @@ checked against a real 6.1 kernel by tests/cgroups/test_cgroup_model_fidelity.py
 from __future__ import annotations
 
 import errno
-import json
 import os
-import shutil
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.cgroups.normalise import memory_readback
-from workbench.errors import InputError
-from workbench.topology.cpuset import CPUSet, CPUSetError
-
-SANDBOX_MARKER = ".workbench-sandbox"
-FAULTS_FILE = ".workbench-faults"
-FAULTS_ENV = "WORKBENCH_CGROUP_FAULTS"
-SANDBOX_VERSION = 1
-ALL_CONTROLLERS = ("cpuset", "cpu", "io", "memory", "pids")
-# Controllers that obey the no-internal-process rule; cpuset, cpu and pids are threaded.
-DOMAIN_CONTROLLERS = frozenset({"io", "memory"})
-
-_CORE_FILES: dict[str, str] = {
-    "cgroup.controllers": "",
-    "cgroup.subtree_control": "",
-    "cgroup.procs": "",
-    "cgroup.type": "domain",
-    "cgroup.events": "populated 0\nfrozen 0",
-    "cpu.stat": "usage_usec 0\nuser_usec 0\nsystem_usec 0",
-}
-_CONTROLLER_FILES: dict[str, dict[str, str]] = {
-    "cpuset": {
-        "cpuset.cpus": "",
-        "cpuset.mems": "",
-        "cpuset.cpus.effective": "",
-        "cpuset.mems.effective": "",
-        "cpuset.cpus.partition": "member",
-    },
-    "cpu": {"cpu.max": "max 100000", "cpu.max.burst": "0", "cpu.weight": "100"},
-    "io": {"io.max": "", "io.weight": "default 100"},
-    "memory": {
-        "memory.max": "max",
-        "memory.high": "max",
-        "memory.low": "0",
-        "memory.min": "0",
-        "memory.swap.max": "max",
-        "memory.current": "0",
-        "memory.stat": "anon 0\nfile 0\nkernel 0\nsock 0\nshmem 0",
-        "memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0",
-    },
-    "pids": {"pids.max": "max", "pids.current": "0"},
-}
-_CPU_STAT_THROTTLE = "\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0"
-READ_ONLY = frozenset(
-    {
-        "cgroup.controllers",
-        "cgroup.events",
-        "cpu.stat",
-        "cpuset.cpus.effective",
-        "cpuset.mems.effective",
-        "memory.current",
-        "memory.stat",
-        "memory.events",
-        "pids.current",
-    }
+from workbench.cgroups import beneath
+from workbench.cgroups.faults import Fault, parse_faults
+from workbench.cgroups.model_files import (
+    ALL_CONTROLLERS,
+    CONTROLLER_FILES,
+    CORE_FILES,
+    CPU_STAT_THROTTLE,
+    DOMAIN_CONTROLLERS,
+    FAULTS_ENV,
+    FAULTS_FILE,
+    READ_ONLY,
+    SANDBOX_MARKER,
+    load_config,
+    store,
 )
-
-
-@dataclass(frozen=True)
-class SandboxConfig:
-    """What the marker file records about the machine the sandbox pretends to be."""
-
-    cpus: CPUSet
-    mems: CPUSet
-    controllers: tuple[str, ...] = ALL_CONTROLLERS
-    # "ebusy" (refuse, as runc/crun) or "oom" (accept and kill, as the v2 kernel does)
-    memory_max_below_current: str = "ebusy"
-    # "v2" (narrow silently) or "strict" (also enforce the v1 subset rules)
-    cpuset_rules: str = "v2"
-    version: int = SANDBOX_VERSION
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "cpus": str(self.cpus),
-            "mems": str(self.mems),
-            "controllers": list(self.controllers),
-            "memory_max_below_current": self.memory_max_below_current,
-            "cpuset_rules": self.cpuset_rules,
-        }
-
-
-def load_config(root: Path) -> SandboxConfig:
-    """Read the sandbox marker at `root`; InputError when it is missing or malformed."""
-    marker = root / SANDBOX_MARKER
-    try:
-        data = json.loads(marker.read_text())
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        cfg = SandboxConfig(
-            cpus=CPUSet.parse(str(data["cpus"])),
-            mems=CPUSet.parse(str(data["mems"])),
-            controllers=tuple(str(c) for c in data.get("controllers", ALL_CONTROLLERS)),
-            memory_max_below_current=str(data.get("memory_max_below_current", "ebusy")),
-            cpuset_rules=str(data.get("cpuset_rules", "v2")),
-            version=int(data.get("version", SANDBOX_VERSION)),
-        )
-    except FileNotFoundError:
-        raise InputError("not a workbench sandbox (no marker file)", source=str(marker)) from None
-    except (OSError, ValueError, KeyError, TypeError, CPUSetError) as e:
-        raise InputError(f"unreadable sandbox marker: {e}", source=str(marker)) from None
-    if cfg.version != SANDBOX_VERSION:
-        raise InputError(f"sandbox version {cfg.version} is not {SANDBOX_VERSION}", source=str(marker))
-    if cfg.memory_max_below_current not in ("ebusy", "oom") or cfg.cpuset_rules not in ("v2", "strict"):
-        raise InputError("unknown memory_max_below_current or cpuset_rules", source=str(marker))
-    return cfg
+from workbench.cgroups.normalise import memory_readback
+from workbench.topology.cpuset import CPUSet, CPUSetError
 
 
 def _fail(code: int, path: Path | str, detail: str = "") -> OSError:
     msg = os.strerror(code) + (f" ({detail})" if detail else "")
     return OSError(code, msg, str(path))
-
-
-def _errno_value(name: str) -> int:
-    if name.isdigit():
-        return int(name)
-    code = getattr(errno, name.upper(), None)
-    if not isinstance(code, int):
-        raise InputError(f"unknown errno {name!r}", source=FAULTS_FILE, fix="use a name such as EIO")
-    return code
-
-
-@dataclass(frozen=True)
-class Fault:
-    errno: int
-    at_write: int | None = None
-    target: str | None = None
-
-
-def parse_faults(text: str) -> list[Fault]:
-    """Rules `errno-at-write:N:ERRNO` and `errno-on:CGROUP/FILE:ERRNO` (lines or commas)."""
-    faults: list[Fault] = []
-    for raw in text.replace(",", "\n").splitlines():
-        rule = raw.strip()
-        if not rule or rule.startswith("#"):
-            continue
-        kind, _, rest = rule.partition(":")
-        arg, _, code = rest.rpartition(":")
-        if kind == "errno-at-write" and arg.isdigit():
-            faults.append(Fault(_errno_value(code), at_write=int(arg)))
-        elif kind == "errno-on" and arg:
-            faults.append(Fault(_errno_value(code), target=arg.strip("/")))
-        else:
-            raise InputError(
-                f"unknown fault rule {rule!r}",
-                source=FAULTS_FILE,
-                fix="use errno-at-write:N:ERRNO or errno-on:CGROUP/FILE:ERRNO",
-            )
-    return faults
 
 
 class Kernel:
@@ -221,29 +91,30 @@ class Kernel:
     def _dir(self, cgroup: str) -> Path:
         return self.root / cgroup if cgroup else self.root
 
-    def _file(self, cgroup: str, file: str) -> str:
-        return f"{self._base}/{cgroup}/{file}" if cgroup else f"{self._base}/{file}"
+    @staticmethod
+    def _parts(cgroup: str) -> list[str]:
+        return cgroup.split("/") if cgroup else []
 
+    # Every file and directory is reached through `beneath` (descriptor-relative, no link
+    # followed, no hard link written through), as on cgroupfs: a directory swapped for a
+    # symlink during a commit cannot send a write outside the sandbox.
     def _get(self, cgroup: str, file: str) -> str | None:
-        try:
-            fd = os.open(self._file(cgroup, file), os.O_RDONLY | os.O_CLOEXEC)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        try:
-            return os.read(fd, 1 << 20).decode().rstrip("\n")
-        finally:
-            os.close(fd)
+        text = beneath.read_text(self._base, self._parts(cgroup), file)
+        return None if text is None else text.rstrip("\n")
 
     def _put(self, cgroup: str, file: str, value: str) -> None:
-        _store(self._file(cgroup, file), value + "\n" if value else "")
+        store(self._base, self._parts(cgroup), file, value + "\n" if value else "")
+
+    def _is_dir(self, cgroup: str) -> bool:
+        try:
+            with beneath.directory(self._base, self._parts(cgroup)):
+                return True
+        except OSError:
+            return False
 
     def _children(self, cgroup: str) -> list[str]:
-        base = f"{self._base}/{cgroup}" if cgroup else self._base
-        return sorted(
-            f"{cgroup}/{e.name}" if cgroup else e.name
-            for e in os.scandir(base)
-            if e.is_dir(follow_symlinks=False)
-        )
+        dirs, _ = beneath.entries(self._base, self._parts(cgroup))
+        return [f"{cgroup}/{d}" if cgroup else d for d in dirs]
 
     def _walk(self, cgroup: str) -> Iterator[str]:
         """`cgroup` and its descendants, parents first."""
@@ -310,35 +181,39 @@ class Kernel:
     def mkdir(self, cgroup: str) -> None:
         path = self._dir(cgroup)
         parent = self._parent(cgroup)
-        if not self._dir(parent).is_dir():
+        if not self._is_dir(parent):
             raise _fail(errno.ENOENT, path)
-        if path.exists():
-            raise _fail(errno.EEXIST, path)
-        path.mkdir(mode=0o755)
+        try:
+            beneath.mkdir(self._base, self._parts(cgroup))
+        except FileExistsError:
+            raise _fail(errno.EEXIST, path) from None
         # each file written once: creating files is what a mkdir costs on a real disk
         for name, value in self._new_files(parent).items():
             self._put(cgroup, name, value)
 
     def rmdir(self, cgroup: str) -> None:
         path = self._dir(cgroup)
-        if not path.is_dir():
+        if not cgroup or not self._is_dir(cgroup):
             raise _fail(errno.ENOENT, path)
         if self._children(cgroup):
             raise _fail(errno.EBUSY, path, "has child cgroups")
         if self._procs(cgroup):
             raise _fail(errno.EBUSY, path, "has processes")
-        shutil.rmtree(path)
+        parts = self._parts(cgroup)
+        for name in beneath.entries(self._base, parts)[1]:
+            beneath.unlink(self._base, parts, name)
+        beneath.rmdir(self._base, parts)
 
     def _new_files(self, parent: str) -> dict[str, str]:
         """The interface files of a new child of `parent`, with their first values."""
         enabled = self._controllers(parent, "cgroup.subtree_control")
-        files = dict(_CORE_FILES)
+        files = dict(CORE_FILES)
         files["cgroup.controllers"] = " ".join(c for c in ALL_CONTROLLERS if c in enabled)
         for ctrl in ALL_CONTROLLERS:
             if ctrl in enabled:
-                files.update(_CONTROLLER_FILES[ctrl])
+                files.update(CONTROLLER_FILES[ctrl])
         if "cpu" in enabled:
-            files["cpu.stat"] = _CORE_FILES["cpu.stat"] + _CPU_STAT_THROTTLE
+            files["cpu.stat"] = CORE_FILES["cpu.stat"] + CPU_STAT_THROTTLE
         if "cpuset" in enabled:
             # an empty request: the parent's effective sets
             files["cpuset.cpus.effective"] = str(self._effective(parent, "cpus"))
@@ -346,16 +221,16 @@ class Kernel:
         return files
 
     def _add_controller_files(self, cgroup: str, ctrl: str) -> None:
-        for name, value in _CONTROLLER_FILES[ctrl].items():
+        for name, value in CONTROLLER_FILES[ctrl].items():
             self._put(cgroup, name, value)
         if ctrl == "cpu":
-            self._put(cgroup, "cpu.stat", _CORE_FILES["cpu.stat"] + _CPU_STAT_THROTTLE)
+            self._put(cgroup, "cpu.stat", CORE_FILES["cpu.stat"] + CPU_STAT_THROTTLE)
 
     def _drop_controller_files(self, cgroup: str, ctrl: str) -> None:
-        for name in _CONTROLLER_FILES[ctrl]:
-            (self._dir(cgroup) / name).unlink(missing_ok=True)
+        for name in CONTROLLER_FILES[ctrl]:
+            beneath.unlink(self._base, self._parts(cgroup), name)
         if ctrl == "cpu":
-            self._put(cgroup, "cpu.stat", _CORE_FILES["cpu.stat"])
+            self._put(cgroup, "cpu.stat", CORE_FILES["cpu.stat"])
 
     # ---- writes --------------------------------------------------------------------------
     def _faults(self) -> list[Fault]:
@@ -374,7 +249,7 @@ class Kernel:
         for fault in self._faults():
             if fault.at_write == self.write_attempts or fault.target == target:
                 raise _fail(fault.errno, path, "injected fault")
-        if not path.is_file() or file in (SANDBOX_MARKER, FAULTS_FILE):
+        if file in (SANDBOX_MARKER, FAULTS_FILE) or self._get(cgroup, file) is None:
             raise _fail(errno.ENOENT, path)
         if file in READ_ONLY:
             # as root the open succeeds and the write has no handler: EINVAL (as a user: EACCES)
@@ -556,23 +431,6 @@ class Kernel:
         self._put(cgroup, "pids.max", text)
 
 
-def _store(path: Path | str, text: str) -> None:
-    # Overwrite in place and cut only a longer old value: truncating to zero first makes ext4
-    # flush the file on close (auto_da_alloc), and any ftruncate of a file costs a journal
-    # transaction, so a new file or one whose length does not shrink gets neither.
-    # One write covers the whole old value (padded with newlines, which readers strip), so a
-    # process killed before the ftruncate still leaves a file that reads as the new value.
-    data = text.encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
-    try:
-        old = os.fstat(fd).st_size
-        os.write(fd, data + b"\n" * (old - len(data)) if old > len(data) else data)
-        if old > len(data):
-            os.ftruncate(fd, len(data))
-    finally:
-        os.close(fd)
-
-
 _HANDLERS: Mapping[str, Any] = {
     "cgroup.subtree_control": Kernel._w_subtree,
     "cpuset.cpus": Kernel._w_cpus,
@@ -590,12 +448,3 @@ _HANDLERS: Mapping[str, Any] = {
 }
 
 
-def init_root(root: Path, config: SandboxConfig) -> None:
-    """Write the marker and the root cgroup's files (used by `sandbox.init_sandbox`)."""
-    _store(root / SANDBOX_MARKER, json.dumps(config.to_json(), indent=2) + "\n")
-    for name, value in _CORE_FILES.items():
-        _store(root / name, value + "\n" if value else "")
-    _store(root / "cgroup.controllers", " ".join(config.controllers) + "\n")
-    _store(root / "cpuset.cpus.effective", f"{config.cpus}\n")
-    _store(root / "cpuset.mems.effective", f"{config.mems}\n")
-    _store(root / "memory.stat", _CONTROLLER_FILES["memory"]["memory.stat"] + "\n")
