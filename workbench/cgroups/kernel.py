@@ -49,197 +49,32 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from workbench.cgroups import beneath
 from workbench.cgroups.faults import Fault, parse_faults
+from workbench.cgroups.kernel_tree import KernelTree, fail
 from workbench.cgroups.model_files import (
     ALL_CONTROLLERS,
-    CONTROLLER_FILES,
-    CORE_FILES,
-    CPU_STAT_THROTTLE,
     DOMAIN_CONTROLLERS,
     FAULTS_ENV,
     FAULTS_FILE,
     READ_ONLY,
     SANDBOX_MARKER,
-    load_config,
-    store,
 )
 from workbench.cgroups.normalise import memory_readback
 from workbench.topology.cpuset import CPUSet, CPUSetError
 
 
-def _fail(code: int, path: Path | str, detail: str = "") -> OSError:
-    msg = os.strerror(code) + (f" ({detail})" if detail else "")
-    return OSError(code, msg, str(path))
-
-
-class Kernel:
-    """The kernel model over a sandbox directory. Paths given here are already confined."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._base = str(root)
-        self.config = load_config(root)
-        # Write attempts through this object, for `errno-at-write:N`.
-        self.write_attempts = 0
-
-    # ---- helpers -------------------------------------------------------------------------
-    def _dir(self, cgroup: str) -> Path:
-        return self.root / cgroup if cgroup else self.root
-
-    @staticmethod
-    def _parts(cgroup: str) -> list[str]:
-        return cgroup.split("/") if cgroup else []
-
-    # Every file and directory is reached through `beneath` (descriptor-relative, no link
-    # followed, no hard link written through), as on cgroupfs: a directory swapped for a
-    # symlink during a commit cannot send a write outside the sandbox.
-    def _get(self, cgroup: str, file: str) -> str | None:
-        text = beneath.read_text(self._base, self._parts(cgroup), file)
-        return None if text is None else text.rstrip("\n")
-
-    def _put(self, cgroup: str, file: str, value: str) -> None:
-        store(self._base, self._parts(cgroup), file, value + "\n" if value else "")
-
-    def _is_dir(self, cgroup: str) -> bool:
-        try:
-            with beneath.directory(self._base, self._parts(cgroup)):
-                return True
-        except OSError:
-            return False
-
-    def _children(self, cgroup: str) -> list[str]:
-        dirs, _ = beneath.entries(self._base, self._parts(cgroup))
-        return [f"{cgroup}/{d}" if cgroup else d for d in dirs]
-
-    def _walk(self, cgroup: str) -> Iterator[str]:
-        """`cgroup` and its descendants, parents first."""
-        yield cgroup
-        for child in self._children(cgroup):
-            yield from self._walk(child)
-
-    @staticmethod
-    def _parent(cgroup: str) -> str:
-        return cgroup.rpartition("/")[0]
-
-    def _controllers(self, cgroup: str, file: str) -> frozenset[str]:
-        return frozenset((self._get(cgroup, file) or "").split())
-
-    def _procs(self, cgroup: str) -> list[int]:
-        return [int(p) for p in (self._get(cgroup, "cgroup.procs") or "").split()]
-
-    def _effective(self, cgroup: str, kind: str) -> CPUSet:
-        if cgroup == "":
-            return self.config.cpus if kind == "cpus" else self.config.mems
-        text = self._get(cgroup, f"cpuset.{kind}.effective")
-        if text is None:
-            # cpuset not enabled here: the cgroup runs on its parent's set
-            return self._effective(self._parent(cgroup), kind)
-        return CPUSet.parse(text)
-
-    def _recompute(self, top: str) -> None:
-        """Effective cpus/mems of `top` and its subtree, parents first."""
-        if top == "":
-            inherited = {"cpus": self.config.cpus, "mems": self.config.mems}
-        else:
-            parent = self._parent(top)
-            inherited = {kind: self._effective(parent, kind) for kind in ("cpus", "mems")}
-        self._visit(top, inherited)
-
-    def _visit(self, cgroup: str, inherited: dict[str, CPUSet]) -> None:
-        mine = inherited
-        if cgroup != "":
-            mine = {}
-            for kind in ("cpus", "mems"):
-                req_text = self._get(cgroup, f"cpuset.{kind}")
-                if req_text is None:
-                    # no cpuset here, hence none below either (controllers are enabled top-down)
-                    return
-                granted = CPUSet.parse(req_text).intersection(inherited[kind]) or inherited[kind]
-                if self._get(cgroup, f"cpuset.{kind}.effective") != str(granted):
-                    self._put(cgroup, f"cpuset.{kind}.effective", str(granted))
-                mine[kind] = granted
-        for child in self._children(cgroup):
-            self._visit(child, mine)
-
-    # ---- test hooks ----------------------------------------------------------------------
-    def set_usage(self, cgroup: str, nbytes: int) -> None:
-        """Set `memory.current` (tests; the kernel's own accounting in reality)."""
-        if self._get(cgroup, "memory.current") is None:
-            raise _fail(errno.ENOENT, self._dir(cgroup) / "memory.current")
-        self._put(cgroup, "memory.current", str(nbytes))
-
-    def add_process(self, cgroup: str, pid: int) -> None:
-        """Put a (pretend) process into `cgroup` without the write rules (tests, setup)."""
-        self._move(cgroup, pid)
-
-    # ---- mkdir / rmdir -------------------------------------------------------------------
-    def mkdir(self, cgroup: str) -> None:
-        path = self._dir(cgroup)
-        parent = self._parent(cgroup)
-        if not self._is_dir(parent):
-            raise _fail(errno.ENOENT, path)
-        try:
-            beneath.mkdir(self._base, self._parts(cgroup))
-        except FileExistsError:
-            raise _fail(errno.EEXIST, path) from None
-        # each file written once: creating files is what a mkdir costs on a real disk
-        for name, value in self._new_files(parent).items():
-            self._put(cgroup, name, value)
-
-    def rmdir(self, cgroup: str) -> None:
-        path = self._dir(cgroup)
-        if not cgroup or not self._is_dir(cgroup):
-            raise _fail(errno.ENOENT, path)
-        if self._children(cgroup):
-            raise _fail(errno.EBUSY, path, "has child cgroups")
-        if self._procs(cgroup):
-            raise _fail(errno.EBUSY, path, "has processes")
-        parts = self._parts(cgroup)
-        for name in beneath.entries(self._base, parts)[1]:
-            beneath.unlink(self._base, parts, name)
-        beneath.rmdir(self._base, parts)
-
-    def _new_files(self, parent: str) -> dict[str, str]:
-        """The interface files of a new child of `parent`, with their first values."""
-        enabled = self._controllers(parent, "cgroup.subtree_control")
-        files = dict(CORE_FILES)
-        files["cgroup.controllers"] = " ".join(c for c in ALL_CONTROLLERS if c in enabled)
-        for ctrl in ALL_CONTROLLERS:
-            if ctrl in enabled:
-                files.update(CONTROLLER_FILES[ctrl])
-        if "cpu" in enabled:
-            files["cpu.stat"] = CORE_FILES["cpu.stat"] + CPU_STAT_THROTTLE
-        if "cpuset" in enabled:
-            # an empty request: the parent's effective sets
-            files["cpuset.cpus.effective"] = str(self._effective(parent, "cpus"))
-            files["cpuset.mems.effective"] = str(self._effective(parent, "mems"))
-        return files
-
-    def _add_controller_files(self, cgroup: str, ctrl: str) -> None:
-        for name, value in CONTROLLER_FILES[ctrl].items():
-            self._put(cgroup, name, value)
-        if ctrl == "cpu":
-            self._put(cgroup, "cpu.stat", CORE_FILES["cpu.stat"] + CPU_STAT_THROTTLE)
-
-    def _drop_controller_files(self, cgroup: str, ctrl: str) -> None:
-        for name in CONTROLLER_FILES[ctrl]:
-            beneath.unlink(self._base, self._parts(cgroup), name)
-        if ctrl == "cpu":
-            self._put(cgroup, "cpu.stat", CORE_FILES["cpu.stat"])
+class Kernel(KernelTree):
+    """The kernel model over a sandbox directory: every write the way the kernel would take it."""
 
     # ---- writes --------------------------------------------------------------------------
     def _faults(self) -> list[Fault]:
         text = os.environ.get(FAULTS_ENV, "")
-        try:
-            text += "\n" + (self.root / FAULTS_FILE).read_text()
-        except FileNotFoundError:
-            pass
-        return parse_faults(text)
+        return parse_faults(text + "\n" + (beneath.read_text(self._base, [], FAULTS_FILE) or ""))
 
     def write(self, cgroup: str, file: str, value: str) -> None:
         """Apply one write the way the kernel would; OSError with the kernel's errno on refusal."""
@@ -248,12 +83,12 @@ class Kernel:
         target = f"{cgroup}/{file}" if cgroup else file
         for fault in self._faults():
             if fault.at_write == self.write_attempts or fault.target == target:
-                raise _fail(fault.errno, path, "injected fault")
+                raise fail(fault.errno, path, "injected fault")
         if file in (SANDBOX_MARKER, FAULTS_FILE) or self._get(cgroup, file) is None:
-            raise _fail(errno.ENOENT, path)
+            raise fail(errno.ENOENT, path)
         if file in READ_ONLY:
             # as root the open succeeds and the write has no handler: EINVAL (as a user: EACCES)
-            raise _fail(errno.EINVAL, path, "read-only file")
+            raise fail(errno.EINVAL, path, "read-only file")
         text = value.strip()
         handler = _HANDLERS.get(file)
         if handler is not None:
@@ -265,7 +100,7 @@ class Kernel:
         state: dict[str, bool] = {}
         for token in text.split():
             if len(token) < 2 or token[0] not in "+-" or token[1:] not in ALL_CONTROLLERS:
-                raise _fail(errno.EINVAL, path, f"bad token {token!r}")
+                raise fail(errno.EINVAL, path, f"bad token {token!r}")
             state[token[1:]] = token[0] == "+"
         enable = {c for c, on in state.items() if on}
         disable = {c for c, on in state.items() if not on}
@@ -273,7 +108,7 @@ class Kernel:
             set(self.config.controllers) if cgroup == "" else self._controllers(cgroup, "cgroup.controllers")
         )
         if enable - available:
-            raise _fail(
+            raise fail(
                 errno.ENOENT, path, f"controller not available: {' '.join(sorted(enable - available))}"
             )
         current = self._controllers(cgroup, "cgroup.subtree_control")
@@ -281,11 +116,11 @@ class Kernel:
             # threaded controllers may compete with the cgroup's own tasks, domain ones may not
             # (cgroup_vet_subtree_control_enable)
             if (enable - current) & DOMAIN_CONTROLLERS or not self._can_be_thread_root(cgroup):
-                raise _fail(errno.EBUSY, path, "cgroup has processes of its own")
+                raise fail(errno.EBUSY, path, "cgroup has processes of its own")
         children = self._children(cgroup)
         for child in children:
             if disable & self._controllers(child, "cgroup.subtree_control"):
-                raise _fail(errno.EBUSY, path, f"{child} still enables it")
+                raise fail(errno.EBUSY, path, f"{child} still enables it")
         new = (current | enable) - disable
         self._put(cgroup, "cgroup.subtree_control", " ".join(c for c in ALL_CONTROLLERS if c in new))
         for child in children:
@@ -309,22 +144,22 @@ class Kernel:
         try:
             req = CPUSet.parse(text)
         except CPUSetError:
-            raise _fail(errno.EINVAL, path, "not a CPU list") from None
+            raise fail(errno.EINVAL, path, "not a CPU list") from None
         machine = self.config.cpus if kind == "cpus" else self.config.mems
         if kind == "cpus" and req and machine and req.sorted()[-1] > machine.sorted()[-1]:
             # beyond nr_cpu_ids: cpulist_parse says ERANGE
-            raise _fail(errno.ERANGE, path, f"CPU {req.sorted()[-1]} is beyond the last CPU")
+            raise fail(errno.ERANGE, path, f"CPU {req.sorted()[-1]} is beyond the last CPU")
         if not req.issubset(machine):
-            raise _fail(errno.EINVAL, path, f"{req.difference(machine)} do not exist")
+            raise fail(errno.EINVAL, path, f"{req.difference(machine)} do not exist")
         if self.config.cpuset_rules == "strict":
             parent = self._effective(self._parent(cgroup), kind)
             if req and not req.issubset(parent):
-                raise _fail(errno.EACCES, path, f"not within the parent's {parent}")
+                raise fail(errno.EACCES, path, f"not within the parent's {parent}")
             mine = req or parent
             for child in self._children(cgroup):
                 child_req = CPUSet.parse(self._get(child, f"cpuset.{kind}") or "")
                 if not child_req.issubset(mine):
-                    raise _fail(errno.EBUSY, path, f"{child} uses {child_req}")
+                    raise fail(errno.EBUSY, path, f"{child} uses {child_req}")
         self._put(cgroup, f"cpuset.{kind}", str(req))
         self._recompute(cgroup)
 
@@ -336,7 +171,7 @@ class Kernel:
 
     def _w_partition(self, cgroup: str, path: Path, text: str) -> None:
         if text not in ("member", "root", "isolated"):
-            raise _fail(errno.EINVAL, path)
+            raise fail(errno.EINVAL, path)
         state = text
         if text != "member":
             cpus = CPUSet.parse(self._get(cgroup, "cpuset.cpus") or "")
@@ -359,30 +194,30 @@ class Kernel:
             quota = None if parts[0] == "max" else int(parts[0])
             period = int(parts[1]) if len(parts) == 2 else old_period
         except ValueError:
-            raise _fail(errno.EINVAL, path) from None
+            raise fail(errno.EINVAL, path) from None
         if (quota is not None and quota < 1000) or not 1000 <= period <= 1_000_000:
-            raise _fail(errno.EINVAL, path, "quota or period out of range")
+            raise fail(errno.EINVAL, path, "quota or period out of range")
         self._put(cgroup, "cpu.max", f"{'max' if quota is None else quota} {period}")
 
     def _w_cpu_weight(self, cgroup: str, path: Path, text: str) -> None:
         try:
             weight = int(text)
         except ValueError:
-            raise _fail(errno.EINVAL, path) from None
+            raise fail(errno.EINVAL, path) from None
         if not 1 <= weight <= 10000:
-            raise _fail(errno.ERANGE, path)
+            raise fail(errno.ERANGE, path)
         self._put(cgroup, "cpu.weight", str(weight))
 
     def _w_memory_limit(self, cgroup: str, path: Path, text: str) -> None:
         # page_counter_memparse keeps whole pages, rounded down (workbench.cgroups.normalise)
         stored = memory_readback(text)
         if stored is None:
-            raise _fail(errno.EINVAL, path)
+            raise fail(errno.EINVAL, path)
         if path.name == "memory.max" and stored != "max":
             current = int(self._get(cgroup, "memory.current") or "0")
             if int(stored) < current:
                 if self.config.memory_max_below_current == "ebusy":
-                    raise _fail(errno.EBUSY, path, f"below memory.current {current}")
+                    raise fail(errno.EBUSY, path, f"below memory.current {current}")
                 self._oom_kill(cgroup)
         self._put(cgroup, path.name, stored)
 
@@ -400,7 +235,7 @@ class Kernel:
 
     def _w_procs(self, cgroup: str, path: Path, text: str) -> None:
         if not text.isdigit():
-            raise _fail(errno.EINVAL, path, "one PID per write")
+            raise fail(errno.EINVAL, path, "one PID per write")
         pid = int(text) or os.getpid()
         if (
             cgroup != ""
@@ -408,26 +243,16 @@ class Kernel:
             and not self._can_be_thread_root(cgroup)
         ):
             # the no-internal-process rule (cgroup_migrate_vet_dst)
-            raise _fail(errno.EBUSY, path, "cgroup enables controllers for its children")
+            raise fail(errno.EBUSY, path, "cgroup enables controllers for its children")
         if self.config.cpuset_rules == "strict" and cgroup != "":
             # v1: a new cpuset starts empty and takes no task until its cpus and mems are set
             if any(self._get(cgroup, f"cpuset.{k}") == "" for k in ("cpus", "mems")):
-                raise _fail(errno.ENOSPC, path, "cpuset.cpus or cpuset.mems is empty")
+                raise fail(errno.ENOSPC, path, "cpuset.cpus or cpuset.mems is empty")
         self._move(cgroup, pid)
-
-    def _move(self, cgroup: str, pid: int) -> None:
-        for cg in self._walk(""):
-            procs = self._procs(cg)
-            if pid in procs:
-                procs.remove(pid)
-                self._put(cg, "cgroup.procs", "\n".join(str(p) for p in procs))
-        procs = self._procs(cgroup)
-        procs.append(pid)
-        self._put(cgroup, "cgroup.procs", "\n".join(str(p) for p in sorted(procs)))
 
     def _w_pids_max(self, cgroup: str, path: Path, text: str) -> None:
         if text != "max" and not text.isdigit():
-            raise _fail(errno.EINVAL, path)
+            raise fail(errno.EINVAL, path)
         self._put(cgroup, "pids.max", text)
 
 

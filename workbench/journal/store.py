@@ -54,32 +54,10 @@ from workbench.journal.schema import (
 )
 
 __all__ = [
-    "ABORTED",
-    "APPLIED",
-    "APPLYING",
-    "CONFIRMED",
-    "LIVE",
-    "NEEDS_OPERATOR",
-    "PENDING_CONFIRM",
-    "ROLLED_BACK",
-    "ROLLING_BACK",
-    "STEP_DONE",
-    "S_CONFLICT",
-    "S_FAILED",
-    "S_INTENT",
-    "S_PLANNED",
-    "S_SKIPPED",
-    "S_UNDONE",
-    "S_UNDO_FAILED",
-    "S_VERIFIED",
-    "S_VOID",
-    "UNFINISHED",
-    "VOID",
-    "Journal",
-    "JournalDamaged",
-    "Step",
-    "Txn",
-    "journal_exists",
+    "ABORTED", "APPLIED", "APPLYING", "CONFIRMED", "LIVE", "NEEDS_OPERATOR", "PENDING_CONFIRM",
+    "ROLLED_BACK", "ROLLING_BACK", "STEP_DONE", "S_CONFLICT", "S_FAILED", "S_INTENT", "S_PLANNED",
+    "S_SKIPPED", "S_UNDONE", "S_UNDO_FAILED", "S_VERIFIED", "S_VOID", "UNFINISHED", "VOID", "Journal",
+    "JournalDamaged", "Step", "Txn", "journal_exists",
 ]
 
 
