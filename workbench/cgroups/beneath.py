@@ -42,27 +42,38 @@ def directory(root: str, parts: Sequence[str]) -> Iterator[int]:
         os.close(fd)
 
 
-def open_file(root: str, parts: Sequence[str], name: str, flags: int, mode: int = 0o644) -> int:
-    """Open `name` in `root/parts...` with `flags` (O_NOFOLLOW added). A file opened for writing
-    must have exactly one link."""
-    with directory(root, parts) as dirfd:
-        fd = os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dirfd)
-    if flags & (os.O_WRONLY | os.O_RDWR):
-        try:
-            links = os.fstat(fd).st_nlink
-        except BaseException:
-            os.close(fd)
-            raise
-        if links > 1:
-            os.close(fd)
-            raise OSError(errno.EMLINK, f"{name} has {links} links; refusing to write through a hard link")
-    return fd
+def open_at(dirfd: int, name: str, flags: int, mode: int = 0o644) -> int:
+    """Open `name` in the directory `dirfd` with `flags` (O_NOFOLLOW added). A file opened for
+    writing must have exactly one link."""
+    if not flags & (os.O_WRONLY | os.O_RDWR):
+        return os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dirfd)
+    return open_at_stat(dirfd, name, flags, mode)[0]
 
 
-def read_text(root: str, parts: Sequence[str], name: str) -> str | None:
-    """The file's text; None when it or a directory on the way is missing."""
+def open_at_stat(dirfd: int, name: str, flags: int, mode: int = 0o644) -> tuple[int, os.stat_result]:
+    """`open_at` for writing, with the file's stat (the one fstat of the link check)."""
+    fd = os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dirfd)
     try:
-        fd = open_file(root, parts, name, os.O_RDONLY)
+        st = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    if st.st_nlink > 1:
+        os.close(fd)
+        raise OSError(errno.EMLINK, f"{name} has {st.st_nlink} links; refusing to write through a hard link")
+    return fd, st
+
+
+def open_file(root: str, parts: Sequence[str], name: str, flags: int, mode: int = 0o644) -> int:
+    """`open_at` in the directory `root/parts...`."""
+    with directory(root, parts) as dirfd:
+        return open_at(dirfd, name, flags, mode)
+
+
+def read_at(dirfd: int, name: str) -> str | None:
+    """The text of `name` in `dirfd`; None when it is missing."""
+    try:
+        fd = open_at(dirfd, name, os.O_RDONLY)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
@@ -72,6 +83,15 @@ def read_text(root: str, parts: Sequence[str], name: str) -> str | None:
     finally:
         os.close(fd)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def read_text(root: str, parts: Sequence[str], name: str) -> str | None:
+    """The file's text; None when it or a directory on the way is missing."""
+    try:
+        with directory(root, parts) as dirfd:
+            return read_at(dirfd, name)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def mkdir(root: str, parts: Sequence[str], mode: int = 0o755) -> None:

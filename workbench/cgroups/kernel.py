@@ -78,13 +78,17 @@ class Kernel(KernelTree):
 
     def write(self, cgroup: str, file: str, value: str) -> None:
         """Apply one write the way the kernel would; OSError with the kernel's errno on refusal."""
+        with self._operation():
+            self._write(cgroup, file, value)
+
+    def _write(self, cgroup: str, file: str, value: str) -> None:
         self.write_attempts += 1
         path = self._dir(cgroup) / file
         target = f"{cgroup}/{file}" if cgroup else file
         for fault in self._faults():
             if fault.at_write == self.write_attempts or fault.target == target:
                 raise fail(fault.errno, path, "injected fault")
-        if file in (SANDBOX_MARKER, FAULTS_FILE) or self._get(cgroup, file) is None:
+        if file in (SANDBOX_MARKER, FAULTS_FILE) or not self._is_file(cgroup, file):
             raise fail(errno.ENOENT, path)
         if file in READ_ONLY:
             # as root the open succeeds and the write has no handler: EINVAL (as a user: EACCES)

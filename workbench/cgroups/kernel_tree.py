@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from workbench.cgroups import beneath
@@ -18,7 +20,7 @@ from workbench.cgroups.model_files import (
     CORE_FILES,
     CPU_STAT_THROTTLE,
     load_config,
-    store,
+    store_at,
 )
 from workbench.topology.cpuset import CPUSet
 
@@ -26,6 +28,9 @@ from workbench.topology.cpuset import CPUSet
 def fail(code: int, path: Path | str, detail: str = "") -> OSError:
     msg = os.strerror(code) + (f" ({detail})" if detail else "")
     return OSError(code, msg, str(path))
+
+
+_DIR_NOFOLLOW = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class KernelTree:
@@ -38,6 +43,47 @@ class KernelTree:
         self.config = load_config(root)
         # Write attempts through this object, for `errno-at-write:N`.
         self.write_attempts = 0
+        # Directory descriptors opened during one operation (`_operation`): each directory is
+        # walked to once, and an fd refers to the directory itself, never to a path again.
+        self._fds: dict[str, int] | None = None
+
+    @contextmanager
+    def _operation(self) -> Iterator[None]:
+        if self._fds is not None:
+            yield
+            return
+        self._fds = {}
+        try:
+            yield
+        finally:
+            fds, self._fds = self._fds, None
+            for fd in fds.values():
+                os.close(fd)
+
+    @contextmanager
+    def _at(self, cgroup: str) -> Iterator[int]:
+        """The directory descriptor of `cgroup` (opened through `beneath`, no link followed)."""
+        if self._fds is None:
+            with beneath.directory(self._base, self._parts(cgroup)) as fd:
+                yield fd
+            return
+        cached = self._fds.get(cgroup)
+        if cached is None:
+            if cgroup == "":
+                cached = beneath.open_dir(self._base, [])
+            else:
+                parent, _, name = cgroup.rpartition("/")
+                with self._at(parent) as parent_fd:
+                    cached = os.open(name, _DIR_NOFOLLOW, dir_fd=parent_fd)
+            self._fds[cgroup] = cached
+        yield cached
+
+    def _forget(self, cgroup: str) -> None:
+        """Close the descriptors of `cgroup` and below (it is being removed)."""
+        if self._fds is None:
+            return
+        for name in [c for c in self._fds if c == cgroup or c.startswith(cgroup + "/")]:
+            os.close(self._fds.pop(name))
 
     # ---- helpers -------------------------------------------------------------------------
     def _dir(self, cgroup: str) -> Path:
@@ -51,21 +97,34 @@ class KernelTree:
     # followed, no hard link written through), as on cgroupfs: a directory swapped for a
     # symlink during a commit cannot send a write outside the sandbox.
     def _get(self, cgroup: str, file: str) -> str | None:
-        text = beneath.read_text(self._base, self._parts(cgroup), file)
+        try:
+            with self._at(cgroup) as fd:
+                text = beneath.read_at(fd, file)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
         return None if text is None else text.rstrip("\n")
 
     def _put(self, cgroup: str, file: str, value: str) -> None:
-        store(self._base, self._parts(cgroup), file, value + "\n" if value else "")
+        with self._at(cgroup) as fd:
+            store_at(fd, file, value + "\n" if value else "")
+
+    def _is_file(self, cgroup: str, file: str) -> bool:
+        try:
+            with self._at(cgroup) as fd:
+                return stat.S_ISREG(os.stat(file, dir_fd=fd, follow_symlinks=False).st_mode)
+        except OSError:
+            return False
 
     def _is_dir(self, cgroup: str) -> bool:
         try:
-            with beneath.directory(self._base, self._parts(cgroup)):
+            with self._at(cgroup):
                 return True
         except OSError:
             return False
 
     def _children(self, cgroup: str) -> list[str]:
-        dirs, _ = beneath.entries(self._base, self._parts(cgroup))
+        with self._at(cgroup) as fd, os.scandir(fd) as it:
+            dirs = sorted(e.name for e in it if e.is_dir(follow_symlinks=False))
         return [f"{cgroup}/{d}" if cgroup else d for d in dirs]
 
     def _walk(self, cgroup: str) -> Iterator[str]:
@@ -131,30 +190,38 @@ class KernelTree:
 
     # ---- mkdir / rmdir -------------------------------------------------------------------
     def mkdir(self, cgroup: str) -> None:
-        path = self._dir(cgroup)
-        parent = self._parent(cgroup)
-        if not self._is_dir(parent):
-            raise fail(errno.ENOENT, path)
-        try:
-            beneath.mkdir(self._base, self._parts(cgroup))
-        except FileExistsError:
-            raise fail(errno.EEXIST, path) from None
-        # each file written once: creating files is what a mkdir costs on a real disk
-        for name, value in self._new_files(parent).items():
-            self._put(cgroup, name, value)
+        with self._operation():
+            path = self._dir(cgroup)
+            parent, _, name = cgroup.rpartition("/")
+            if not self._is_dir(parent):
+                raise fail(errno.ENOENT, path)
+            try:
+                with self._at(parent) as fd:
+                    os.mkdir(name, 0o755, dir_fd=fd)
+            except FileExistsError:
+                raise fail(errno.EEXIST, path) from None
+            # each file written once: creating files is what a mkdir costs on a real disk
+            for file, value in self._new_files(parent).items():
+                self._put(cgroup, file, value)
 
     def rmdir(self, cgroup: str) -> None:
-        path = self._dir(cgroup)
-        if not cgroup or not self._is_dir(cgroup):
-            raise fail(errno.ENOENT, path)
-        if self._children(cgroup):
-            raise fail(errno.EBUSY, path, "has child cgroups")
-        if self._procs(cgroup):
-            raise fail(errno.EBUSY, path, "has processes")
-        parts = self._parts(cgroup)
-        for name in beneath.entries(self._base, parts)[1]:
-            beneath.unlink(self._base, parts, name)
-        beneath.rmdir(self._base, parts)
+        with self._operation():
+            path = self._dir(cgroup)
+            if not cgroup or not self._is_dir(cgroup):
+                raise fail(errno.ENOENT, path)
+            if self._children(cgroup):
+                raise fail(errno.EBUSY, path, "has child cgroups")
+            if self._procs(cgroup):
+                raise fail(errno.EBUSY, path, "has processes")
+            with self._at(cgroup) as fd, os.scandir(fd) as it:
+                files = [e.name for e in it]
+            with self._at(cgroup) as fd:
+                for file in files:
+                    os.unlink(file, dir_fd=fd)
+            self._forget(cgroup)
+            parent, _, name = cgroup.rpartition("/")
+            with self._at(parent) as fd:
+                os.rmdir(name, dir_fd=fd)
 
     def _new_files(self, parent: str) -> dict[str, str]:
         """The interface files of a new child of `parent`, with their first values."""
@@ -180,7 +247,11 @@ class KernelTree:
 
     def _drop_controller_files(self, cgroup: str, ctrl: str) -> None:
         for name in CONTROLLER_FILES[ctrl]:
-            beneath.unlink(self._base, self._parts(cgroup), name)
+            with self._at(cgroup) as fd:
+                try:
+                    os.unlink(name, dir_fd=fd)
+                except FileNotFoundError:
+                    pass
         if ctrl == "cpu":
             self._put(cgroup, "cpu.stat", CORE_FILES["cpu.stat"])
 

@@ -131,10 +131,16 @@ def store(root: str, parts: Sequence[str], name: str, text: str) -> None:
     covers the whole old value (padded with newlines, which readers strip), so a process
     killed before the ftruncate still leaves a file that reads as the new value.
     """
+    with beneath.directory(root, parts) as dirfd:
+        store_at(dirfd, name, text)
+
+
+def store_at(dirfd: int, name: str, text: str) -> None:
+    """`store` in the directory `dirfd`."""
     data = text.encode()
-    fd = beneath.open_file(root, parts, name, os.O_WRONLY | os.O_CREAT)
+    fd, st = beneath.open_at_stat(dirfd, name, os.O_WRONLY | os.O_CREAT)
     try:
-        old = os.fstat(fd).st_size
+        old = st.st_size
         os.write(fd, data + b"\n" * (old - len(data)) if old > len(data) else data)
         if old > len(data):
             os.ftruncate(fd, len(data))
