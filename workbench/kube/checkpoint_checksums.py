@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,12 +111,26 @@ def _stored(doc: Mapping[str, Any], name: str = "checksum") -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _check(version: str, stored: int | None, values: list[GoValue], *, zero_ok: bool) -> ChecksumCheck:
+def _check(version: str, stored: int | None, values: Iterable[GoValue], *, zero_ok: bool) -> ChecksumCheck:
+    """Whether `stored` is the checksum of one of `values` (computed lazily: FNV over a dump in
+    Python is the slow part of reading a node)."""
     if stored is None:
         raise _Undecodable
-    computed = [checksum_new(v) for v in values]
-    ok = stored is not None and (stored in computed or (zero_ok and stored == 0))
-    return ChecksumCheck(version, stored, computed[0] if computed else None, ok)
+    if zero_ok and stored == 0:
+        return ChecksumCheck(version, stored, None, True)
+    first: int | None = None
+    for value in values:
+        computed = checksum_new(value)
+        if computed == stored:
+            return ChecksumCheck(version, stored, computed, True)
+        first = computed if first is None else first
+    return ChecksumCheck(version, stored, first, False)
+
+
+def _named(names: Iterable[str], fields: list[tuple[str, GoValue]]) -> Iterator[GoValue]:
+    """The same struct under each type name a kubelet release gave it."""
+    for name in names:
+        yield GoPtr(f"state.{name}", GoStruct(f"state.{name}", fields))
 
 
 def _data_check(doc: Mapping[str, Any], version: str) -> ChecksumCheck:
@@ -129,7 +143,7 @@ def _data_check(doc: Mapping[str, Any], version: str) -> ChecksumCheck:
 
 
 # ---- cpu_manager_state ---------------------------------------------------------------------
-def _cpu_struct(name: str, doc: Mapping[str, Any], version: str) -> GoPtr:
+def _cpu_fields(doc: Mapping[str, Any], version: str) -> list[tuple[str, GoValue]]:
     entries = _obj(go_field(doc, "entries"))
     fields: list[tuple[str, GoValue]] = [
         ("PolicyName", _s(go_field(doc, "policyName"))),
@@ -153,7 +167,7 @@ def _cpu_struct(name: str, doc: Mapping[str, Any], version: str) -> GoPtr:
             ("PodEntries", GoMap("state.PodCPUAssignments", _cpu_pod_entries(go_field(doc, "podEntries"))))
         )
     fields.append(_checksum_field())
-    return GoPtr(f"state.{name}", GoStruct(f"state.{name}", fields))
+    return fields
 
 
 def _cpu_pod_entries(raw: Any) -> list[tuple[GoStr | GoInt, GoValue]]:
@@ -182,7 +196,7 @@ _CPU_VERSIONS = {
 
 def _cpu_check(doc: Mapping[str, Any], stored: int | None, version: str) -> ChecksumCheck:
     names, zero_ok = _CPU_VERSIONS[version]
-    return _check(version, stored, [_cpu_struct(n, doc, version) for n in names], zero_ok=zero_ok)
+    return _check(version, stored, _named(names, _cpu_fields(doc, version)), zero_ok=zero_ok)
 
 
 def cpu_checksum(doc: Mapping[str, Any]) -> ChecksumCheck:
@@ -199,9 +213,12 @@ def cpu_checksum(doc: Mapping[str, Any]) -> ChecksumCheck:
             return _cpu_check(doc, stored, "V1")
         # Without entries a V1 file looks like V2; the kubelets that wrote V1 fell back to it.
         order = ["V3", "V2"] if entries or pods else ["V3", "V2", "V1"]
-        checks = [_cpu_check(doc, stored, v) for v in order]
-        passed = [c for c in checks if c.ok]
-        return passed[0] if passed else checks[0 if pods else 1]
+        checks: list[ChecksumCheck] = []
+        for version in order:
+            checks.append(_cpu_check(doc, stored, version))
+            if checks[-1].ok:
+                return checks[-1]
+        return checks[0 if pods else 1]
     except _Undecodable:
         return ChecksumCheck("V1" if flat else "V2", stored, None, False, unverified=True)
 
@@ -265,7 +282,7 @@ def _numa_node(raw: Any) -> GoPtr:
     return GoPtr("state.NUMANodeState", GoStruct("state.NUMANodeState", fields))
 
 
-def _memory_struct(name: str, doc: Mapping[str, Any], with_pods: bool) -> GoPtr:
+def _memory_fields(doc: Mapping[str, Any], with_pods: bool) -> list[tuple[str, GoValue]]:
     machine = GoMap(
         "state.NUMANodeMap",
         [(_int_key(k), _numa_node(v)) for k, v in _obj(go_field(doc, "machineState")).items()],
@@ -298,7 +315,7 @@ def _memory_struct(name: str, doc: Mapping[str, Any], with_pods: bool) -> GoPtr:
         ]
         fields.append(("PodEntries", GoMap("state.PodMemoryAssignments", pods)))
     fields.append(_checksum_field())
-    return GoPtr(f"state.{name}", GoStruct(f"state.{name}", fields))
+    return fields
 
 
 def memory_checksum(doc: Mapping[str, Any]) -> ChecksumCheck:
@@ -308,10 +325,13 @@ def memory_checksum(doc: Mapping[str, Any]) -> ChecksumCheck:
     stored = _stored(doc)
     try:
         names = ("MemoryManagerCheckpoint", "MemoryManagerCheckpointV2")
-        v2 = _check("V2", stored, [_memory_struct(n, doc, True) for n in names], zero_ok=False)
-        v1 = _check("V1", stored, [_memory_struct("MemoryManagerCheckpoint", doc, False)], zero_ok=True)
-        passed = [c for c in (v2, v1) if c.ok]
-        return passed[0] if passed else (v1 if go_field(doc, "podEntries") is None else v2)
+        v2 = _check("V2", stored, _named(names, _memory_fields(doc, True)), zero_ok=False)
+        if v2.ok:
+            return v2
+        v1 = _check(
+            "V1", stored, _named(["MemoryManagerCheckpoint"], _memory_fields(doc, False)), zero_ok=True
+        )
+        return v1 if v1.ok or go_field(doc, "podEntries") is None else v2
     except _Undecodable:
         return ChecksumCheck("V1", stored, None, False, unverified=True)
 
@@ -391,9 +411,9 @@ def written_checksum(file: str, version: str, doc: Mapping[str, Any]) -> int:
     if (file, version) in (("cpu", "V4"), ("memory", "V3")):
         return checksum_new(GoStr("string", str(doc["data"])))
     if file == "cpu":
-        return checksum_new(_cpu_struct("CPUManagerCheckpoint", doc, version))
+        return checksum_new(next(_named(["CPUManagerCheckpoint"], _cpu_fields(doc, version))))
     if file == "memory":
-        return checksum_new(_memory_struct("MemoryManagerCheckpoint", doc, version == "V2"))
+        return checksum_new(next(_named(["MemoryManagerCheckpoint"], _memory_fields(doc, version == "V2"))))
     check = device_checksum({"Data": doc.get("Data"), "Checksum": 0})
     assert check.computed is not None
     return check.computed
