@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-MODES = (("node", "Node"), ("draft", "Draft"), ("commit", "Commit"), ("journal", "Journal"), ("usage", "Usage"))
+MODES = (
+    ("node", "Node"),
+    ("draft", "Draft"),
+    ("commit", "Commit"),
+    ("journal", "Journal"),
+    ("usage", "Usage"),
+)
 
 APP = [
     Binding("q", "quit", "Quit", id="app.quit"),
