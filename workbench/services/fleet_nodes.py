@@ -63,15 +63,12 @@ def _spec_member(bundle: Bundle) -> str | None:
 
 
 def _spec(path: Path, label: str) -> Any:
-    """The spec as a mapping, parsed with libyaml's safe loader (the pure-Python one takes about
-    70 ms on a 128-CPU spec: most of a fleet's time)."""
-    import yaml
+    """The spec as a mapping, through the input boundary (libyaml's safe loader with nesting
+    bounded first, size cap, any parser failure one InputError)."""
+    from workbench.inputs import decode, load_yaml_document, read_bytes
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        doc = yaml.load(path.read_bytes(), Loader=loader)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"not valid YAML: {exc}".splitlines()[0], source=label) from None
+    raw, _ = read_bytes(path)
+    doc = load_yaml_document(decode(raw, label), label)
     if not isinstance(doc, dict):
         raise InputError("expected a topology spec (a mapping)", source=label, fix="capture the node again")
     return doc
