@@ -5,6 +5,7 @@ journal, the writes, the confirm timer); Pilot tests may hand the app a fake tha
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -21,6 +22,11 @@ class CommitBackend(Protocol):
     @property
     def label(self) -> str:
         """What the screens call the cgroup tree ("demo sandbox", or its path)."""
+        ...
+
+    @property
+    def root(self) -> Path:
+        """The cgroup tree (the Usage screen samples it)."""
         ...
 
     def refusal(self) -> str:

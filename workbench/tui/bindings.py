@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-MODES = (("node", "Node"), ("draft", "Draft"), ("commit", "Commit"), ("journal", "Journal"))
+MODES = (
+    ("node", "Node"),
+    ("draft", "Draft"),
+    ("commit", "Commit"),
+    ("journal", "Journal"),
+    ("usage", "Usage"),
+)
 
 APP = [
     Binding("q", "quit", "Quit", id="app.quit"),
@@ -73,6 +79,17 @@ JOURNAL = [
     Binding("escape", "clear", "Clear", show=False, id="journal.clear"),
 ]
 
+# Sort keys are capitals, as in k9s; throttled is lower-case `t`: `T` stays the app's theme key.
+USAGE = [
+    Binding("slash", "filter", "Filter", id="usage.filter"),
+    Binding("escape", "clear", "Clear", show=False, id="usage.clear"),
+    Binding("U", "sort('usage')", "Sort usage", id="usage.sort_usage"),
+    Binding("t", "sort('throttled')", "Sort thr", id="usage.sort_throttled"),
+    Binding("P", "sort('psi')", "Sort PSI", show=False, id="usage.sort_psi"),
+    Binding("N", "sort('owner')", "Sort name", show=False, id="usage.sort_owner"),
+    Binding("space", "pause", "Pause", id="usage.pause"),
+]
+
 HELP = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 OPEN = [Binding("escape", "dismiss_none", "Cancel", id="open.cancel")]
 SAVE = [Binding("escape", "dismiss_none", "Cancel", id="save.cancel")]
@@ -81,7 +98,7 @@ CONFIRM = [
     Binding("n,escape", "answer(False)", "No", id="confirm.no"),
 ]
 
-ALL = (APP, NODE, GRID, DRAFT, COMMIT, JOURNAL, HELP, OPEN, SAVE, CONFIRM)
+ALL = (APP, NODE, GRID, DRAFT, COMMIT, JOURNAL, USAGE, HELP, OPEN, SAVE, CONFIRM)
 
 
 def all_bindings() -> list[Binding]:
