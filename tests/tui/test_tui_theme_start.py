@@ -139,3 +139,17 @@ def test_the_app_that_cannot_start_exits_non_zero(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(WorkbenchApp, "run", lambda self: App.run(self, headless=True))
     rc = run_demo(read_only=False, theme=None, ascii_only=False, screenshot=None)
     assert rc != 0
+
+
+def test_the_screenshot_is_drawn_in_the_theme_asked_for(tmp_path: Path) -> None:
+    from workbench.tui.launch import run_demo
+
+    backgrounds = {"light": "#fafafa", "workbench-dark": "#1c1c1c"}  # from the theme files
+    for theme, background in backgrounds.items():
+        shot = tmp_path / f"{theme}.svg"
+        assert run_demo(read_only=False, theme=theme, ascii_only=False, screenshot=shot) == 0
+        svg = shot.read_text(encoding="utf-8")
+        # Backgrounds are drawn as rects filled with the colour (text colours are CSS `fill:`).
+        assert svg.count(f'fill="{background}"') > 50, theme
+        others = [svg.count(f'fill="{o}"') for t, o in backgrounds.items() if t != theme]
+        assert all(n < 10 for n in others), (theme, others)  # not the other theme's screen

@@ -11,7 +11,12 @@ from workbench.cli.common import add_bundle_option, add_node_options, node_sourc
 
 
 def add_ui_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--theme", metavar="NAME", help="theme name (see themes/; NO_COLOR picks workbench-mono)")
+    p.add_argument(
+        "--theme",
+        metavar="NAME",
+        help="theme by name or file name: workbench-light, light or themes/light.toml (T cycles "
+        "them in the app; NO_COLOR picks workbench-mono)",
+    )
     p.add_argument("--read-only", action="store_true", help="hide and refuse every write")
     p.add_argument("--ascii", action="store_true", help="draw with plain ASCII (no UTF-8 box or glyphs)")
 
