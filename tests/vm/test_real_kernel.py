@@ -39,6 +39,7 @@ EXPECTED_CHECKS = (
     "rollback-restores",
     "pinning-undone",
     "crash-recovery",
+    "memory-not-whole-pages",
 )
 
 pytestmark = [pytest.mark.vm, pytest.mark.slow]

@@ -208,7 +208,11 @@ def result_text(outcome: CommitOutcome) -> str:
         lines.append("recovery changed the tree since the plan above; planned again and applied:")
         lines.append(applied.planned.diff_text())
     if not r.ok:
+        from workbench.services.transactions import leftover_lines
+
         lines.append(f"transaction {r.txid} not applied: {r.reason}")
+        if r.undo is not None:
+            lines += leftover_lines(r.undo)
         return "".join(f"{line}\n" for line in lines)
     lines.append(
         f"transaction {r.txid} applied: {len(applied.planned.writes)} writes, each read back as intended"

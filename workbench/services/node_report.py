@@ -30,13 +30,19 @@ def read_node(source: NodeSource) -> NodeReport:
     """The kubelet directory of `source` read against its machine (explicit, else the capture's
     own topology.yaml, else this machine's sysfs), with every start-up problem found."""
     from workbench.admission.startup_state import startup_state_problems
+    from workbench.errors import InputError
     from workbench.kube.checkpoint import read_kubelet_dir
-    from workbench.services.source import load_topology
+    from workbench.services.source import load_topology, opened
 
-    if source.kubelet_dir is None:
-        raise ValueError("read_node needs a kubelet directory")
-    topology = load_topology(source)
-    kd = read_kubelet_dir(source.kubelet_dir, topology)
+    with opened(source) as o:
+        if o.source.kubelet_dir is None:
+            raise InputError(
+                "no kubelet directory", fix="give --kubelet-dir DIR (a copy of /var/lib/kubelet) or --bundle"
+            )
+        topology = load_topology(o.source)
+        kd = read_kubelet_dir(o.source.kubelet_dir, topology)
+        if o.label:
+            kd = replace(kd, state=replace(kd.state, source=o.label))
     extra = startup_state_problems(topology, kd.config, kd.state)
     if extra:
         kd = replace(kd, state=replace(kd.state, problems=(*extra, *kd.state.problems)))
