@@ -146,6 +146,24 @@ cpuManagerPolicyOptions: {align-by-socket: "true"}
     )
 
 
+def test_memory_only_numa_nodes_count_toward_the_limit() -> None:
+    """`NewNUMAInfo` counts every node cadvisor lists, memory-only ones included, and the
+    preview's check (admission) uses the same rule (`kube.topology_policy_options`)."""
+    from workbench.admission.merge import numa_limit_error
+    from workbench.topology import load_spec
+
+    spec = {
+        "name": "8-cpu-nodes-plus-cxl",
+        "cpus": [{"id": i, "socket": 0, "numa": i, "core": i} for i in range(8)],
+        "numa_nodes": [{"id": i, "memory": "1Gi"} for i in range(9)],  # node 8: memory only
+    }
+    machine = load_spec(spec)
+    [problem] = config_problems(cfg("topologyManagerPolicy: restricted"), "", machine)
+    assert problem.field == "topologyManagerPolicy"
+    assert problem.message.startswith("unsupported on machines with more than 8 NUMA Nodes (this one has 9")
+    assert numa_limit_error(machine.numa_ids, None) == "unsupported on machines with more than 8 NUMA Nodes"
+
+
 def test_more_numa_nodes_than_allowed() -> None:
     text = "topologyManagerPolicy: restricted\n"
     [msg] = messages(text, "big-16numa-512")

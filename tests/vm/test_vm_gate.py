@@ -27,3 +27,15 @@ def test_ci_runs_when_the_vm_is_ready() -> None:
 def test_ci_is_read_from_the_environment() -> None:
     assert in_ci({"CI": "true"}) and in_ci({"CI": "1"})
     assert not in_ci({}) and not in_ci({"CI": "false"}) and not in_ci({"CI": ""})
+
+
+def test_every_vm_module_gates_through_require_vm() -> None:
+    """One gate: a VM test module with its own skip would stay green in CI when the VM is broken."""
+    from pathlib import Path
+
+    here = Path(__file__)
+    modules = [f for f in here.parent.glob("test_*.py") if f != here and "pytest.mark.vm" in f.read_text()]
+    assert modules
+    for f in modules:
+        text = f.read_text()
+        assert "require_vm()" in text and "pytest.skip(" not in text, f.name

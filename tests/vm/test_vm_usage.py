@@ -5,19 +5,16 @@ into the guest's own tree, run spinners, and check what the usage view reports
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from vm_gate import HARNESS, require_vm
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-HARNESS = HERE / "numa-vm.sh"
-CACHE = Path(os.environ.get("NUMA_VM_CACHE", "/var/cache/numa-vm"))
 
 EXPECTED_CHECKS = (
     "commit-pod-a",
@@ -35,23 +32,9 @@ EXPECTED_CHECKS = (
 pytestmark = [pytest.mark.vm, pytest.mark.slow]
 
 
-def _vm_ready() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "needs Linux"
-    if shutil.which("qemu-system-x86_64") is None:
-        return "qemu-system-x86 not installed (run tests/vm/numa-vm.sh --setup)"
-    if not (CACHE / "kernel" / "vmlinux").is_file():
-        return f"no guest kernel in {CACHE} (run tests/vm/numa-vm.sh --setup)"
-    if os.geteuid() != 0:
-        return "the 9p root share needs root"
-    return None
-
-
 @pytest.fixture(scope="module")
 def guest_report() -> dict[str, dict[str, Any]]:
-    reason = _vm_ready()
-    if reason:
-        pytest.skip(reason)
+    require_vm()  # skips on a developer's machine, fails in CI, with the reason
     cmd = [
         "bash", str(HARNESS), "--sockets", "1", "--cores", "4", "--threads", "1",
         "--nodes-per-socket", "1", "--mem-per-node", "768", "--timeout", "400",
