@@ -7,7 +7,6 @@ from cgroup_trees import MakeSandbox, bubble, container, decision, kernel
 
 from workbench.cgroups.files import (
     CPUMax,
-    normalize,
     parse_controllers,
     parse_cpu_max,
     parse_cpu_stat,
@@ -19,7 +18,6 @@ from workbench.cgroups.files import (
     parse_partition,
     parse_procs,
     parse_subtree_change,
-    same_value,
 )
 from workbench.cgroups.fs import CgroupFS
 from workbench.cgroups.layout import StandaloneLayout
@@ -175,21 +173,6 @@ def test_parsers_name_the_file_when_the_text_is_wrong(parse: object, text: str) 
     with pytest.raises(InputError) as e:
         parse(text)  # type: ignore[operator]
     assert e.value.source
-
-
-def test_same_value_normalises_like_the_kernel() -> None:
-    assert same_value("cpuset.cpus", "0,1,2,3", "0-3\n")
-    assert not same_value("cpuset.cpus", "0-3", "0-2")
-    assert same_value("cpu.max", "max", "max 100000")
-    assert not same_value("cpu.max", "max 50000", "max 100000")
-    assert same_value("memory.max", "1000000", "1003520")
-    assert normalize("memory.max", "5000") == "4096"
-    assert same_value("memory.max", "1000000", "999424")
-    assert not same_value("memory.max", "max", "1000000")
-    assert same_value("memory.max", "1G", str(1 << 30))
-    assert same_value("cgroup.subtree_control", "memory cpu", "cpu memory")
-    assert not same_value("cpu.weight", None, "100")
-    assert normalize("cpuset.mems", " 1,0 ") == "0-1"
 
 
 def test_a_plan_failing_at_any_write_is_undone_exactly_by_its_inverses(make_sandbox: MakeSandbox) -> None:

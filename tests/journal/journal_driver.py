@@ -7,10 +7,11 @@ tree and recover from outside, as a crash would leave them.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
-from journal_plan import plan
+from journal_plan import plan, plan_twice
 
 from workbench.cgroups.fs import CgroupFS
 from workbench.journal.apply import apply_plan
@@ -29,10 +30,11 @@ def main(argv: list[str]) -> int:
         fs = CgroupFS(root)
         if mode == "apply":
             confirm = float(argv[3]) if len(argv) > 3 else None
+            writes = plan_twice(fs) if os.environ.get("JOURNAL_PLAN") == "twice" else plan(fs)
             result = apply_plan(
                 journal,
                 fs,
-                plan(fs),
+                writes,
                 subject="test/pod",
                 confirm_within=confirm,
                 on_intent=(lambda txid: print(arm(journal, txid), flush=True)) if confirm else None,

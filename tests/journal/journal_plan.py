@@ -45,3 +45,12 @@ def plan(fs: CgroupFS) -> list[Write]:
 PLAN_STEPS = 5
 PLAN_WRITES = 4
 UNDO_OPS = 5
+
+
+def plan_twice(fs: CgroupFS) -> list[Write]:
+    """One file written twice, as the planner does for a cpuset that must move: grown to
+    old | new parent-first, then shrunk to new (the second `before` is the first write's value)."""
+    return [
+        Write("existing", "cpuset.cpus", "0-5", before=fs.read("existing", "cpuset.cpus"), reason="grow"),
+        Write("existing", "cpuset.cpus", "4-5", before="0-5", reason="shrink"),
+    ]

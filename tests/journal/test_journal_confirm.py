@@ -138,7 +138,7 @@ def test_confirm_in_time_keeps_the_change_and_stops_the_timer(tmp_path: Path) ->
     assert snapshot(root) == after
 
 
-def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: Path) -> None:
+def test_confirm_after_the_window_is_refused_and_rolls_back(tmp_path: Path) -> None:
     from journal_plan import plan
 
     from workbench.journal.apply import apply_plan
@@ -161,6 +161,9 @@ def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: P
         timeout=60,
     )
     assert confirm.returncode == 2 and "window has closed" in confirm.stderr
+    # The late confirm found the window closed and rolled it back there and then.
+    assert f"transaction {txid}: rolled_back" in confirm.stderr
+    assert snapshot(root) == before
     recover = subprocess.run(
         [sys.executable, "-m", "workbench", "recover", "--journal", str(jpath)],
         env=_env(),
@@ -169,8 +172,8 @@ def test_confirm_after_the_window_is_refused_and_recovery_rolls_back(tmp_path: P
         timeout=60,
     )
     assert recover.returncode == 0, recover.stderr
-    assert f"transaction {txid}: rolled_back" in recover.stdout
-    assert snapshot(root) == before
+    assert recover.stdout == "nothing to recover\n"
+    assert _state(jpath, txid) == store.ROLLED_BACK
 
 
 def test_with_systemd_the_timer_is_a_transient_unit_of_pid_1(
@@ -206,3 +209,64 @@ def test_with_systemd_the_timer_is_a_transient_unit_of_pid_1(
         assert f"rollback --if-unconfirmed {result.txid} --journal {journal.path}" in run
         assert confirm(journal, result.txid) == f"transaction {result.txid} confirmed"
         assert calls.read_text().splitlines()[1] == f"systemctl stop {txn.timer.split(':', 1)[1]}.timer"
+
+
+def _commit_and_kill_the_watchdog(root: Path, jpath: Path) -> None:
+    env = _env()
+    proc = subprocess.run(
+        [sys.executable, str(DRIVER), "apply", str(root), str(jpath), "0.5"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    timer = proc.stdout.splitlines()[0]
+    assert timer.startswith("pid:"), timer
+    os.kill(int(timer[4:]), signal.SIGKILL)
+    with Journal(jpath, boot_id=BOOT_ID) as journal:
+        deadline = journal.txn(1).confirm_deadline_boot
+    assert deadline is not None
+    while clock.boot_clock() < deadline:
+        time.sleep(0.05)
+    # Nobody rolled it back: its watchdog is dead.
+    assert _state(jpath, 1) == store.PENDING_CONFIRM
+
+
+def _cli(jpath: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", *args, "--journal", str(jpath)],
+        env=_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [("journal",), ("journal", "-o", "json"), ("confirm", "1"), ("recover",)])
+def test_a_closed_window_whose_watchdog_was_killed_is_rolled_back_by_the_next_command(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    root, jpath = tmp_path / "sb", tmp_path / "journal.db"
+    make_sandbox(root)
+    before = snapshot(root)
+    _commit_and_kill_the_watchdog(root, jpath)
+    done = _cli(jpath, *command)
+    assert "Traceback" not in done.stderr
+    assert _state(jpath, 1) == store.ROLLED_BACK, done.stdout + done.stderr
+    assert snapshot(root) == before
+    if command[0] == "confirm":
+        assert done.returncode == 2 and "confirm window has closed" in done.stderr
+        assert done.stderr.count("\n") == 1
+
+
+def test_journal_shows_expired_while_the_rollback_must_wait_for_the_lock(tmp_path: Path) -> None:
+    from workbench.journal.lock import OperatorLock
+    from workbench.journal.paths import lock_path
+
+    root, jpath = tmp_path / "sb", tmp_path / "journal.db"
+    make_sandbox(root)
+    _commit_and_kill_the_watchdog(root, jpath)
+    with OperatorLock(lock_path(jpath), command="someone else"):
+        text = _cli(jpath, "journal")
+        doc = json.loads(_cli(jpath, "journal", "-o", "json").stdout)
+    assert text.returncode == 0, text.stderr
+    assert "expired" in text.stdout and "pending_confirm" in text.stdout
+    assert doc["transactions"][0]["expired"] is True
+    # Once the lock is free, the next command rolls it back.
+    assert _cli(jpath, "journal").returncode == 0
+    assert _state(jpath, 1) == store.ROLLED_BACK

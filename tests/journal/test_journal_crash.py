@@ -4,25 +4,30 @@ For every step N of a 5-step plan and every point (after the step's intent is co
 its kernel write, after its read-back is committed), and during undo (of a failed apply and of
 a rollback), a subprocess is killed with SIGKILL through the WORKBENCH_FAULT test hook. Recovery
 then runs as the next operator would, and the tree must equal the full before-image or the full
-after-image, with a journal that is intact and has nothing left half done.
+after-image, with a journal that is intact and has nothing left half done. A journal damaged
+after the crash (each kind of `test_journal_damage.DAMAGE`) is refused untouched, and what
+salvage can still read recovers the same way.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from journal_plan import BOOT_ID, PLAN_STEPS, PLAN_WRITES, UNDO_OPS, make_sandbox, plan
+from test_journal_damage import DAMAGE
 
 from workbench.cgroups.fs import CgroupFS
 from workbench.cgroups.sandbox import snapshot
 from workbench.journal import store
 from workbench.journal.apply import apply_plan
-from workbench.journal.store import Journal
+from workbench.journal.salvage import salvage
+from workbench.journal.store import Journal, JournalDamaged
 from workbench.journal.undo import recover
 
 DRIVER = Path(__file__).with_name("journal_driver.py")
@@ -144,10 +149,64 @@ def test_kill_after_the_final_commit_keeps_the_after_image(
 ) -> None:
     _, after = images
     make_sandbox(tmp_path / "sb")
-    # Killed by the next operation's first undo point, which never comes: the apply completes.
-    proc = _run_driver(["apply", str(tmp_path / "sb"), str(tmp_path / "journal.db")], "kill-at:undo:1")
-    assert proc.returncode == 0, proc.stderr
+    # Killed right after `applied` is durable, before the process could report or unlock.
+    proc = _run_driver(["apply", str(tmp_path / "sb"), str(tmp_path / "journal.db")], "kill-at:committed:1")
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr[-1500:])
+    assert proc.stdout == ""
     journal = Journal(tmp_path / "journal.db", boot_id=BOOT_ID)
     assert recover(journal, CgroupFS) == []
     assert snapshot(tmp_path / "sb") == after
     assert_consistent(journal)
+    assert journal.txn(1).state == store.APPLIED
+
+
+def test_kill_after_the_final_commit_of_a_rollback_keeps_the_before_image(
+    tmp_path: Path, images: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    before, _ = images
+    fs = make_sandbox(tmp_path / "sb")
+    with Journal(tmp_path / "journal.db", boot_id=BOOT_ID) as journal:
+        assert apply_plan(journal, fs, plan(fs)).ok
+    journal = _crash_then_recover(tmp_path, ["1"], "kill-at:committed:1", pre=True)
+    assert snapshot(tmp_path / "sb") == before
+    assert_consistent(journal)
+    assert journal.txn(1).state == store.ROLLED_BACK
+    assert [e for e in journal.events(1) if e[1] == "conflict"] == []
+
+
+@pytest.mark.parametrize("kind", sorted(DAMAGE))
+def test_a_journal_damaged_after_a_crash_is_refused_then_salvaged(
+    tmp_path: Path, kind: str, images: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    """Killed mid-apply, then the journal is damaged before anyone recovers: nothing may be
+    undone from it; what salvage can read recovers to the before-image, the rest is left alone."""
+    before, _ = images
+    root, jpath = tmp_path / "sb", tmp_path / "journal.db"
+    make_sandbox(root)
+    proc = _run_driver(["apply", str(root), str(jpath)], "kill-at:write:3")
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-1500:]
+    # Every later reader sees the main file: fold the WAL in, then damage it.
+    db = sqlite3.connect(jpath)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    damage, what = DAMAGE[kind]
+    damage(jpath)
+    killed = snapshot(root)
+    assert killed != before
+    with pytest.raises(JournalDamaged) as caught:
+        Journal(jpath, boot_id=BOOT_ID)
+    assert what.split(" but ")[0] in caught.value.what
+    assert snapshot(root) == killed  # nothing undone from a journal that does not decode
+    out = tmp_path / "salvaged.db"
+    report = salvage(jpath, out)
+    readable = [r.txn.id for r in report.readable]
+    if kind in ("plan-not-json", "random-8k"):
+        assert readable == [1], report  # the steps hold the plan; page 3 is not the txn's
+    with Journal(out, boot_id=BOOT_ID) as salvaged:
+        recover(salvaged, CgroupFS)
+        if readable == [1]:
+            assert snapshot(root) == before
+            assert_consistent(salvaged)
+        else:
+            assert [t for t, _ in report.unreadable] == [1]
+            assert snapshot(root) == killed

@@ -53,13 +53,17 @@ def sandbox(tmp_path: Path) -> tuple[CgroupFS, Journal]:
 def test_a_transaction_records_who_where_when_and_each_write(sandbox: tuple[CgroupFS, Journal]) -> None:
     fs, journal = sandbox
     before_cpu_max = fs.read("existing", "cpu.max")
-    result = apply_plan(journal, fs, plan(fs), subject="default/web")
+    planned = plan(fs)
+    result = apply_plan(journal, fs, planned, subject="default/web")
     assert result.ok
     txn = journal.txn(result.txid)
     assert txn.state == store.APPLIED
     assert txn.boot_id == BOOT_ID and txn.host and txn.operator and txn.subject == "default/web"
     assert abs(txn.created_wall - time.time()) < 60 and txn.created_boot > 0
-    assert [w["file"] for w in txn.plan] == [w.file for w in plan(fs)] or len(txn.plan) == 5
+    # The whole plan as it was given, in order, with each write's before-image.
+    assert [(w["cgroup"], w["file"], w["value"], w["action"], w["before"]) for w in txn.plan] == [
+        (w.cgroup, w.file, w.value, w.action, w.before) for w in planned
+    ]
     steps = journal.steps(result.txid)
     cpu = next(s for s in steps if s.file == "cpu.max")
     assert cpu.path == str(fs.root / "existing" / "cpu.max")

@@ -1,36 +1,20 @@
 """Parse and compare the cgroup v2 interface files the tool reads and writes.
 
 Every parser takes the raw text of one file (trailing newline tolerated) and raises
-`InputError` naming the file when the text is not what the kernel writes. `same_value`
-compares a value as written with a value as read back, after normalising the way the kernel
-does (whole pages for memory, canonical CPU lists, `cpu.max` with a default period).
+`InputError` naming the file when the text is not what the kernel writes. How a value as
+written compares with the value read back is `workbench.cgroups.normalise`'s one rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.cgroups.normalise import DEFAULT_CPU_PERIOD, UNLIMITED, memparse
 from workbench.errors import InputError
 from workbench.topology.cpuset import CPUSet, CPUSetError
 
-PAGE_SIZE = 4096
-DEFAULT_CPU_PERIOD = 100_000
 DEFAULT_CPU_MAX = "max 100000"
 DEFAULT_CPU_WEIGHT = 100
-UNLIMITED = "max"
-
-CPULIST_FILES = frozenset(
-    {
-        "cpuset.cpus",
-        "cpuset.cpus.effective",
-        "cpuset.mems",
-        "cpuset.mems.effective",
-        "cpuset.cpus.exclusive",
-        "cpuset.cpus.exclusive.effective",
-        "cpuset.cpus.isolated",
-    }
-)
-MEMORY_LIMIT_FILES = frozenset({"memory.max", "memory.high", "memory.low", "memory.min", "memory.swap.max"})
 
 
 def parse_cpulist(text: str, file: str = "cpuset.cpus") -> CPUSet:
@@ -83,24 +67,18 @@ def parse_cpu_weight(text: str) -> int:
     return value
 
 
-_SUFFIXES = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50, "e": 1 << 60}
-
-
 def parse_memory(text: str, file: str = "memory.max") -> int | None:
     """`memory.max` and friends, `memory.current`: bytes, or None for "max".
 
-    Writes also accept the kernel's `memparse` suffixes (K, M, G, T, P, E; powers of 1024).
+    Writes also accept what the kernel's `memparse` does (K..E suffixes, powers of 1024).
     """
     value = text.strip()
     if value == UNLIMITED:
         return None
-    mult = 1
-    if value and value[-1].lower() in _SUFFIXES:
-        mult = _SUFFIXES[value[-1].lower()]
-        value = value[:-1]
-    if not value.isdigit():
+    n = memparse(value)
+    if n is None:
         raise InputError(f"expected bytes or 'max', got {text!r}", source=file)
-    return int(value) * mult
+    return n
 
 
 def _keyed(text: str, file: str) -> dict[str, int]:
@@ -186,52 +164,6 @@ def parse_subtree_change(text: str) -> tuple[frozenset[str], frozenset[str]]:
         frozenset(k for k, on in state.items() if on),
         frozenset(k for k, on in state.items() if not on),
     )
-
-
-def normalize(file: str, value: str) -> str:
-    """The canonical form of a value of `file`, so a write and its read-back compare equal.
-
-    Unknown files and unparsable values come back stripped but otherwise unchanged.
-    """
-    text = value.strip()
-    try:
-        if file in CPULIST_FILES:
-            return str(CPUSet.parse(text))
-        if file == "cpu.max":
-            return str(parse_cpu_max(text))
-        if file in MEMORY_LIMIT_FILES or file == "memory.current":
-            n = parse_memory(text, file)
-            return UNLIMITED if n is None else str(n // PAGE_SIZE * PAGE_SIZE)
-        if file == "cpu.weight":
-            return str(int(text))
-        if file in ("cgroup.subtree_control", "cgroup.controllers"):
-            return " ".join(sorted(parse_controllers(text)))
-        if file == "cgroup.procs":
-            return "\n".join(str(p) for p in sorted(parse_procs(text)))
-        if file == "cpuset.cpus.partition":
-            return str(parse_partition(text))
-    except (InputError, CPUSetError, ValueError):
-        return text
-    return text
-
-
-def same_value(file: str, a: str | None, b: str | None) -> bool:
-    """Whether two values of `file` mean the same to the kernel.
-
-    Memory limits are equal when they differ by less than a page: the kernel stores whole pages
-    (6.1 rounds down; the documentation says a value may read back rounded up).
-    """
-    if a is None or b is None:
-        return a is b
-    if file in MEMORY_LIMIT_FILES:
-        try:
-            x, y = parse_memory(a, file), parse_memory(b, file)
-        except InputError:
-            return a.strip() == b.strip()
-        if x is None or y is None:
-            return x is y
-        return abs(x - y) < PAGE_SIZE
-    return normalize(file, a) == normalize(file, b)
 
 
 def subtree_write_applied(written: str, readback: str) -> bool:

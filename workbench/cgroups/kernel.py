@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench.cgroups.normalise import memory_readback
 from workbench.errors import InputError
 from workbench.topology.cpuset import CPUSet, CPUSetError
 
@@ -66,7 +67,6 @@ SANDBOX_VERSION = 1
 ALL_CONTROLLERS = ("cpuset", "cpu", "io", "memory", "pids")
 # Controllers that obey the no-internal-process rule; cpuset, cpu and pids are threaded.
 DOMAIN_CONTROLLERS = frozenset({"io", "memory"})
-PAGE_SIZE = 4096
 
 _CORE_FILES: dict[str, str] = {
     "cgroup.controllers": "",
@@ -499,14 +499,13 @@ class Kernel:
         self._put(cgroup, "cpu.weight", str(weight))
 
     def _w_memory_limit(self, cgroup: str, path: Path, text: str) -> None:
-        limit = _memparse(text)
-        if limit is None and text != "max":
+        # page_counter_memparse keeps whole pages, rounded down (workbench.cgroups.normalise)
+        stored = memory_readback(text)
+        if stored is None:
             raise _fail(errno.EINVAL, path)
-        # page_counter_memparse keeps whole pages: rounded down (the docs say "may round up")
-        stored = "max" if limit is None else str(limit // PAGE_SIZE * PAGE_SIZE)
-        if path.name == "memory.max" and limit is not None:
+        if path.name == "memory.max" and stored != "max":
             current = int(self._get(cgroup, "memory.current") or "0")
-            if limit < current:
+            if int(stored) < current:
                 if self.config.memory_max_below_current == "ebusy":
                     raise _fail(errno.EBUSY, path, f"below memory.current {current}")
                 self._oom_kill(cgroup)
@@ -572,14 +571,6 @@ def _store(path: Path | str, text: str) -> None:
             os.ftruncate(fd, len(data))
     finally:
         os.close(fd)
-
-
-def _memparse(text: str) -> int | None:
-    suffixes = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    mult = 1
-    if text and text[-1].lower() in suffixes:
-        mult, text = suffixes[text[-1].lower()], text[:-1]
-    return int(text) * mult if text.isdigit() else None
 
 
 _HANDLERS: Mapping[str, Any] = {

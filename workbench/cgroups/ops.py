@@ -9,15 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbench.cgroups.files import (
-    CPULIST_FILES,
     parse_controllers,
     parse_partition,
     parse_procs,
-    parse_subtree_change,
-    same_value,
     subtree_write_applied,
 )
 from workbench.cgroups.fs import CgroupFS
+from workbench.cgroups.normalise import CPULIST_FILES, expected_after, normalise
 from workbench.cgroups.write import Write
 from workbench.topology.cpuset import CPUSet
 
@@ -42,11 +40,15 @@ class ReadBack:
     problem: str = ""
 
 
-def read_back(fs: CgroupFS, w: Write) -> ReadBack:
+def read_back(fs: CgroupFS, w: Write, before: str | None = None) -> ReadBack:
     """Read the file `w` wrote (and `*.effective`) and say whether the kernel did what was asked.
 
-    A cpuset whose effective set differs from a non-empty request is a failure even though the
-    write succeeded (v2 narrows silently); so is a partition that reads back "invalid".
+    The value must read back as `normalise.expected_after(file, before, value)` (the kernel's
+    rounding: 60000000 written to memory.max reads 59998208); `before` is the file's content
+    just before the write (default `w.before`). A cpuset whose effective set differs from a
+    non-empty request is a failure even though the write succeeded (v2 narrows silently); so
+    is a partition that reads back "invalid". This is the one read-back verdict: the journal
+    records it and does not judge again.
     """
     if w.action in ("mkdir", "rmdir"):
         present = fs.exists(w.cgroup)
@@ -66,8 +68,9 @@ def read_back(fs: CgroupFS, w: Write) -> ReadBack:
         part = parse_partition(value)
         ok = part.valid and part.kind == w.value.strip()
         return ReadBack(value, ok=ok, problem="" if ok else f"partition reads {value!r}")
-    if not same_value(w.file, value, w.value):
-        return ReadBack(value, ok=False, problem=f"reads {value!r}, wrote {w.value!r}")
+    expected = expected_after(w.file, w.before if before is None else before, w.value)
+    if normalise(w.file, value) != expected:
+        return ReadBack(value, ok=False, problem=f"reads {value!r}, wrote {w.value!r}, want {expected!r}")
     if w.file in ("cpuset.cpus", "cpuset.mems"):
         effective = fs.read(w.cgroup, w.file + ".effective")
         wanted = CPUSet.parse(w.value)
@@ -101,8 +104,8 @@ def still_ours(fs: CgroupFS, w: Write) -> bool:
     if w.file == "cgroup.subtree_control":
         return subtree_write_applied(w.value, live)
     if w.file in CPULIST_FILES:
-        return CPUSet.parse(live) == CPUSet.parse(w.value)
-    return same_value(w.file, live, w.value)
+        return normalise(w.file, live) == normalise(w.file, w.value)
+    return normalise(w.file, live) == expected_after(w.file, w.before, w.value)
 
 
 def inverse(w: Write) -> Write | None:
@@ -119,15 +122,32 @@ def inverse(w: Write) -> Write | None:
         return Write(w.cgroup, "", "", action="rmdir", before="dir", reason=f"undo: {w.reason or 'mkdir'}")
     if w.action == "rmdir" or w.before is None:
         return None
-    if w.file == "cgroup.subtree_control":
-        enable, _ = parse_subtree_change(w.value)
-        had = parse_controllers(w.before)
-        added = sorted(enable - had)
-        if not added:
-            return None
-        return Write(
-            w.cgroup, w.file, " ".join(f"-{c}" for c in added), before=None, reason=f"undo: {w.reason}"
-        )
     if w.file == "cgroup.procs":
         return Write(w.before, "cgroup.procs", w.value, before=w.cgroup, reason=f"undo: {w.reason}")
-    return Write(w.cgroup, w.file, w.before, before=w.value, reason=f"undo: {w.reason}")
+    back = undo_value(w.file, w.before, w.value)
+    if back is None:
+        return None
+    before = None if w.file == "cgroup.subtree_control" else w.value
+    return Write(w.cgroup, w.file, back, before=before, reason=f"undo: {w.reason}")
+
+
+def undo_value(file: str, before: str | None, value: str) -> str | None:
+    """What to write to take `file` back to `before` after `value` was written over it; None
+    when there is nothing to write (`before` None: the file goes with its cgroup or controller).
+
+    `cgroup.subtree_control`: the inverse edit of the controllers the write changed, disabled in
+    reverse order of enabling (a child-side user of one may depend on the other).
+    """
+    if before is None:
+        return None
+    if file != "cgroup.subtree_control":
+        return before
+    had = parse_controllers(before)
+    tokens = []
+    for token in value.split():
+        name = token[1:]
+        if token.startswith("+") and name not in had:
+            tokens.append(f"-{name}")
+        elif token.startswith("-") and name in had:
+            tokens.append(f"+{name}")
+    return " ".join(reversed(tokens)) or None

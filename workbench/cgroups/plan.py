@@ -38,15 +38,14 @@ from dataclasses import dataclass
 from workbench.admission.decision import Decision
 from workbench.cgroups.files import (
     DEFAULT_CPU_MAX,
-    UNLIMITED,
     describe,
     parse_controllers,
     parse_cpu_max,
     parse_memory,
-    same_value,
 )
 from workbench.cgroups.fs import CgroupFS, parent_of
 from workbench.cgroups.layout import Layout, PodCgroups, PodRef
+from workbench.cgroups.normalise import UNLIMITED, holds
 from workbench.cgroups.write import Write
 from workbench.errors import InputError
 from workbench.topology.cpuset import CPUSet
@@ -253,7 +252,7 @@ def build_plan(
     for cg in reversed(order):
         for file in ("cpuset.cpus", "cpuset.mems"):
             value, why = targets[cg][file]
-            if not same_value(file, _current(tree, cg, file), value):
+            if not holds(file, _current(tree, cg, file), value):
                 shrink.append(Write(cg, file, value, before=tree.get(cg, file), reason=why))
                 tree.values[(cg, file)] = value
     writes += grow + shrink
@@ -267,7 +266,7 @@ def build_plan(
                 continue
             value, why = targets[cg][file]
             now = _current(tree, cg, file)
-            if same_value(file, now, value):
+            if holds(file, now, value):
                 continue
             w = Write(cg, file, value, before=tree.get(cg, file), reason=why)
             (ups if size(value) >= size(now) else downs).append(w)

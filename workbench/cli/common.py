@@ -45,6 +45,14 @@ def add_node_options(parser: argparse.ArgumentParser) -> None:
     kub.add_argument("--kubelet-config", metavar="FILE", help="a KubeletConfiguration YAML")
 
 
+def add_bundle_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="read the node from a capture bundle (`workbench capture`), offline and read-only",
+    )
+
+
 def add_journal_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--journal",
@@ -79,6 +87,7 @@ def node_source(args: argparse.Namespace) -> NodeSource:
         demo=bool(getattr(args, "demo", False)),
         kubelet_dir=_path(args, "kubelet_dir"),
         kubelet_config=_path(args, "kubelet_config"),
+        bundle=_path(args, "bundle"),
     )
 
 

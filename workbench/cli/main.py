@@ -38,6 +38,9 @@ COMMANDS: dict[str, str] = {
     "drift": "compare the kubelet's checkpoint and our journal with the live cgroups (exit 1 if drift)",
     "sandbox": "a directory the tool treats as a cgroup v2 root (no root needed)",
     "demo": "open the app on the built-in demo node (pods placed, sandbox cgroup tree in a temp dir)",
+    "capture": "capture the node into one bundle file (open it elsewhere with --bundle)",
+    "export": "serve the node's placement and usage as Prometheus metrics (OpenMetrics)",
+    "top": "live usage, throttling and NUMA memory per owner (exclusive, pod shared, node pool)",
     "tui": "open the app (on the live machine, or the node the options name)",
 }
 

@@ -13,14 +13,15 @@ Every change to a cgroup tree goes through a transaction recorded here first:
   changed after us), void for another boot or a re-created cgroup; idempotent.
 - `timer.arm` / `timer.confirm`: commit-confirmed (a systemd-run timer or a detached watchdog,
   `watchdog.py`, sleeping on the boot clock).
-- `values`: how values compare and what undoes a write; `paths`: where the journal lives;
-  `clock`: boot id, boot clock, operator; `tree.find_pid`: where a PID lives.
+- values compare through `workbench.cgroups.normalise` (the kernel's rounding);
+  `paths`: where the journal lives; `clock`: boot id, boot clock, operator;
+  `tree.find_pid`: where a PID lives.
 
 Test hook (for crash tests, never for production use): the environment variable
 `WORKBENCH_FAULT` makes the process SIGKILL itself at a chosen point, see `fault.py`:
 `kill-after-write:N` kills right after the Nth successful kernel write of the process (undo
 writes count too; implemented in `CgroupFS.write`); `kill-at:POINT:N` with POINT one of
-`intent`, `write`, `readback`, `undo` kills after the Nth occurrence of that point.
+`intent`, `write`, `readback`, `undo`, `committed` kills after the Nth occurrence of that point.
 `WORKBENCH_BOOT_ID` replaces `/proc/sys/kernel/random/boot_id` (simulates a reboot).
 `WORKBENCH_CONFIRM_TIMER=detached|systemd` forces the kind of confirm timer.
 """

@@ -8,14 +8,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from workbench.cgroups.normalise import same
 from workbench.cgroups.ops import read_back
 from workbench.cgroups.write import Write
 from workbench.errors import InputError
-from workbench.journal import store, values
+from workbench.journal import store
 from workbench.journal.fault import FaultHook
 from workbench.journal.store import Journal
 from workbench.journal.tree import CgroupTree, find_pid
-from workbench.journal.undo import undo_txn
+from workbench.journal.undo import UndoResult, undo_txn
 
 
 @dataclass
@@ -25,10 +26,33 @@ class ApplyResult:
     reason: str = ""
     # Per step: (target, final state, detail), in plan order.
     steps: list[tuple[str, str, str]] = field(default_factory=list)
+    # The rollback of a failed apply: what it undid and what it could not.
+    undo: UndoResult | None = None
 
 
 class IntentNotRecorded(InputError):
     """The journal could not record the intent; the kernel was not touched."""
+
+
+class JournalWriteFailed(InputError):
+    """The journal could not record an apply whose kernel writes had landed; they were undone in
+    the same run, and the message says what (if anything) is still live and how to undo it."""
+
+    def __init__(self, journal: Journal, txid: int, why: str, undone: UndoResult) -> None:
+        if not undone.failed:
+            problem = (
+                f"transaction {txid}: {why}; every write was undone in the kernel "
+                f"({undone.undone} undone), nothing of it is live"
+            )
+            fix = "free space on the journal's disk; the next command records the rollback"
+        else:
+            live = ", ".join(f"{p} reads {now!r} (was {was!r})" for p, now, was in undone.left)
+            count = len(undone.failed)
+            problem = f"transaction {txid}: {why}, and {count} write(s) could not be undone: {live}"
+            fix = "free space on the journal's disk, then run `workbench recover` (it retries the undo)"
+        super().__init__(problem, source=str(journal.path), fix=fix)
+        self.txid = txid
+        self.undone = undone
 
 
 class Abort(Exception):
@@ -65,8 +89,52 @@ def apply_plan(
     `on_intent(txid)` runs once the intent is durable and before the first write (the confirm
     timer is armed there, so no moment exists where the change is live without its watchdog);
     if it raises, the transaction is closed with nothing written and the error propagates.
+    When the journal cannot record the outcome after kernel writes landed (disk full), every
+    write is undone in the same run and `JournalWriteFailed` says what, if anything, is live.
     """
     hook = faults or FaultHook()
+    txid, inodes = _record_intent(journal, tree, writes, subject, confirm_within)
+    progress = [0]
+    try:
+        if on_intent is not None:
+            try:
+                on_intent(txid)
+            except BaseException as exc:
+                if isinstance(exc, sqlite3.Error):
+                    raise
+                undo_txn(journal, tree, txid, reason=f"not started: {exc}", faults=hook)
+                raise
+        reason = _apply_steps(journal, tree, txid, writes, inodes, hook, progress)
+        if not reason:
+            final = store.PENDING_CONFIRM if confirm_within is not None else store.APPLIED
+            journal.set_state(txid, final, expect=[store.APPLYING])
+            hook.reached("committed")
+            return ApplyResult(txid, True, "", _outcomes(journal, txid))
+    except sqlite3.Error as exc:
+        # The kernel writes landed but the journal cannot say so: take them back now, rather
+        # than leave a change live that only a later command would find.
+        journal.discard_pending()
+        why = f"the journal could not record the apply ({exc})"
+        undone = undo_txn(journal, tree, txid, reason=f"{why}; undone", faults=hook)
+        raise JournalWriteFailed(journal, txid, why, undone) from None
+    except BaseException as exc:
+        # Anything else (a read refused, Ctrl-C): take back what was written, then let it go on.
+        what = exc.line() if isinstance(exc, InputError) else (str(exc) or type(exc).__name__)
+        _skip_rest(journal, txid, progress[0] + 1, len(writes))
+        undo_txn(journal, tree, txid, reason=f"apply interrupted: {what}; undone", faults=hook)
+        raise
+    _skip_rest(journal, txid, progress[0] + 1, len(writes))
+    undone = undo_txn(journal, tree, txid, reason=f"apply failed: {reason}; undone", faults=hook)
+    return ApplyResult(txid, False, reason, _outcomes(journal, txid), undo=undone)
+
+
+def _outcomes(journal: Journal, txid: int) -> list[tuple[str, str, str]]:
+    return [(s.target, s.state, s.error) for s in journal.steps(txid)]
+
+
+def _record_intent(
+    journal: Journal, tree: CgroupTree, writes: Sequence[Write], subject: str, confirm_within: float | None
+) -> tuple[int, list[int | None]]:
     unsupported = sorted({w.action for w in writes} - {"mkdir", "write"})
     if unsupported:
         raise InputError(f"the journal cannot undo {', '.join(unsupported)}; plan refused")
@@ -99,39 +167,33 @@ def apply_plan(
             source=str(journal.path),
             fix="free space on the journal's disk or pass --journal PATH",
         ) from exc
-    if on_intent is not None:
-        try:
-            on_intent(txid)
-        except BaseException as exc:
-            undo_txn(journal, tree, txid, reason=f"not started: {exc}", faults=hook)
-            raise
+    return txid, inodes
+
+
+def _apply_steps(
+    journal: Journal,
+    tree: CgroupTree,
+    txid: int,
+    writes: Sequence[Write],
+    inodes: Sequence[int | None],
+    hook: FaultHook,
+    progress: list[int],
+) -> str:
+    """Every step in order; the reason the apply stopped, or "" when all were verified."""
     created: dict[str, int] = {}
     # Cgroups whose identity this apply has checked (a re-check per write costs more than the
     # write; the window that matters is plan -> apply).
     checked: dict[str, int] = {}
-    reason = ""
-    seq = 0
     try:
         for seq, w in enumerate(writes):
+            progress[0] = seq
             if w.action == "mkdir":
                 _apply_mkdir(journal, tree, txid, seq, w, created, hook)
             else:
                 _apply_write(journal, tree, txid, seq, w, inodes[seq], created, checked, hook)
     except Abort as exc:
-        reason = str(exc)
-    except BaseException as exc:
-        # Anything else (a read refused, Ctrl-C): take back what was written, then let it go on.
-        what = exc.line() if isinstance(exc, InputError) else (str(exc) or type(exc).__name__)
-        _skip_rest(journal, txid, seq + 1, len(writes))
-        undo_txn(journal, tree, txid, reason=f"apply interrupted: {what}; undone", faults=hook)
-        raise
-    if reason:
-        _skip_rest(journal, txid, seq + 1, len(writes))
-        undo_txn(journal, tree, txid, reason=f"apply failed: {reason}; undone", faults=hook)
-    else:
-        final = store.PENDING_CONFIRM if confirm_within is not None else store.APPLIED
-        journal.set_state(txid, final, expect=[store.APPLYING])
-    return ApplyResult(txid, not reason, reason, [(s.target, s.state, s.error) for s in journal.steps(txid)])
+        return str(exc)
+    return ""
 
 
 def _skip_rest(journal: Journal, txid: int, start: int, end: int) -> None:
@@ -206,7 +268,7 @@ def _apply_write(
     elif live is None:
         journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error="file gone")
         raise Abort(f"{w.target} is gone since the plan was made")
-    elif not values.same(w.file, live, before):
+    elif not same(w.file, live, before):
         journal.set_step(txid, seq, defer=True, state=store.S_SKIPPED, error=f"changed to {live.strip()!r}")
         raise Abort(
             f"{w.target} changed since the plan: {before.strip()!r} -> {live.strip()!r} (another writer)"
@@ -228,15 +290,11 @@ def _apply_write(
         hook.reached("write")
         raise Abort(f"writing {w.value!r} to {w.target}: {_errname(exc.errno)} ({exc.strerror})") from None
     hook.reached("write")
-    # The cgroups layer's read-back also checks what the value does: a cpuset the kernel
-    # narrowed (effective != requested) or an invalid partition fails here, though the write
-    # itself succeeded.
-    check = read_back(tree, w)
+    # The cgroups layer's read-back is the one verdict (the kernel's rounding, a cpuset the
+    # kernel narrowed, an invalid partition fail there, though the write itself succeeded).
+    check = read_back(tree, w, before)
     readback = check.value
-    ok = check.ok and readback is not None
-    if ok and readback is not None and w.file not in ("cgroup.procs", "cgroup.subtree_control"):
-        ok = values.normalise(w.file, readback) == values.expected_after(w.file, before, w.value)
-    if not ok:
+    if not check.ok or readback is None:
         problem = check.problem or f"read back {readback!r} after writing {w.value!r}"
         journal.set_step(
             txid,

@@ -8,7 +8,8 @@
 - `kill-at:POINT:N`     SIGKILL after the Nth time POINT is reached, POINT one of
   `intent` (a step is about to be written), `write` (a kernel write returned),
   `readback` (a step's read-back is done and recorded in memory),
-  `undo` (an undo write returned).
+  `undo` (an undo write returned),
+  `committed` (a transaction's final state, applied or rolled back, is durable).
 
 It is a test hook only: nothing in normal operation sets it.
 """
@@ -19,7 +20,7 @@ import os
 import signal
 from collections import Counter
 
-POINTS = ("intent", "write", "readback", "undo")
+POINTS = ("intent", "write", "readback", "undo", "committed")
 
 
 class FaultHook:

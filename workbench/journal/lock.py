@@ -124,4 +124,7 @@ class OperatorLock:
 
 
 def print_waiting(holder: str) -> None:
-    print(f"workbench: waiting for the journal lock held by {holder}", file=sys.stderr)
+    """Tell a person at a terminal whom we wait for. Not a script: for it, stderr carries one
+    line, the error, if the wait ends without the lock (`LockBusy` names the holder too)."""
+    if sys.stderr.isatty():
+        print(f"workbench: waiting for the journal lock held by {holder}", file=sys.stderr)

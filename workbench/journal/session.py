@@ -103,10 +103,10 @@ class Session:
             lock.release()
             journal.close()
 
-    def recover(self) -> list[UndoResult]:
+    def recover(self, *, retry_operator: bool = False) -> list[UndoResult]:
         journal, lock = self._locked("recover")
         try:
-            return recover(journal, self._opener())
+            return recover(journal, self._opener(), retry_operator=retry_operator)
         finally:
             lock.release()
             journal.close()

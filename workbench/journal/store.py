@@ -15,153 +15,79 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from workbench.cgroups.write import Write
 from workbench.errors import InputError
-from workbench.journal import clock
+from workbench.journal import check, clock
+from workbench.journal.schema import (
+    ABORTED,
+    APPLIED,
+    APPLYING,
+    CONFIRMED,
+    LIVE,
+    NEEDS_OPERATOR,
+    PENDING_CONFIRM,
+    ROLLED_BACK,
+    ROLLING_BACK,
+    S_CONFLICT,
+    S_FAILED,
+    S_INTENT,
+    S_PLANNED,
+    S_SKIPPED,
+    S_UNDO_FAILED,
+    S_UNDONE,
+    S_VERIFIED,
+    S_VOID,
+    SCHEMA,
+    SCHEMA_VERSION,
+    STEP_DONE,
+    UNFINISHED,
+    VOID,
+    JournalDamaged,
+    Step,
+    Txn,
+    decode_event,
+    decode_step,
+    decode_txn,
+)
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS txn (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    state TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    host TEXT NOT NULL,
-    boot_id TEXT NOT NULL,
-    created_wall REAL NOT NULL,
-    created_boot REAL NOT NULL,
-    cgroup_root TEXT NOT NULL,
-    subject TEXT NOT NULL DEFAULT '',
-    plan_json TEXT NOT NULL,
-    confirm_deadline_boot REAL,
-    timer TEXT NOT NULL DEFAULT '',
-    reason TEXT NOT NULL DEFAULT '',
-    finished_wall REAL
-);
-CREATE INDEX IF NOT EXISTS txn_state ON txn (state);
-CREATE TABLE IF NOT EXISTS step (
-    txn_id INTEGER NOT NULL REFERENCES txn(id),
-    seq INTEGER NOT NULL,
-    action TEXT NOT NULL,
-    cgroup TEXT NOT NULL,
-    file TEXT NOT NULL,
-    path TEXT NOT NULL,
-    inode INTEGER,
-    before TEXT,
-    value TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    origin TEXT,
-    readback TEXT,
-    errno INTEGER,
-    error TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL,
-    written_wall REAL,
-    undone_wall REAL,
-    PRIMARY KEY (txn_id, seq)
-);
-CREATE TABLE IF NOT EXISTS event (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    txn_id INTEGER REFERENCES txn(id),
-    at_wall REAL NOT NULL,
-    at_boot REAL NOT NULL,
-    kind TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-"""
-
-# Transaction states.
-APPLYING = "applying"
-PENDING_CONFIRM = "pending_confirm"
-APPLIED = "applied"
-CONFIRMED = "confirmed"
-ROLLING_BACK = "rolling_back"
-ROLLED_BACK = "rolled_back"
-ABORTED = "aborted"
-VOID = "void"
-# Still to be finished by recovery.
-UNFINISHED = (APPLYING, ROLLING_BACK)
-# The change is live in the kernel.
-LIVE = (PENDING_CONFIRM, APPLIED, CONFIRMED)
-
-# Step states.
-S_PLANNED = "planned"  # durable intent of the whole plan; not started
-S_INTENT = "intent"  # about to write (or written, not yet read back)
-S_VERIFIED = "verified"  # written and read back as intended
-S_FAILED = "failed"  # the kernel refused it, or it read back differently
-S_UNDONE = "undone"  # taken back to the before-image (or never reached the kernel)
-S_CONFLICT = "undo_conflict"  # someone else changed it after us: left alone
-S_VOID = "void"  # the cgroup is gone or re-created, or another boot: nothing written
-S_SKIPPED = "skipped"  # never attempted
-STEP_DONE = (S_UNDONE, S_CONFLICT, S_VOID, S_SKIPPED)
+__all__ = [
+    "ABORTED",
+    "APPLIED",
+    "APPLYING",
+    "CONFIRMED",
+    "LIVE",
+    "NEEDS_OPERATOR",
+    "PENDING_CONFIRM",
+    "ROLLED_BACK",
+    "ROLLING_BACK",
+    "STEP_DONE",
+    "S_CONFLICT",
+    "S_FAILED",
+    "S_INTENT",
+    "S_PLANNED",
+    "S_SKIPPED",
+    "S_UNDONE",
+    "S_UNDO_FAILED",
+    "S_VERIFIED",
+    "S_VOID",
+    "UNFINISHED",
+    "VOID",
+    "Journal",
+    "JournalDamaged",
+    "Step",
+    "Txn",
+    "journal_exists",
+]
 
 
-@dataclass(frozen=True)
-class Step:
-    txn_id: int
-    seq: int
-    action: str
-    cgroup: str
-    file: str
-    path: str
-    inode: int | None
-    before: str | None
-    value: str
-    reason: str
-    origin: str | None
-    readback: str | None
-    errno: int | None
-    error: str
-    state: str
-
-    @property
-    def target(self) -> str:
-        return f"{self.cgroup}/{self.file}" if self.file else self.cgroup
-
-
-@dataclass(frozen=True)
-class Txn:
-    id: int
-    state: str
-    operator: str
-    host: str
-    boot_id: str
-    created_wall: float
-    created_boot: float
-    cgroup_root: str
-    subject: str
-    plan: list[dict[str, Any]]
-    confirm_deadline_boot: float | None
-    timer: str
-    reason: str
-    finished_wall: float | None
-
-
-def _txn(row: sqlite3.Row) -> Txn:
-    return Txn(
-        id=row["id"],
-        state=row["state"],
-        operator=row["operator"],
-        host=row["host"],
-        boot_id=row["boot_id"],
-        created_wall=row["created_wall"],
-        created_boot=row["created_boot"],
-        cgroup_root=row["cgroup_root"],
-        subject=row["subject"],
-        plan=json.loads(row["plan_json"]),
-        confirm_deadline_boot=row["confirm_deadline_boot"],
-        timer=row["timer"],
-        reason=row["reason"],
-        finished_wall=row["finished_wall"],
-    )
-
-
-def _step(row: sqlite3.Row) -> Step:
-    return Step(**{k: row[k] for k in Step.__dataclass_fields__})
-
+def journal_exists(path: Path) -> bool:
+    """Whether there is a journal at `path` to read; JournalDamaged when its stamp says there
+    should be one with transactions but the file is missing or empty (a read must not take a
+    lost journal for "nothing was ever committed")."""
+    return check.check_presence(Path(path))
 
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -182,41 +108,71 @@ class Journal:
         self.boot_id = boot_id if boot_id is not None else clock.boot_id()
         self._pending: dict[tuple[int, int], dict[str, Any]] = {}
         self._sync = ""
+        where = str(self.path)
         try:
+            # Before anything creates the file: a journal that held transactions and is now
+            # missing or empty is damage, never a fresh start.
+            check.check_presence(self.path)
             _create_private(self.path)
             # Autocommit mode: transactions are begun and committed explicitly below.
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-            self.db.row_factory = sqlite3.Row
+        except sqlite3.DatabaseError as exc:
+            raise check.db_error(self.path, exc) from exc
+        except OSError as exc:
+            raise InputError(
+                f"cannot open the journal: {exc.strerror or exc}",
+                source=where,
+                fix="run as the journal's owner or pass --journal PATH",
+            ) from exc
+        try:
+            self._open()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _open(self) -> None:
+        where = str(self.path)
+        self.db.row_factory = sqlite3.Row
+        # Checked before any pragma could write to a damaged file.
+        version = check.verify(self.db, self.path)
+        try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise InputError(
-                    f"journal schema {version} is newer than this workbench ({SCHEMA_VERSION})",
-                    source=str(self.path),
-                    fix="use the workbench version that wrote it",
-                )
-            if version < SCHEMA_VERSION:
+        except sqlite3.DatabaseError as exc:
+            raise check.db_error(self.path, exc) from None
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"journal schema {version} is newer than this workbench ({SCHEMA_VERSION})",
+                source=where,
+                fix="use the workbench version that wrote it",
+            )
+        try:
+            if version == 0:
                 with self.transaction():
                     for stmt in SCHEMA.split(";"):
                         if stmt.strip():
                             self.db.execute(stmt)
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    self.db.execute(f"PRAGMA application_id={check.new_journal_id()}")
+            elif int(self.db.execute("PRAGMA application_id").fetchone()[0]) == 0:
+                # A journal from before stamps: give it its identity.
+                self.db.execute(f"PRAGMA application_id={check.new_journal_id()}")
+            check.check_stamp(self.db, self.path)
         except sqlite3.DatabaseError as exc:
-            raise InputError(
-                f"cannot open the journal: {exc}", source=str(self.path), fix="check the path and disk"
-            ) from exc
-        except OSError as exc:
-            raise InputError(
-                f"cannot open the journal: {exc.strerror or exc}",
-                source=str(self.path),
-                fix="run as the journal's owner or pass --journal PATH",
-            ) from exc
+            raise check.db_error(self.path, exc) from None
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+        except sqlite3.Error:
+            # Deferred progress only (disk full): recovery decides from the live tree without it.
+            self.discard_pending()
         self.db.close()
+
+    def discard_pending(self) -> None:
+        """Forget deferred step updates that could not be written (recovery copes without them)."""
+        self._pending.clear()
 
     def __enter__(self) -> Journal:
         return self
@@ -324,6 +280,11 @@ class Journal:
                 ],
             )
             self._event(db, txid, "intent", f"{len(writes)} writes")
+            journal_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+        try:
+            check.write_stamp(self.path, check.Stamp(journal_id, txid))
+        except OSError:
+            pass  # the check is weaker for it, nothing is lost
         return txid
 
     def set_step(
@@ -394,13 +355,19 @@ class Journal:
 
     # -- reading -------------------------------------------------------------------------
 
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return list(self.db.execute(sql, args))
+        except sqlite3.DatabaseError as exc:
+            raise check.db_error(self.path, exc, "read") from None
+
     def txn(self, txid: int) -> Txn:
-        row = self.db.execute("SELECT * FROM txn WHERE id=?", (txid,)).fetchone()
-        if row is None:
+        rows = self._rows("SELECT * FROM txn WHERE id=?", (txid,))
+        if not rows:
             raise InputError(
                 f"no transaction {txid}", source=str(self.path), fix="`workbench journal` lists them"
             )
-        return _txn(row)
+        return decode_txn(rows[0], str(self.path))
 
     def txns(self, *, states: Sequence[str] | None = None, newest_first: bool = False) -> list[Txn]:
         sql = "SELECT * FROM txn"
@@ -409,25 +376,35 @@ class Journal:
             sql += f" WHERE state IN ({','.join('?' * len(states))})"
             args.extend(states)
         sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
-        return [_txn(r) for r in self.db.execute(sql, args)]
+        return [decode_txn(r, str(self.path)) for r in self._rows(sql, args)]
 
     def txns_to_recover(self) -> list[Txn]:
-        """What recovery must look at: unfinished, waiting for confirmation, or live from
-        another boot. Applied transactions of this boot are not read (the journal only grows)."""
-        unfinished = (*UNFINISHED, PENDING_CONFIRM)
+        """What recovery must look at: unfinished, waiting for confirmation, left for the operator,
+        or live from another boot. Applied transactions of this boot are not read (the journal
+        only grows)."""
+        unfinished = (*UNFINISHED, PENDING_CONFIRM, NEEDS_OPERATOR)
         sql = (
             f"SELECT * FROM txn WHERE state IN ({','.join('?' * len(unfinished))})"
             f" OR (state IN ({','.join('?' * len(LIVE))}) AND boot_id != ?) ORDER BY id"
         )
-        return [_txn(r) for r in self.db.execute(sql, (*unfinished, *LIVE, self.boot_id))]
+        return [decode_txn(r, str(self.path)) for r in self._rows(sql, (*unfinished, *LIVE, self.boot_id))]
+
+    def overdue(self) -> list[int]:
+        """Transactions of this boot whose confirm window has closed unconfirmed (their watchdog
+        did not roll them back: killed, or the machine was suspended past the deadline)."""
+        rows = self._rows(
+            "SELECT id FROM txn WHERE state=? AND confirm_deadline_boot <= ? AND boot_id=? ORDER BY id",
+            (PENDING_CONFIRM, clock.boot_clock(), self.boot_id),
+        )
+        return [int(r[0]) for r in rows]
 
     def steps(self, txid: int) -> list[Step]:
-        rows = self.db.execute("SELECT * FROM step WHERE txn_id=? ORDER BY seq", (txid,))
-        return [_step(r) for r in rows]
+        rows = self._rows("SELECT * FROM step WHERE txn_id=? ORDER BY seq", (txid,))
+        return [decode_step(r, str(self.path)) for r in rows]
 
     def events(self, txid: int) -> list[tuple[float, str, str]]:
-        rows = self.db.execute("SELECT at_wall, kind, detail FROM event WHERE txn_id=? ORDER BY id", (txid,))
-        return [(r[0], r[1], r[2]) for r in rows]
+        rows = self._rows("SELECT * FROM event WHERE txn_id=? ORDER BY id", (txid,))
+        return [decode_event(r, str(self.path)) for r in rows]
 
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

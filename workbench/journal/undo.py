@@ -11,14 +11,17 @@ undo that was itself interrupted.
 from __future__ import annotations
 
 import errno as errno_mod
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.cgroups.normalise import expected_after, normalise, same
+from workbench.cgroups.ops import undo_value
 from workbench.errors import InputError
-from workbench.journal import clock, store, values
+from workbench.journal import clock, store
 from workbench.journal.fault import FaultHook
 from workbench.journal.store import Journal, Step
 from workbench.journal.tree import CgroupTree
@@ -26,8 +29,8 @@ from workbench.journal.tree import CgroupTree
 # How the journal reaches the tree a transaction was applied to.
 TreeOpener = Callable[[str], CgroupTree]
 
-S_UNDO_FAILED = "undo_failed"
-NEEDS_OPERATOR = "needs_operator"
+S_UNDO_FAILED = store.S_UNDO_FAILED
+NEEDS_OPERATOR = store.NEEDS_OPERATOR
 
 
 @dataclass
@@ -38,6 +41,11 @@ class UndoResult:
     conflicts: list[str] = field(default_factory=list)
     voided: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # What an undo could not take back: (path, what it reads now, the before-image to restore).
+    left: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    # Why the journal could not record this outcome (disk full...): the kernel was still undone,
+    # and the next command's recovery records it (undo is idempotent).
+    unrecorded: str = ""
 
 
 def _errname(code: int | None) -> str:
@@ -77,9 +85,20 @@ class Identities:
 
 
 def undo_step(
-    journal: Journal, tree: CgroupTree, step: Step, hook: FaultHook, ids: Identities | None = None
+    journal: Journal,
+    tree: CgroupTree,
+    step: Step,
+    hook: FaultHook,
+    ids: Identities | None = None,
+    earlier: Sequence[str | None] = (),
 ) -> tuple[str, str]:
-    """Take one step back if it is still ours. Returns (new state, detail)."""
+    """Take one step back if it is still ours. Returns (new state, detail).
+
+    `earlier`: the before-images of this transaction's earlier writes to the same file (a cpuset
+    grown, then shrunk). A file already back at one of them needs nothing from this step: it
+    was never reached, or the undo of the earlier write already ran (a crash before the first
+    write, or a rollback killed after its last undo).
+    """
     ids = ids or Identities(tree)
     if step.state in store.STEP_DONE:
         return step.state, step.error
@@ -109,28 +128,34 @@ def undo_step(
     if live is None:
         detail = f"{step.target} is gone; not written"
         return _finish(journal, step, store.S_VOID, detail), detail
-    if values.same(step.file, live, step.before):
+    if same(step.file, live, step.before):
         return _finish(journal, step, store.S_SKIPPED if planned else store.S_UNDONE), ""
+    if any(b is not None and same(step.file, live, b) for b in earlier):
+        detail = "already back at this transaction's earlier value"
+        return _finish(journal, step, store.S_SKIPPED if planned else store.S_UNDONE, detail), ""
     ours = (
-        values.normalise(step.file, step.readback)
+        normalise(step.file, step.readback)
         if step.readback is not None
-        else values.expected_after(step.file, step.before, step.value)
+        else expected_after(step.file, step.before, step.value)
     )
-    if values.normalise(step.file, live) != ours:
+    if normalise(step.file, live) != ours:
         detail = f"{step.target} is now {live.strip()!r}, not what we wrote ({step.value!r}); left alone"
         return _finish(journal, step, store.S_CONFLICT, detail), detail
-    back = values.undo_value(step.file, step.before, step.value)
+    back = undo_value(step.file, step.before, step.value)
     if back is None:
         return _finish(journal, step, store.S_UNDONE), ""
     try:
         tree.write(step.cgroup, step.file, back)
     except OSError as exc:
         hook.reached("undo")
-        detail = f"undo of {step.target} refused: {_errname(exc.errno)} ({exc.strerror})"
+        detail = (
+            f"undo of {step.target} refused: {_errname(exc.errno)} ({exc.strerror}); "
+            f"it reads {live.strip()!r}, was {step.before.strip() if step.before else step.before!r}"
+        )
         return _finish(journal, step, S_UNDO_FAILED, detail), detail
     hook.reached("undo")
     again = tree.read(step.cgroup, step.file)
-    if not values.same(step.file, again, step.before):
+    if not same(step.file, again, step.before):
         detail = f"undo of {step.target} read back {again!r}, wanted {step.before!r}"
         return _finish(journal, step, S_UNDO_FAILED, detail), detail
     return _finish(journal, step, store.S_UNDONE), ""
@@ -195,6 +220,9 @@ def undo_txn(
 
     With `expect`, the transaction is only touched if it is in one of those states, checked and
     changed in one SQLite transaction: that is how a late confirm timer loses to `confirm`.
+    When the journal cannot record (disk full), the kernel is undone all the same and the
+    result says so (`unrecorded`): the journal then still shows the old state, and the next
+    start's recovery repeats the undo, which finds nothing left to do, and records it.
     """
     hook = faults or FaultHook()
     txn = journal.txn(txid)
@@ -206,40 +234,64 @@ def undo_txn(
         # Already finished: repeating a rollback changes nothing (conflicts stay recorded).
         steps = journal.steps(txid)
         return UndoResult(txid, txn.state, conflicts=[s.error for s in steps if s.state == store.S_CONFLICT])
+    result = UndoResult(txid, store.ROLLED_BACK)
     if txn.state != store.ROLLING_BACK:
         allowed = expect if expect is not None else (*store.LIVE, store.APPLYING, NEEDS_OPERATOR)
-        if not journal.set_state(txid, store.ROLLING_BACK, reason=reason, expect=allowed):
-            return UndoResult(txid, journal.txn(txid).state)
-    result = UndoResult(txid, store.ROLLED_BACK)
+        try:
+            if not journal.set_state(txid, store.ROLLING_BACK, reason=reason, expect=allowed):
+                return UndoResult(txid, journal.txn(txid).state)
+        except sqlite3.Error as exc:
+            # The kernel undo needs no journal write; go on, and say the journal lags.
+            journal.discard_pending()
+            result.unrecorded = str(exc)
+    _undo_steps(journal, tree, txid, hook, result)
+    result.state = NEEDS_OPERATOR if result.failed else store.ROLLED_BACK
+    try:
+        journal.set_state(txid, result.state, finished=True)
+    except sqlite3.Error as exc:
+        journal.discard_pending()
+        result.unrecorded = result.unrecorded or str(exc)
+        return result
+    hook.reached("committed")
+    return result
+
+
+def _kept_for_others(step: Step, touched_by_others: set[str], ids: Identities) -> str:
+    """Why a cgroup we created (or a controller we enabled) stays: someone else's values below."""
+    if step.state in store.STEP_DONE or not (step.action == "mkdir" or step.file == "cgroup.subtree_control"):
+        return ""
+    # Removing a cgroup, or disabling a controller above one, would delete those values.
+    prefix = f"{step.cgroup}/" if step.cgroup else ""
+    users = sorted(
+        c
+        for c in touched_by_others
+        if (c == step.cgroup and step.action == "mkdir") or (c != step.cgroup and c.startswith(prefix))
+    )
+    replaced = step.action == "mkdir" and step.inode is not None and ids.inode(step.cgroup) != step.inode
+    if not users or replaced:
+        return ""
+    what = step.cgroup if step.action == "mkdir" else step.target
+    return f"{what} kept: someone else changed values below it ({', '.join(users)})"
+
+
+def _undo_steps(journal: Journal, tree: CgroupTree, txid: int, hook: FaultHook, result: UndoResult) -> None:
     # Cgroups holding a value someone else wrote after us: a cgroup we created is kept then,
     # since removing it would take their value with it.
     touched_by_others: set[str] = set()
     ids = Identities(tree)
-    for step in reversed(journal.steps(txid)):
+    steps = journal.steps(txid)
+    for step in reversed(steps):
         was = step.state
-        if step.state not in store.STEP_DONE and (
-            step.action == "mkdir" or step.file == "cgroup.subtree_control"
-        ):
-            # Removing a cgroup, or disabling a controller above one, would delete those values.
-            prefix = f"{step.cgroup}/" if step.cgroup else ""
-            users = sorted(
-                c
-                for c in touched_by_others
-                if (c == step.cgroup and step.action == "mkdir")
-                or (c != step.cgroup and c.startswith(prefix))
-            )
-            replaced = (
-                step.action == "mkdir" and step.inode is not None and ids.inode(step.cgroup) != step.inode
-            )
-            if users and not replaced:
-                what = step.cgroup if step.action == "mkdir" else step.target
-                detail = f"{what} kept: someone else changed values below it ({', '.join(users)})"
-                _finish(journal, step, store.S_CONFLICT, detail)
-                result.conflicts.append(detail)
-                journal.event(txid, "conflict", detail)
-                touched_by_others.add(step.cgroup)
-                continue
-        state, detail = undo_step(journal, tree, step, hook, ids)
+        kept = _kept_for_others(step, touched_by_others, ids)
+        if kept:
+            _finish(journal, step, store.S_CONFLICT, kept)
+            result.conflicts.append(kept)
+            _note(journal, result, txid, "conflict", kept)
+            touched_by_others.add(step.cgroup)
+            continue
+        same_file = (step.cgroup, step.file)
+        earlier = [s.before for s in steps if s.seq < step.seq and (s.cgroup, s.file) == same_file]
+        state, detail = undo_step(journal, tree, step, hook, ids, earlier)
         if state == store.S_CONFLICT or (state == store.S_VOID and ids.exists(step.cgroup)):
             # A value someone else changed, or a cgroup that is someone else's now.
             touched_by_others.add(step.cgroup)
@@ -247,16 +299,24 @@ def undo_txn(
             result.undone += 1
         elif state == store.S_CONFLICT and was != store.S_CONFLICT:
             result.conflicts.append(detail)
-            journal.event(txid, "conflict", detail)
+            _note(journal, result, txid, "conflict", detail)
         elif state == store.S_CONFLICT:
             result.conflicts.append(step.error)
         elif state == store.S_VOID and was != store.S_VOID:
             result.voided.append(detail)
         elif state == S_UNDO_FAILED:
             result.failed.append(detail)
-    result.state = NEEDS_OPERATOR if result.failed else store.ROLLED_BACK
-    journal.set_state(txid, result.state, finished=True)
-    return result
+            live = tree.read(step.cgroup, step.file) if step.file else None
+            result.left.append((step.path, live, step.before))
+
+
+def _note(journal: Journal, result: UndoResult, txid: int, kind: str, detail: str) -> None:
+    """An audit event; one that cannot be written (disk full) must not stop the undo."""
+    try:
+        journal.event(txid, kind, detail)
+    except sqlite3.Error as exc:
+        journal.discard_pending()
+        result.unrecorded = result.unrecorded or str(exc)
 
 
 def rollback(
@@ -291,8 +351,14 @@ def rollback(
     return undo_txn(journal, open_tree(txn.cgroup_root), txid, reason=reason, faults=faults)
 
 
-def recover(journal: Journal, open_tree: TreeOpener, *, faults: FaultHook | None = None) -> list[UndoResult]:
+def recover(
+    journal: Journal, open_tree: TreeOpener, *, faults: FaultHook | None = None, retry_operator: bool = False
+) -> list[UndoResult]:
     """Run on every start, under the operator lock: finish what a crash or a reboot left.
+
+    A transaction left `needs_operator` (an undo the kernel refused) is retried only when asked
+    (`retry_operator`, the `recover` command): retrying at every start would repeat a refused
+    write behind every command's back.
 
     A transaction whose cgroup root has disappeared (a deleted sandbox, an unmounted tree) is
     void; one whose root cannot be opened for another reason is left for a later start and
@@ -311,7 +377,8 @@ def recover(journal: Journal, open_tree: TreeOpener, *, faults: FaultHook | None
             and txn.confirm_deadline_boot is not None
             and now >= txn.confirm_deadline_boot
         )
-        if txn.state not in store.UNFINISHED and not overdue:
+        retry = retry_operator and txn.state == NEEDS_OPERATOR
+        if txn.state not in store.UNFINISHED and not overdue and not retry:
             continue
         if not Path(txn.cgroup_root).is_dir():
             done.append(void_txn(journal, txn.id, f"cgroup root {txn.cgroup_root} is gone"))
@@ -333,9 +400,10 @@ def recover(journal: Journal, open_tree: TreeOpener, *, faults: FaultHook | None
                 )
             )
             continue
-        why = (
-            "interrupted while applying" if txn.state == store.APPLYING else "interrupted while rolling back"
-        )
+        why = {
+            store.APPLYING: "interrupted while applying",
+            NEEDS_OPERATOR: "an undo was refused before; retried by `workbench recover`",
+        }.get(txn.state, "interrupted while rolling back")
         reason = (
             txn.reason
             if txn.state == store.ROLLING_BACK and txn.reason

@@ -159,7 +159,7 @@ def apply_planned(
 
 def read_back(planned: PlannedCommit) -> list[tuple[str, str, str]]:
     """(target, the value it should now read as, what it reads as), from the tree itself."""
-    from workbench.journal.values import expected_after, normalise
+    from workbench.cgroups.normalise import expected_after, normalise
 
     out = []
     for w in planned.writes:

@@ -33,7 +33,7 @@ def txn_row(txn: Txn, steps: Sequence[Step]) -> tuple[str, str, str, str, str, s
 
 
 def _read_back_differs(s: Step) -> bool:
-    from workbench.journal.values import expected_after, same
+    from workbench.cgroups.normalise import expected_after, same
 
     return (
         s.action == "write"

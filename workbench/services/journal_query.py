@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.journal.store import Step, Txn
+from workbench.journal.undo import UndoResult
 
 __all__ = [
     "Event",
@@ -34,27 +35,36 @@ class JournalView:
     exists: bool
     txns: tuple[Txn, ...] = ()  # the listing, newest first
     detail: History | None = None  # one transaction, when asked for by id
+    # Confirm windows found closed and rolled back before reading (the CLI says so on stderr).
+    expired: tuple[UndoResult, ...] = ()
 
 
 def read_journal(path: Path, txid: int | None = None) -> JournalView:
-    """The listing, or transaction `txid` with its steps and events (InputError if unknown)."""
-    from workbench.journal.store import Journal
+    """The listing, or transaction `txid` with its steps and events (InputError if unknown).
+    Confirm windows that closed unconfirmed are rolled back first (`expire_overdue`)."""
+    from workbench.journal.store import Journal, journal_exists
+    from workbench.services.transactions import JournalAccess, expire_overdue
 
-    if not path.exists():
+    if not journal_exists(path):
         return JournalView(path, False)
+    expired = expire_overdue(JournalAccess(path))
     with Journal(path) as journal:
         if txid is not None:
             txn = journal.txn(txid)
-            return JournalView(path, True, detail=(txn, journal.steps(txn.id), journal.events(txn.id)))
-        return JournalView(path, True, tuple(journal.txns(newest_first=True)))
+            detail = (txn, journal.steps(txn.id), journal.events(txn.id))
+            return JournalView(path, True, detail=detail, expired=expired)
+        return JournalView(path, True, tuple(journal.txns(newest_first=True)), expired=expired)
 
 
 def history(path: Path) -> list[History]:
-    """Every transaction with its steps and events, newest first (the Journal screen)."""
-    from workbench.journal.store import Journal
+    """Every transaction with its steps and events, newest first (the Journal screen); closed
+    confirm windows are rolled back first, as at every start."""
+    from workbench.journal.store import Journal, journal_exists
+    from workbench.services.transactions import JournalAccess, expire_overdue
 
-    if not path.exists():
+    if not journal_exists(path):
         return []
+    expire_overdue(JournalAccess(path))
     with Journal(path) as journal:
         return [(t, journal.steps(t.id), journal.events(t.id)) for t in journal.txns(newest_first=True)]
 
@@ -112,6 +122,7 @@ def txn_json(txn: Txn, steps: Sequence[Step] | None = None) -> dict[str, Any]:
     if txn.confirm_deadline_boot is not None:
         doc["confirm_deadline_boot_seconds"] = txn.confirm_deadline_boot
         doc["confirm_seconds_left"] = round(txn.confirm_deadline_boot - boot_clock(), 3)
+        doc["expired"] = txn.state == "pending_confirm" and doc["confirm_seconds_left"] <= 0
     if steps is not None:
         doc["steps"] = [_step_json(s) for s in steps]
     return doc
@@ -151,7 +162,11 @@ def _listing_text(txns: Sequence[Txn]) -> list[str]:
         extra = ""
         if t.state == "pending_confirm" and t.confirm_deadline_boot is not None:
             left = t.confirm_deadline_boot - boot_clock()
-            extra = f"  (confirm within {left:.0f}s: workbench confirm {t.id})" if left > 0 else "  (overdue)"
+            extra = (
+                f"  (confirm within {left:.0f}s: workbench confirm {t.id})"
+                if left > 0
+                else "  (expired: not confirmed in time; the next command that gets the lock rolls it back)"
+            )
         lines.append(
             f"{t.id:>4}  {t.state:<15} {when(t.created_wall):<19}  {t.operator[:12]:<12} "
             f"{len(t.plan):>6}  {t.subject}{extra}"

@@ -52,11 +52,39 @@ class RolledBack:
         return 1 if self.result.failed else 0
 
 
+def expire_overdue(journal: JournalAccess) -> tuple[UndoResult, ...]:
+    """Roll back every confirm window that closed unconfirmed, at the start of every command
+    that reads the journal: the deadline holds even when the watchdog was killed (SIGKILL, OOM).
+    When another operator holds the lock it is left to them (their start does the same)."""
+    from workbench.journal.lock import LockBusy
+    from workbench.journal.store import Journal, journal_exists
+
+    path = journal.resolved()
+    if not journal_exists(path):
+        return ()
+    with Journal(path) as j:
+        if not j.overdue():
+            return ()
+    try:
+        quick = JournalAccess(path, wait=min(journal.wait, 2.0), report_waiting=journal.report_waiting)
+        return tuple(quick.session().recover())
+    except LockBusy:
+        return ()
+
+
 def confirm(journal: JournalAccess, txid: int) -> str:
-    """Keep `txid` (applied with a confirm window): one line saying so; InputError when late."""
+    """Keep `txid` (applied with a confirm window): one line saying so; InputError when late
+    (a window found closed is rolled back there and then)."""
     from workbench.journal.store import Journal
     from workbench.journal.timer import confirm as confirm_txn
 
+    expired = {r.txid: r for r in expire_overdue(journal)}
+    if txid in expired:
+        raise InputError(
+            f"transaction {txid}: the confirm window has closed; {undo_line(expired[txid])} now",
+            source=str(journal.resolved()),
+            fix="commit again",
+        )
     with Journal(journal.resolved()) as j:
         return confirm_txn(j, txid)
 
@@ -80,8 +108,9 @@ def rollback(
 
 
 def recover(journal: JournalAccess) -> tuple[UndoResult, ...]:
-    """Finish what a crash or a reboot left: roll back interrupted and overdue transactions."""
-    return tuple(journal.session().recover())
+    """Finish what a crash or a reboot left: roll back interrupted and overdue transactions, and
+    retry the undo of those left `needs_operator`."""
+    return tuple(journal.session().recover(retry_operator=True))
 
 
 def stop_confirm_timers(journal_path: Path) -> None:
@@ -125,12 +154,29 @@ def undo_line(r: UndoResult) -> str:
     return f"transaction {r.txid}: {r.state}{undo_summary(r)}"
 
 
+def leftover_lines(r: UndoResult) -> list[str]:
+    """What an undo could not take back, and the command that fixes it."""
+    lines = [f"  FAILED: {f}" for f in r.failed]
+    lines += [f"  left changed: {path} reads {now!r}, was {was!r}" for path, now, was in r.left]
+    if r.left:
+        path, _, was = r.left[0]
+        lines.append(
+            f"  to fix: `workbench recover` retries the undo; or write the old value back yourself "
+            f"(echo '{was}' > {path}), then run `workbench recover`"
+        )
+    elif r.failed:
+        lines.append("  to fix: `workbench recover` retries the undo")
+    if r.unrecorded:
+        lines.append(f"  the journal could not record this ({r.unrecorded}); the next command records it")
+    return lines
+
+
 def recovery_lines(done: Sequence[UndoResult]) -> list[str]:
     """What recovery did before a command's own work (the CLI prints them on stderr)."""
     out = []
     for r in done:
         out.append(f"recovery: transaction {r.txid} -> {r.state}{undo_summary(r)}")
-        out += [f"recovery: transaction {r.txid}: {problem}" for problem in r.failed]
+        out += [f"recovery: transaction {r.txid}:{line[1:]}" for line in leftover_lines(r)]
     return out
 
 
@@ -142,6 +188,8 @@ def undo_json(r: UndoResult) -> dict[str, Any]:
         "conflicts": r.conflicts,
         "void": r.voided,
         "failed": r.failed,
+        "left": [{"path": p, "reads": now, "before": was} for p, now, was in r.left],
+        "unrecorded": r.unrecorded or None,
     }
 
 
@@ -156,7 +204,7 @@ def rollback_text(done: RolledBack) -> str:
         lines.append(f"  reason: {done.txn.reason}")
     lines += [f"  kept: {c}" for c in r.conflicts]
     lines += [f"  void: {v}" for v in r.voided]
-    lines += [f"  FAILED: {f}" for f in r.failed]
+    lines += leftover_lines(r)
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -167,4 +215,4 @@ def recover_json(done: Sequence[UndoResult]) -> dict[str, Any]:
 def recover_text(done: Sequence[UndoResult]) -> str:
     if not done:
         return "nothing to recover\n"
-    return "".join(f"{undo_line(r)}\n" for r in done)
+    return "".join(f"{line}\n" for r in done for line in [undo_line(r), *leftover_lines(r)])
