@@ -5,6 +5,7 @@ modules import each other."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -12,7 +13,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "workbench"
 LAYERS = ["topology", "kube", "admission", "cgroups", "journal"]
-FACES = ["cli", "tui"]
+FACES = ["cli", "tui", "exporter"]
 # What the faces may use only through workbench.services.
 BEHIND_SERVICES = ["admission", "cgroups", "journal"]
 
@@ -148,9 +149,7 @@ def _import_graph() -> dict[str, set[str]]:
     modules = {module_name(p): p for p in PKG.rglob("*.py")}
     return {
         m: {
-            n
-            for n in imports_of(p, type_only=False)
-            if n in modules and n != m and not m.startswith(n + ".")
+            n for n in imports_of(p, type_only=False) if n in modules and n != m and not m.startswith(n + ".")
         }
         for m, p in modules.items()
     }
@@ -229,3 +228,119 @@ def test_building_the_parser_loads_no_domain_layer() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(ast.literal_eval(out.stdout.strip()))
     assert loaded.isdisjoint({"admission", "cgroups", "journal", "kube", "tui"}), loaded
+
+
+# ---- size -----------------------------------------------------------------------------------
+MAX_FILE_LINES = 400
+MAX_FUNCTION_LINES = 80
+# Over the limits on main today and being split on other branches (journal/store.py,
+# journal/apply.py, cgroups/fs.py, cgroups/kernel.py, cgroups/plan.py build_plan). The lead
+# strikes each entry as those branches merge; the tests below fail once an entry is no longer
+# needed, so the list can only shrink.
+OVERSIZED_FILES: frozenset[str] = frozenset(
+    {
+        "cgroups/fs.py",
+        "cgroups/kernel.py",
+        "journal/store.py",
+        "journal/undo.py",
+    }
+)
+OVERSIZED_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "cgroups/plan.py:build_plan",
+    }
+)
+
+
+def _line_count(path: Path) -> int:
+    return len(path.read_text().splitlines())
+
+
+def _long_functions(path: Path, limit: int) -> dict[str, int]:
+    """Functions and methods longer than `limit` lines (decorators and docstring included)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    out: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            length = (node.end_lineno or node.lineno) - first + 1
+            if length > limit:
+                out[node.name] = length
+    return out
+
+
+def test_function_length_counts_decorators_and_body(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    body = "\n".join(f"    x{i} = {i}" for i in range(80))
+    f.write_text(
+        "import functools\n\n\n@functools.cache\n"
+        f"def long() -> None:\n{body}\n\n\ndef short() -> None:\n    pass\n"
+    )
+    assert _long_functions(f, 80) == {"long": 82}
+
+
+def test_no_file_over_400_lines() -> None:
+    sizes = {str(p.relative_to(PKG)): _line_count(p) for p in PKG.rglob("*.py")}
+    over = {name: n for name, n in sizes.items() if n > MAX_FILE_LINES}
+    assert sorted(set(over) - OVERSIZED_FILES) == [], f"files over {MAX_FILE_LINES} lines: {over}"
+    assert sorted(OVERSIZED_FILES - set(over)) == [], "now within the limit: strike from OVERSIZED_FILES"
+
+
+def test_no_function_over_80_lines() -> None:
+    over = {
+        f"{p.relative_to(PKG)}:{name}": n
+        for p in PKG.rglob("*.py")
+        for name, n in _long_functions(p, MAX_FUNCTION_LINES).items()
+    }
+    assert sorted(set(over) - OVERSIZED_FUNCTIONS) == [], f"functions over {MAX_FUNCTION_LINES} lines: {over}"
+    assert sorted(OVERSIZED_FUNCTIONS - set(over)) == [], (
+        "now within the limit: strike from OVERSIZED_FUNCTIONS"
+    )
+
+
+# ---- docstrings that name files -------------------------------------------------------------
+REPO = PKG.parent
+# A path in a docstring: two or more components (`kube/config.py`, `tests/vm/`, `fixtures/x`).
+_PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w.-]*)")
+# A bare module file name (`cpu_state.py`).
+_PY_FILE = re.compile(r"(?<![\w./-])([\w-]+\.py)\b")
+
+
+def missing_files_named(path: Path, repo: Path = REPO) -> list[str]:
+    """Files and directories of this repository that the docstrings in `path` name but the
+    repository does not have. A path counts as ours when its first part is a top-level entry of
+    the repository, a conventional one (tools, docs, scripts) or a workbench subpackage; upstream
+    paths (`pkg/kubelet/...`, `spew/format.go`) and absolute ones (`/sys/fs/cgroup`) are not."""
+    pkg = repo / "workbench"
+    roots = {p.name for p in repo.iterdir()} | {"tools", "docs", "scripts"}
+    roots |= {p.name for p in pkg.iterdir() if p.is_dir()}
+    py_names = {p.name for p in repo.rglob("*.py")}
+    tree = ast.parse(path.read_text(), filename=str(path))
+    missing: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        doc = ast.get_docstring(node) or ""
+        for m in _PATH.finditer(doc):
+            name = m.group(1).rstrip(".,:;)")
+            if name.split("/")[0] in roots and not ((repo / name).exists() or (pkg / name).exists()):
+                missing.append(name)
+        missing += [m.group(1) for m in _PY_FILE.finditer(doc) if m.group(1) not in py_names]
+    return missing
+
+
+def test_missing_file_finder_sees_paths_and_module_names(tmp_path: Path) -> None:
+    (tmp_path / "workbench" / "kube").mkdir(parents=True)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "workbench" / "kube" / "config.py").write_text("")
+    f = tmp_path / "workbench" / "kube" / "x.py"
+    f.write_text(
+        '"""See kube/config.py, tools/numa-vm.sh, tests/vm/, gone.py and upstream\n'
+        'pkg/kubelet/cm/policy_static.go, /sys/fs/cgroup."""\n'
+    )
+    assert missing_files_named(f, tmp_path) == ["tools/numa-vm.sh", "tests/vm/", "gone.py"]
+
+
+def test_docstrings_name_only_files_the_repository_has() -> None:
+    found = {str(p.relative_to(PKG)): missing_files_named(p) for p in PKG.rglob("*.py")}
+    assert {k: v for k, v in found.items() if v} == {}

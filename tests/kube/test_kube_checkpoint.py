@@ -7,20 +7,23 @@ import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from kube_paths import KUBELET, topology
+from kube_paths import KUBELET, TOPOLOGIES, topology
 
+from workbench.admission.startup_state import startup_state_problems
 from workbench.errors import InputError
-from workbench.kube.checkpoint import (
-    data_checksum,
-    load_kubelet_dir,
-    parse_cpu_checkpoint,
-    parse_device_checkpoint,
-    parse_memory_checkpoint,
-    read_kubelet_dir,
-)
+from workbench.kube.checkpoint import load_kubelet_dir, read_kubelet_dir
+from workbench.kube.checkpoint_checksums import written_checksum
+from workbench.kube.checkpoint_cpu import parse_cpu_checkpoint
+from workbench.kube.checkpoint_device import parse_device_checkpoint
+from workbench.kube.checkpoint_memory import parse_memory_checkpoint
+from workbench.kube.go_spew import GoStr, checksum_new
+from workbench.services.node_report import read_node
+from workbench.services.source import NodeSource
 from workbench.topology.cpuset import CPUSet
+from workbench.topology.model import Topology
 
 GI = 2**30
 POSTGRES = "6f1f4e0a-3c1d-4e0b-9a57-0d0c2a6f5b01"
@@ -33,6 +36,11 @@ ADDENDA_V4 = (
     '{\\"7c9e6679-7425-40de-944b-e07fc1f90ae7\\":{\\"app\\":\\"2-3\\",\\"sidecar\\":\\"4-5\\"}},\\"podEntries\\":'
     '{\\"7c9e6679-7425-40de-944b-e07fc1f90ae7\\":{\\"cpuSet\\":\\"2-5\\"}}}","dataChecksum":3414271243}'
 )
+
+
+def data_checksum(data: str) -> int:
+    """`checksum.New(data)` of a Go string: what `dataChecksum` holds."""
+    return checksum_new(GoStr("string", data))
 
 
 def test_data_checksum_matches_go() -> None:
@@ -100,15 +108,28 @@ def test_v1_entries_keyed_by_container_id() -> None:
     assert kd.state.memory is None and kd.state.memory_policy == "None"
 
 
+def node_problems(directory: Path, machine: Topology) -> tuple[str, ...]:
+    """What `workbench node` lists: the checkpoints' own problems, then what the CPU and memory
+    managers would refuse at start (their `validateState`, in admission)."""
+    kd = read_kubelet_dir(directory, machine)
+    return (*startup_state_problems(machine, kd.config, kd.state), *kd.state.problems)
+
+
 def test_broken_node_reports_what_the_kubelet_would_refuse() -> None:
-    kd = read_kubelet_dir(KUBELET / "broken-state", topology("intel-2s-snc"))
-    problems = kd.state.problems
-    assert len(problems) == 3
+    report = read_node(
+        NodeSource(topology_spec=TOPOLOGIES / "intel-2s-snc.yaml", kubelet_dir=KUBELET / "broken-state")
+    )
+    problems = report.problems
+    # validateState stops at the first finding, as the kubelet does
+    assert problems[0].startswith("cpu_manager_state: pod: ")
     assert 'container: postgres cpuset: "1-3,33-35" overlaps with default cpuset' in problems[0]
-    assert "missing from both: 60-63" in problems[1]
-    assert problems[2].startswith("memory_manager_state: checkpoint is corrupted: dataChecksum")
+    assert problems[1] == (
+        "memory_manager_state: [memorymanager] the expected machine state is different from the real one"
+    )
+    assert len(problems) == 2
     # the data is still shown
-    assert kd.state.memory is not None and kd.state.memory[0].memory_map["memory"].reserved == 12 * GI
+    memory = report.kubelet.state.memory
+    assert memory is not None and memory[0].memory_map["memory"].reserved == 14 * GI
 
 
 def _copy(name: str, tmp_path: Path) -> Path:
@@ -118,46 +139,61 @@ def _copy(name: str, tmp_path: Path) -> Path:
 
 
 def test_policy_mismatch_and_reserved_cpu_checks(tmp_path: Path) -> None:
+    snc = topology("intel-2s-snc")
     d = _copy("intel-2s-snc-v4", tmp_path)
     cfg = (d / "config.yaml").read_text()
     (d / "config.yaml").write_text(cfg.replace('reservedSystemCPUs: "0,32"', 'reservedSystemCPUs: "0,6"'))
-    kd = read_kubelet_dir(d, topology("intel-2s-snc"))
-    assert (
-        any('not all reserved cpus: "0,6" are present in defaultCpuSet' in p for p in kd.state.problems)
-        is False
-    )
+    assert node_problems(d, snc) == ()  # CPU 6 is in the default set as well
     (d / "config.yaml").write_text(cfg.replace('reservedSystemCPUs: "0,32"', 'reservedSystemCPUs: "0,1"'))
-    kd = read_kubelet_dir(d, topology("intel-2s-snc"))
-    assert any('not all reserved cpus: "0-1" are present in defaultCpuSet' in p for p in kd.state.problems)
+    assert node_problems(d, snc) == (
+        'cpu_manager_state: not all reserved cpus: "0-1" are present in defaultCpuSet: "0,6-32,38-63"',
+    )
     (d / "config.yaml").write_text(
         cfg.replace("cpuManagerPolicy: static\n", "cpuManagerPolicy: none\n").replace(
             "memoryManagerPolicy: Static\n", "memoryManagerPolicy: None\n"
         )
     )
-    kd = read_kubelet_dir(d, topology("intel-2s-snc"))
-    assert any(
-        "configured policy 'none' differs from state checkpoint policy 'static'" in p
-        for p in kd.state.problems
+    assert node_problems(d, snc) == (
+        'cpu_manager_state: configured policy "none" differs from state checkpoint policy "static"',
+        'memory_manager_state: [memorymanager] configured policy "None" differs from state checkpoint '
+        'policy "Static"',
     )
-    assert any("[memorymanager] configured policy 'None' differs" in p for p in kd.state.problems)
+
+
+def test_reserved_cpus_picked_by_the_policy_are_checked(tmp_path: Path) -> None:
+    """Without reservedSystemCPUs the static policy picks its reserved CPUs itself (0 and its
+    sibling 32 here); a default set without them is refused."""
+    d = _copy("intel-2s-snc-v4", tmp_path)
+    cfg = (d / "config.yaml").read_text()
+    (d / "config.yaml").write_text(
+        cfg.replace('reservedSystemCPUs: "0,32"', "").replace(
+            "kubeReserved:\n", 'kubeReserved:\n  cpu: "2"\n'
+        )
+    )
+    state = d / "cpu_manager_state"
+    doc = json.loads(state.read_text().replace("0,6-32,38-63", "6-32,38-63"))
+    doc["dataChecksum"] = written_checksum("cpu", "V4", doc)  # a file the kubelet wrote
+    state.write_text(json.dumps(doc))
+    found = node_problems(d, topology("intel-2s-snc"))
+    assert found[0].startswith('cpu_manager_state: not all reserved cpus: "0,32" are present'), found
 
 
 def test_strict_reservation_wants_reserved_cpus_out_of_the_default_set(tmp_path: Path) -> None:
     d = _copy("intel-2s-snc-v4", tmp_path)
     cfg = (d / "config.yaml").read_text()
     (d / "config.yaml").write_text(cfg + 'cpuManagerPolicyOptions:\n  strict-cpu-reservation: "true"\n')
-    kd = read_kubelet_dir(d, topology("intel-2s-snc"))
-    assert any('some of strictly reserved cpus: "0,32" are present' in p for p in kd.state.problems)
+    assert any(
+        'some of strictly reserved cpus: "0,32" are present' in p
+        for p in node_problems(d, topology("intel-2s-snc"))
+    )
 
 
 def test_memory_state_that_does_not_match_the_machine() -> None:
     snc = topology("intel-2s-snc")
     # the same machine with 64Gi on NUMA node 1 instead of 96Gi (a DIMM was pulled)
     nodes = tuple(replace(n, memory_bytes=64 * GI) if n.id == 1 else n for n in snc.numa_nodes)
-    kd = read_kubelet_dir(KUBELET / "intel-2s-snc-v4", replace(snc, numa_nodes=nodes))
-    assert kd.state.problems == (
-        "memory_manager_state: [memorymanager] the expected machine state is different from the real one: "
-        f"NUMA node 1 memory total {96 * GI} in the checkpoint, {64 * GI} on this machine",
+    assert node_problems(KUBELET / "intel-2s-snc-v4", replace(snc, numa_nodes=nodes)) == (
+        "memory_manager_state: [memorymanager] the expected machine state is different from the real one",
     )
 
 
@@ -177,10 +213,6 @@ def test_fresh_node_without_state_files(tmp_path: Path) -> None:
         ("[1, 2]", "not a JSON object"),
         ('{"policyName":"static","defaultCpuSet":"3-1"}', "defaultCpuSet: invalid CPU range"),
         ('{"policyName":"static","defaultCpuSet":"0-63","entries":{"p":{"c":7}}}', "expected a CPU list"),
-        (
-            '{"policyName":"static","defaultCpuSet":"0","data":"{}","dataChecksum":1}',
-            "dataChecksum 1 does not",
-        ),
     ],
 )
 def test_damaged_cpu_checkpoints_become_problems(tmp_path: Path, content: str, problem: str) -> None:
@@ -222,103 +254,28 @@ def test_parsers_accept_partial_documents() -> None:
     )
     assert mem.machine is not None and 0 in mem.machine
     assert any("NUMA id 'x'" in p for p in mem.problems) and any("expected total" in p for p in mem.problems)
+    devices: dict[str, Any] = {
+        "Data": {
+            "PodDeviceEntries": [
+                {"PodUID": "u", "ContainerName": "c", "ResourceName": "r", "DeviceIDs": ["a"]}
+            ]
+        }
+    }
+    devices["Checksum"] = written_checksum("devices", "V1", devices)
+    dev = parse_device_checkpoint(devices)
+    assert dev.version == "V1" and dev.problems == ()
+    # devicemanager checkpointv1.go `GetDataInLatestFormat`: a pre-topology list goes to NUMA node 0
+    assert dev.allocations[0].devices == {0: ("a",)}
+
+
+def test_a_device_checkpoint_with_a_bad_checksum_is_left_out_as_the_kubelet_does() -> None:
     dev = parse_device_checkpoint(
         {
-            "Data": {
-                "PodDeviceEntries": [
-                    {"PodUID": "u", "ContainerName": "c", "ResourceName": "r", "DeviceIDs": ["a"]}
-                ]
-            }
+            "Data": {"PodDeviceEntries": [{"PodUID": "u", "ContainerName": "c", "ResourceName": "r"}]},
+            "Checksum": 7,
         }
     )
-    assert dev.allocations[0].devices == {-1: ("a",)}
-
-
-# Transcribed from upstream pkg/kubelet/cm/cpumanager/policy_static_test.go, TestStaticPolicyStart
-# (topoDualSocketHT; the reserved set is what NewStaticPolicy picks for numReservedCPUs: 1 -> "0",
-# 2 -> "0,6"; options as in the test). `error` is the upstream error text, None = starts fine.
-STATIC_POLICY_START = [
-    ("non-corrupted state", None, {}, {"fakePod": {"0": "0"}}, "1-11", None),
-    ("empty cpuset", "0", {}, {}, "", None),
-    (
-        "reserved cores 0 & 6 are not present in available cpuset",
-        "0,6",
-        {},
-        {},
-        "0-1",
-        'not all reserved cpus: "0,6" are present in defaultCpuSet: "0-1"',
-    ),
-    (
-        "some of reserved cores are present in available cpuset (StrictCPUReservationOption)",
-        "0,6",
-        {"strict-cpu-reservation": "true"},
-        {},
-        "0-1",
-        'some of strictly reserved cpus: "0" are present in defaultCpuSet: "0-1"',
-    ),
-    (
-        "assigned core 2 is still present in available cpuset",
-        None,
-        {},
-        {"fakePod": {"0": "0-2"}},
-        "2-11",
-        'pod: fakePod, container: 0 cpuset: "0-2" overlaps with default cpuset "2-11"',
-    ),
-    (
-        "assigned core 2 is still present in available cpuset (StrictCPUReservationOption)",
-        None,
-        {"strict-cpu-reservation": "true"},
-        {"fakePod": {"0": "0-2"}},
-        "2-11",
-        'pod: fakePod, container: 0 cpuset: "0-2" overlaps with default cpuset "2-11"',
-    ),
-    (
-        "core 12 is not present in topology but is in state cpuset",
-        None,
-        {},
-        {"fakePod": {"0": "0-2", "1": "3-4"}},
-        "5-12",
-        'current set of available CPUs "0-11" doesn\'t match with CPUs in state "0-12"',
-    ),
-    (
-        "core 11 is present in topology but is not in state cpuset",
-        None,
-        {},
-        {"fakePod": {"0": "0-2", "1": "3-4"}},
-        "5-10",
-        'current set of available CPUs "0-11" doesn\'t match with CPUs in state "0-10"',
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("name", "reserved", "options", "entries", "default", "error"),
-    STATIC_POLICY_START,
-    ids=[case[0] for case in STATIC_POLICY_START],
-)
-def test_upstream_static_policy_start(
-    name: str,
-    reserved: str | None,
-    options: dict[str, str],
-    entries: dict[str, dict[str, str]],
-    default: str,
-    error: str | None,
-) -> None:
-    from workbench.kube.checkpoint import check_cpu_state
-    from workbench.kube.config import config_from_mapping
-
-    doc: dict[str, object] = {
-        "cpuManagerPolicy": "static",
-        "kubeReserved": {"cpu": "1"},
-        "cpuManagerPolicyOptions": options,
-    }
-    if reserved:
-        doc["reservedSystemCPUs"] = reserved
-    config, problems = config_from_mapping(doc)
-    assert problems == []
-    cp = parse_cpu_checkpoint({"policyName": "static", "defaultCpuSet": default, "entries": entries})
-    found = check_cpu_state(cp, config, topology("kubelet-topoDualSocketHT"))
-    if error is None:
-        assert found == []
-    else:
-        assert found and found[0].startswith(f"cpu_manager_state: {error}"), found
+    assert dev.allocations == ()
+    [problem] = [p for p in dev.problems if "corrupted" in p]
+    assert "checkpoint is corrupted (Checksum 7 in the file" in problem
+    assert "Device allocation info may NOT be up-to-date" in problem

@@ -10,6 +10,7 @@ import pytest
 from kube_paths import KUBELET, PODS, TOPOLOGIES
 
 from workbench.cli.main import main
+from workbench.kube.checkpoint_checksums import written_checksum
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -151,6 +152,7 @@ def test_node_checks_the_reserved_cpus_the_policy_would_pick(
     shutil.copytree(KUBELET / "dual-socket-v1", d)
     state = json.loads((d / "cpu_manager_state").read_text())
     state.update(defaultCpuSet="1,3,5-7,9,11", entries={"c0ffee": "0,2,4,8,10"})
+    state["checksum"] = written_checksum("cpu", "V1", state)  # as the kubelet would have written it
     (d / "cpu_manager_state").write_text(json.dumps(state))
     topo = str(TOPOLOGIES / "kubelet-topoDualSocketHT.yaml")
     code, out, _ = run(["node", "--kubelet-dir", str(d), "--topology", topo], capsys)

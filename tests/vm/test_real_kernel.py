@@ -8,19 +8,16 @@ so a failure names what broke. Never touches this machine's cgroups: the guest h
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from vm_gate import HARNESS, require_vm
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-HARNESS = HERE / "numa-vm.sh"
-CACHE = Path(os.environ.get("NUMA_VM_CACHE", "/var/cache/numa-vm"))
 
 # What QEMU is told; the guest must discover exactly this.
 SOCKETS, CORES, THREADS, NODES_PER_SOCKET = 2, 2, 2, 2
@@ -48,23 +45,9 @@ EXPECTED_CHECKS = (
 pytestmark = [pytest.mark.vm, pytest.mark.slow]
 
 
-def _vm_ready() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "needs Linux"
-    if shutil.which("qemu-system-x86_64") is None:
-        return "qemu-system-x86 not installed (run tests/vm/numa-vm.sh --setup)"
-    if not (CACHE / "kernel" / "vmlinux").is_file():
-        return f"no guest kernel in {CACHE} (run tests/vm/numa-vm.sh --setup)"
-    if os.geteuid() != 0:
-        return "the 9p root share needs root"
-    return None
-
-
 @pytest.fixture(scope="module")
 def guest_report() -> dict[str, dict[str, Any]]:
-    reason = _vm_ready()
-    if reason:
-        pytest.skip(reason)
+    require_vm()  # skips on a developer's machine, fails in CI, with the reason
     expected = {
         "sockets": SOCKETS,
         "cores_per_socket": CORES,

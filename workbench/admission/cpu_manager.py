@@ -8,13 +8,13 @@ quota is disabled). `export` writes the result back into a `NodeState`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Literal
 
 from workbench.admission.cpu_options import CPUPolicyError
 from workbench.admission.cpu_static_policy import CPUState, StaticPolicy
+from workbench.admission.cpu_validate_state import policy_mismatch
 from workbench.admission.decision import Hint, Isolation
 from workbench.admission.gates import (
     CPU_MANAGER_POLICY_ALPHA_OPTIONS,
@@ -27,6 +27,7 @@ from workbench.admission.provider import HintMap
 from workbench.errors import InputError
 from workbench.kube.model import CPU, Container, NodeConfig, NodeState, PodSpec
 from workbench.kube.qos import container_guaranteed_equivalent
+from workbench.kube.reservation import reserved_cpu_count
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 
@@ -36,15 +37,6 @@ _GATES = (
     CPU_MANAGER_POLICY_ALPHA_OPTIONS,
     CPU_MANAGER_POLICY_BETA_OPTIONS,
 )
-
-
-def reserved_cpu_count(config: NodeConfig) -> int:
-    """CPUs the static policy keeps for the system: size of `reservedSystemCPUs`, else
-    ceil(kubeReserved.cpu + systemReserved.cpu) (fractions round up: 500m reserves a whole CPU)."""
-    if config.reserved_system_cpus:
-        return len(config.reserved_system_cpus)
-    millis = config.kube_reserved.get(CPU, 0) + config.system_reserved.get(CPU, 0)
-    return math.ceil(millis / 1000)
 
 
 def qualifies_for_exclusive_cpus(container: Container) -> bool:
@@ -70,6 +62,9 @@ class CPUManager:
         if self.policy_name == "static":
             self._static = self._new_static_policy()
             self._load(state)
+        else:
+            mismatch = policy_mismatch(self.policy_name, state.cpu_policy)
+            self.problems.extend([mismatch] if mismatch else [])
 
     # ---- construction --------------------------------------------------------------------
     def _new_static_policy(self) -> StaticPolicy:
@@ -102,11 +97,9 @@ class CPUManager:
     def _load(self, state: NodeState) -> None:
         policy = self._static
         assert policy is not None
-        if state.cpu_policy and state.cpu_policy != self.policy_name:
-            self.problems.append(
-                f'configured policy "{self.policy_name}" differs from state checkpoint policy '
-                f'"{state.cpu_policy}"'
-            )
+        mismatch = policy_mismatch(self.policy_name, state.cpu_policy)
+        if mismatch:
+            self.problems.append(mismatch)
             policy.start(CPUState())
             return
         loaded = CPUState(

@@ -19,6 +19,7 @@ from workbench.admission.cpu_options import (
 from workbench.admission.cpu_pod_scope import allocate_pod, validate_pod_scope_resources
 from workbench.admission.cpu_state import CPUState as CPUState
 from workbench.admission.cpu_topology_hints import generate_cpu_topology_hints
+from workbench.admission.cpu_validate_state import validate_state
 from workbench.admission.decision import Hint
 from workbench.admission.errors import (
     SMT_ALIGNMENT_ERROR,
@@ -51,10 +52,6 @@ def smt_alignment_error(
     else:
         msg = f"SMT Alignment Error: requested {requested} cpus not multiple cpus per core = {per_core}"
     return AdmissionError(SMT_ALIGNMENT_ERROR, msg)
-
-
-def _q(cpus: CPUSet) -> str:
-    return f'"{cpus}"'
 
 
 def _is_integral(millis: int) -> bool:
@@ -132,47 +129,20 @@ class StaticPolicy:
 
     # ---- Start -------------------------------------------------------------------------
     def start(self, state: CPUState) -> None:
-        """`Start`/`validateState`: adopt `state`, or raise CPUPolicyError as the kubelet would."""
-        all_cpus = self.all_cpus
-        if self.opts.strict_cpu_reservation:
-            all_cpus = all_cpus - self.reserved
+        """`Start`: adopt `state`, or raise CPUPolicyError as the kubelet would
+        (`cpu_validate_state`); an empty state starts with every CPU shared."""
+        problem = validate_state(
+            state,
+            all_cpus=self.all_cpus,
+            reserved=self.reserved,
+            strict=self.opts.strict_cpu_reservation,
+            pod_level_gate=self.gate(POD_LEVEL_RESOURCE_MANAGERS),
+        )
+        if problem:
+            raise CPUPolicyError(problem)
         if not state.default:
-            if state.assignments:
-                raise CPUPolicyError("default cpuset cannot be empty")
-            state.default = all_cpus
-            self.state = state
-            return
-        default = state.default
-        if self.opts.strict_cpu_reservation:
-            overlap = self.reserved & default
-            if overlap:
-                raise CPUPolicyError(
-                    f"some of strictly reserved cpus: {_q(overlap)} "
-                    f"are present in defaultCpuSet: {_q(default)}"
-                )
-        elif (self.reserved & default) != self.reserved:
-            raise CPUPolicyError(
-                f"not all reserved cpus: {_q(self.reserved)} are present in defaultCpuSet: {_q(default)}"
-            )
-        for pod, entries in state.assignments.items():
-            for container, cset in entries.items():
-                if default & cset:
-                    raise CPUPolicyError(
-                        f"pod: {pod}, container: {container} cpuset: {_q(cset)} "
-                        f"overlaps with default cpuset {_q(default)}"
-                    )
-        known = set(default)
-        for entries in state.assignments.values():
-            for cset in entries.values():
-                known.update(cset)
-        if self.gate(POD_LEVEL_RESOURCE_MANAGERS):
-            for cset in state.pod_cpusets.values():
-                known.update(cset)
-        if CPUSet(known) != all_cpus:
-            raise CPUPolicyError(
-                f"current set of available CPUs {_q(all_cpus)} "
-                f"doesn't match with CPUs in state {_q(CPUSet(known))}"
-            )
+            strict = self.opts.strict_cpu_reservation
+            state.default = self.all_cpus - self.reserved if strict else self.all_cpus
         self.state = state
 
     # ---- pools ---------------------------------------------------------------------------

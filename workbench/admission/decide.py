@@ -20,6 +20,7 @@ from workbench.admission.node_allocatable import node_allocatable
 from workbench.admission.placement import node_shared_pool, placements, record_pod
 from workbench.admission.pod_requests import pod_requests
 from workbench.admission.resource_fit import ResourceFit, resource_fit
+from workbench.admission.startup_state import manager_problems
 from workbench.admission.topology_admit import (
     REJECTED_PREFIX,
     Managers,
@@ -51,7 +52,7 @@ def _requests(config: NodeConfig, pod: PodSpec) -> dict[str, int]:
 def _state_problems(state: NodeState, managers: Managers) -> tuple[str, ...]:
     """Checkpoint problems the kubelet would refuse to start with (the preview carries on)."""
     seen: list[str] = []
-    for problem in (*state.problems, *getattr(managers.cpu, "problems", ())):
+    for problem in (*state.problems, *manager_problems(managers)):
         if problem not in seen:
             seen.append(problem)
     return tuple(f"checkpoint problem: {p}" for p in seen)

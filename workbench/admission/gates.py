@@ -1,27 +1,25 @@
-"""Feature gates that change placement, with their defaults in kubelet v1.36."""
+"""Feature gates as admission asks about them; the defaults table lives in `kube.feature_gates`."""
 
 from __future__ import annotations
 
+from workbench.kube.feature_gates import (
+    CPU_MANAGER_POLICY_ALPHA_OPTIONS as CPU_MANAGER_POLICY_ALPHA_OPTIONS,
+)
+from workbench.kube.feature_gates import (
+    CPU_MANAGER_POLICY_BETA_OPTIONS as CPU_MANAGER_POLICY_BETA_OPTIONS,
+)
+from workbench.kube.feature_gates import DEFAULTS as DEFAULTS
+from workbench.kube.feature_gates import (
+    DISABLE_CPU_QUOTA_WITH_EXCLUSIVE_CPUS as DISABLE_CPU_QUOTA_WITH_EXCLUSIVE_CPUS,
+)
+from workbench.kube.feature_gates import POD_LEVEL_RESOURCE_MANAGERS as POD_LEVEL_RESOURCE_MANAGERS
+from workbench.kube.feature_gates import POD_LEVEL_RESOURCES as POD_LEVEL_RESOURCES
+from workbench.kube.feature_gates import gate_enabled
 from workbench.kube.model import NodeConfig, PodSpec
-
-POD_LEVEL_RESOURCES = "PodLevelResources"
-POD_LEVEL_RESOURCE_MANAGERS = "PodLevelResourceManagers"
-DISABLE_CPU_QUOTA_WITH_EXCLUSIVE_CPUS = "DisableCPUQuotaWithExclusiveCPUs"
-CPU_MANAGER_POLICY_ALPHA_OPTIONS = "CPUManagerPolicyAlphaOptions"
-CPU_MANAGER_POLICY_BETA_OPTIONS = "CPUManagerPolicyBetaOptions"
-
-# Defaults in v1.36: PodLevelResources is beta (on), PodLevelResourceManagers alpha (off).
-DEFAULTS: dict[str, bool] = {
-    POD_LEVEL_RESOURCES: True,
-    POD_LEVEL_RESOURCE_MANAGERS: False,
-    DISABLE_CPU_QUOTA_WITH_EXCLUSIVE_CPUS: True,
-    CPU_MANAGER_POLICY_ALPHA_OPTIONS: False,
-    CPU_MANAGER_POLICY_BETA_OPTIONS: True,
-}
 
 
 def gate(config: NodeConfig, name: str) -> bool:
-    return config.feature_gates.get(name, DEFAULTS.get(name, False))
+    return gate_enabled(config.feature_gates, name)
 
 
 def pod_level_managers(config: NodeConfig, pod: PodSpec) -> bool:

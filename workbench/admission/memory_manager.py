@@ -29,10 +29,10 @@ from workbench.admission.memory_state import (
     default_machine_state,
     export_machine_state,
     machine_state_from,
-    machine_states_equal,
     release,
     resource_order,
 )
+from workbench.admission.memory_validate_state import policy_mismatch, validate_state
 from workbench.admission.provider import HintMap
 from workbench.errors import InputError
 from workbench.kube.model import (
@@ -278,44 +278,19 @@ class MemoryManager:
 
     # ---- start-up check -------------------------------------------------------------------
     def validate_state(self) -> str | None:
-        """`validateState`: why the kubelet would refuse this checkpoint at start, or None."""
+        """Why the kubelet would refuse this checkpoint at start, or None (`memory_validate_state`)."""
         configured = POLICY_STATIC if self.static else POLICY_NONE
-        if self._checkpoint_policy and self._checkpoint_policy != configured:
-            return (
-                f"[memorymanager] configured policy {configured!r} differs from state checkpoint "
-                f"policy {self._checkpoint_policy!r}"
-            ).replace("'", '"')
-        if not self.static:
-            return None
-        if self._checkpoint_empty:
-            if self.assignments:
-                return "[memorymanager] machine state can not be empty when it has memory assignments"
-            return None
-        expected = default_machine_state(self.topology, self.config)
-        gate_on = gate(self.config, POD_LEVEL_RESOURCE_MANAGERS)
-        for uid, containers in self.assignments.items():
-            pod_blocks = self.pod_memory.get(uid)
-            if gate_on and pod_blocks:
-                groups: list[tuple[str, list[MemoryBlock]]] = [("", pod_blocks)]
-            else:
-                groups = list(containers.items())
-            for name, blocks in groups:
-                for b in blocks:
-                    for n in b.numa_affinity:
-                        if n not in expected:
-                            return (
-                                f"[memorymanager] (pod: {uid}, container: {name}) the memory "
-                                "assignment uses the NUMA that does not exist"
-                            )
-                        if b.type not in expected[n].memory_map:
-                            return (
-                                f"[memorymanager] (pod: {uid}, container: {name}) the memory "
-                                "assignment uses memory resource that does not exist"
-                            )
-                    charge(expected, list(b.numa_affinity), b.type, b.size)
-        if not machine_states_equal(self.machine, expected):
-            return "[memorymanager] the expected machine state is different from the real one"
-        return None
+        mismatch = policy_mismatch(configured, self._checkpoint_policy)
+        if mismatch or not self.static:
+            return mismatch
+        return validate_state(
+            self.topology,
+            self.config,
+            None if self._checkpoint_empty else self.machine,
+            self.assignments,
+            self.pod_memory,
+            pod_level_gate=gate(self.config, POD_LEVEL_RESOURCE_MANAGERS),
+        )
 
     # ---- removal and export --------------------------------------------------------------
     def remove_pod(self, pod_key: str) -> None:

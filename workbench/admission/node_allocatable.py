@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.admission.memory_state import hugepage_resource
-from workbench.kube.config import reserved_memory_expected
 from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, NodeConfig
+from workbench.kube.reservation import reserved_memory_expected
 from workbench.topology.model import Topology
 
 PODS = "pods"

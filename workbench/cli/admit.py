@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_node_options, emit, node_source
+from workbench.cli.common import add_bundle_option, add_format_option, add_node_options, emit, node_source
 from workbench.services.choices import POLICIES, SCOPES
 
 
@@ -22,6 +22,7 @@ def register(sub: Any) -> None:
     p.add_argument("pod_file", metavar="POD.yaml", help="a Pod or workload manifest; - reads stdin")
     p.add_argument("--pod", metavar="NAME", help="which pod, when the file holds several")
     add_node_options(p)
+    add_bundle_option(p)
     p.add_argument("--policy", choices=POLICIES, help="what-if: override topologyManagerPolicy")
     p.add_argument("--scope", choices=SCOPES, help="what-if: override topologyManagerScope")
     add_format_option(p)

@@ -4,13 +4,14 @@ and printing. Nothing here decides anything: values go to `workbench.services` a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from workbench.services.source import NodeSource
+if TYPE_CHECKING:
+    # Loaded by `node_source` when a handler runs: `--help` never pays for the dataclass machinery.
+    from workbench.services.source import NodeSource
 
 T = TypeVar("T")
 
@@ -44,6 +45,14 @@ def add_node_options(parser: argparse.ArgumentParser) -> None:
     kub.add_argument("--kubelet-config", metavar="FILE", help="a KubeletConfiguration YAML")
 
 
+def add_bundle_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="read the node from a capture bundle (`workbench capture`), offline and read-only",
+    )
+
+
 def add_journal_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--journal",
@@ -70,12 +79,15 @@ def _path(args: argparse.Namespace, name: str) -> Path | None:
 
 def node_source(args: argparse.Namespace) -> NodeSource:
     """The node the options name (any command: options it does not have count as not given)."""
+    from workbench.services.source import NodeSource
+
     return NodeSource(
         sysfs_root=_path(args, "sysfs_root"),
         topology_spec=_path(args, "topology"),
         demo=bool(getattr(args, "demo", False)),
         kubelet_dir=_path(args, "kubelet_dir"),
         kubelet_config=_path(args, "kubelet_config"),
+        bundle=_path(args, "bundle"),
     )
 
 
@@ -85,8 +97,17 @@ def journal_path(args: argparse.Namespace) -> Path | None:
 
 
 def emit_json(doc: Any) -> None:
-    json.dump(doc, sys.stdout, indent=2, sort_keys=False)
-    sys.stdout.write("\n")
+    """One JSON document on stdout, written at once: indented for a person at a terminal,
+    compact for a script or a pipe (a third of the bytes over SSH, and the C encoder runs only
+    without indentation). One write, because stdout may be unbuffered (PYTHONUNBUFFERED) and
+    `json.dump` writes every token separately."""
+    import json
+
+    if sys.stdout.isatty():
+        text = json.dumps(doc, indent=2)
+    else:
+        text = json.dumps(doc, separators=(",", ":"))
+    sys.stdout.write(text + "\n")
 
 
 def emit(fmt: str, result: T, as_json: Callable[[T], Any], as_text: Callable[[T], str]) -> None:

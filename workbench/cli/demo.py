@@ -23,11 +23,23 @@ def register(sub: Any) -> None:
         metavar="FILE.svg",
         help="save an SVG of the node screen (120x36, headless) and exit, e.g. for a README",
     )
+    demo.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="open a capture bundle instead (read-only), e.g. one of fixtures/bundles/",
+    )
     demo.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.tui.launch import run_demo
+    from workbench.tui.launch import run_demo, run_live
+
+    if args.bundle:
+        from workbench.cli.common import node_source
+
+        return run_live(
+            node_source(args), cgroup_root=None, read_only=True, theme=args.theme, ascii_only=args.ascii
+        )
 
     return run_demo(
         read_only=args.read_only,

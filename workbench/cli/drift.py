@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.cli.common import (
+    add_bundle_option,
     add_format_option,
     add_journal_option,
     add_node_options,
@@ -23,7 +24,8 @@ def register(sub: Any) -> None:
         help="compare the kubelet's checkpoint and our journal with the live cgroups (exit 1 if drift)",
     )
     add_node_options(d)
-    d.add_argument("--cgroup-root", required=True, metavar="DIR")
+    add_bundle_option(d)
+    d.add_argument("--cgroup-root", metavar="DIR", help="the cgroup tree (a bundle brings its own)")
     d.add_argument("--layout", choices=KUBELET_DRIVERS, default="systemd", help="the kubelet's cgroup driver")
     add_journal_option(d)
     add_format_option(d)
@@ -34,7 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from workbench.services import drift
 
     report = drift.check_drift(
-        Path(args.cgroup_root), node_source(args), driver=args.layout, journal_path=journal_path(args)
+        Path(args.cgroup_root) if args.cgroup_root else None,
+        node_source(args),
+        driver=args.layout,
+        journal_path=journal_path(args),
     )
     emit(args.format, report, drift.drift_json, drift.drift_text)
     return report.exit_code

@@ -1,68 +1,114 @@
 """Entry point of `workbench` and `python -m workbench`.
 
-Each subcommand lives in its own module with a `register(subparsers)` function and a handler
-that parses its options, calls one use case of `workbench.services`, prints its rendering and
-returns the exit code. Handlers import the services (and so the domain) inside, so
-`workbench --help` and `workbench topology -o json` never pay for Textual or the admission engine.
+Each subcommand lives in its own module `workbench.cli.<command>` with a `register(subparsers)`
+function and a handler that parses its options, calls one use case of `workbench.services`,
+prints its rendering and returns the exit code.
+
+Start-up is most of a command's cost (operators run these in loops, over SSH), so the parser is
+built from the light table `COMMANDS`: only the command being run has its module imported and
+its options registered; every other command is a name and a help line. `workbench --help`
+imports no command module at all, and a handler imports the services (and so the domain) inside.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from workbench import __version__
 from workbench.errors import InputError
 
-# Module names under workbench.cli that each register one or more subcommands.
-COMMAND_MODULES = (
-    "topology",
-    "validate",
-    "node",
-    "admit",
-    "commit",
-    "journal",
-    "rollback",
-    "confirm",
-    "recover",
-    "drift",
-    "sandbox",
-    "demo",
-    "tui",
-)
+# One line per command: its name (its module is `workbench.cli.<name>`, `-` read as `_`) and the
+# help line `workbench --help` shows for it. To add a command, write `workbench/cli/<name>.py`
+# with `register(sub)` (calling `sub.add_parser("<name>", ...)`) and `run(args)`, and add its
+# line here; the test of the table checks the line matches what the module registers.
+COMMANDS: dict[str, str] = {
+    "topology": "show the node's CPU/NUMA topology (lstopo-like text, JSON, or a topology spec)",
+    "validate": "check pod manifests and kubelet configs for problems",
+    "node": "show a captured node's live allocations (kubelet checkpoints)",
+    "admit": "preview the kubelet's admission of a pod (verdict, NUMA hints, CPUs, cpu.max)",
+    "commit": "turn a pod's admission decision into cgroup writes: show the diff, or --apply it",
+    "journal": "list the journal's transactions, or one transaction's writes",
+    "rollback": "undo a transaction (default: the newest live one); values changed since by others are kept",
+    "confirm": "keep a change applied with --confirm-within",
+    "recover": "finish what a crash or reboot left: roll back interrupted transactions",
+    "drift": "compare the kubelet's checkpoint and our journal with the live cgroups (exit 1 if drift)",
+    "sandbox": "a directory the tool treats as a cgroup v2 root (no root needed)",
+    "demo": "open the app on the built-in demo node (pods placed, sandbox cgroup tree in a temp dir)",
+    "capture": "capture the node into one bundle file (open it elsewhere with --bundle)",
+    "export": "serve the node's placement and usage as Prometheus metrics (OpenMetrics)",
+    "top": "live usage, throttling and NUMA memory per owner (exclusive, pod shared, node pool)",
+    "tui": "open the app (on the live machine, or the node the options name)",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _columns() -> int:
+    """`shutil.get_terminal_size().columns` without importing shutil (and its compression
+    modules): argparse asks for a help formatter on every `add_argument`, and its default
+    formatter imports shutil for the width, ~2.5 ms of a command that prints no help."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose help formatters get their width without shutil. Subparsers (and
+    theirs) are of the same class, as argparse makes them of the parent's."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        return self.formatter_class(prog=self.prog, width=_columns() - 2)  # type: ignore[call-arg]
+
+
+def command_module(name: str) -> str:
+    return f"workbench.cli.{name.replace('-', '_')}"
+
+
+def build_parser(selected: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument tree. Commands in `selected` (every command when None) get their full
+    parser from their module; the others are listed by name and help line only."""
+    parser = _Parser(
         prog="workbench",
         description="See, preview and safely change CPU, memory and NUMA placement on a node.",
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"workbench.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"workbench.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+    for name, help_line in COMMANDS.items():
+        if selected is None or name in selected:
+            importlib.import_module(command_module(name)).register(sub)
+        else:
+            sub.add_parser(name, help=help_line, add_help=False)
     return parser
 
 
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs: its first word that is not an option (the top level has no
+    option that takes a value), or None."""
+    for word in argv:
+        if word == "--" or not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = command_named(words)
+    parser = build_parser(() if command is None else (command,))
+    args = parser.parse_args(words)
     handler = getattr(args, "func", None)
     if handler is None:
         # No subcommand: open the app on the live machine (the TUI module decides read-only).
-        try:
-            from workbench.cli import tui
-        except ModuleNotFoundError:
-            parser.print_help()
-            return 0
+        from workbench.cli import tui
+
         handler = tui.run
     try:
         code: int = handler(args)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_topology_options, emit, node_source
+from workbench.cli.common import add_bundle_option, add_format_option, add_topology_options, emit, node_source
 
 
 def register(sub: Any) -> None:
@@ -19,8 +19,9 @@ def register(sub: Any) -> None:
         description="Read config.yaml, cpu_manager_state, memory_manager_state (and the device "
         "checkpoint) from a kubelet directory and show what is allocated where.",
     )
-    n.add_argument("--kubelet-dir", metavar="DIR", required=True, help="e.g. a copy of /var/lib/kubelet")
+    n.add_argument("--kubelet-dir", metavar="DIR", help="e.g. a copy of /var/lib/kubelet (or give --bundle)")
     add_topology_options(n)
+    add_bundle_option(n)
     add_format_option(n)
     n.set_defaults(func=run)
 

@@ -6,7 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_topology_options, emit_json, node_source
+from workbench.cli.common import (
+    add_bundle_option,
+    add_format_option,
+    add_topology_options,
+    emit_json,
+    node_source,
+)
 
 
 def register(sub: Any) -> None:
@@ -20,6 +26,7 @@ def register(sub: Any) -> None:
         ),
     )
     add_topology_options(p)
+    add_bundle_option(p)
     add_format_option(p, "text", "json", "yaml")
     p.set_defaults(func=run)
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_node_options, node_source
+from workbench.cli.common import add_bundle_option, add_node_options, node_source
 
 
 def add_ui_options(p: argparse.ArgumentParser) -> None:
@@ -19,6 +19,7 @@ def add_ui_options(p: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     tui = sub.add_parser("tui", help="open the app (on the live machine, or the node the options name)")
     add_node_options(tui)
+    add_bundle_option(tui)
     add_ui_options(tui)
     tui.add_argument(
         "--cgroup-root", metavar="DIR", help="cgroup v2 tree to commit to (default /sys/fs/cgroup)"

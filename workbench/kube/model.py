@@ -13,6 +13,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
+from workbench.kube.cpu_policy_options import GO_TRUE
 from workbench.topology.cpuset import CPUSet
 
 CPU = "cpu"
@@ -125,8 +126,8 @@ class NodeConfig:
     source: str = ""
 
     def option(self, name: str) -> bool:
-        """Whether a CPU manager policy option is switched on (`"true"`)."""
-        return self.cpu_manager_policy_options.get(name, "false").lower() == "true"
+        """Whether a CPU manager policy option is switched on (`strconv.ParseBool`: "1", "t", "true" ...)."""
+        return self.cpu_manager_policy_options.get(name, "false") in GO_TRUE
 
     def topology_option(self, name: str) -> str | None:
         return self.topology_manager_policy_options.get(name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import InputError
+from workbench.kube.duration import SECOND, parse_duration_ns
 from workbench.services.commit import Applied, CgroupTarget, PlannedCommit
 from workbench.services.source import NodeSource
 from workbench.services.transactions import JournalAccess
@@ -18,27 +19,24 @@ from workbench.services.transactions import JournalAccess
 if TYPE_CHECKING:
     from workbench.admission.decision import Decision
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+# A bare number is seconds here (`--confirm-within 45`); Go's parser wants a unit.
+_PLAIN_SECONDS = re.compile(r"\d+(\.\d+)?")
 
 
 def parse_duration(text: str) -> float:
-    """ "2m", "90s", "1m30s", "1h", "500ms" or plain seconds -> seconds."""
+    """ "2m", "90s", "1m30s", "1h", "500ms" (Go's `time.ParseDuration`) or plain seconds -> seconds."""
     t = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", t):
-        secs = float(t)
-    else:
-        parts = _DURATION.findall(t)
-        if not parts or "".join(n + u for n, u in parts) != t:
-            raise InputError(
-                f"cannot read duration {text!r}", field="--confirm-within", fix="write e.g. 2m, 90s or 1m30s"
-            )
-        secs = sum(float(n) * _UNIT[u] for n, u in parts)
-    if secs <= 0:
+    try:
+        ns = parse_duration_ns(t + "s" if _PLAIN_SECONDS.fullmatch(t) else t)
+    except ValueError as exc:
+        raise InputError(
+            f"cannot read duration: {exc}", field="--confirm-within", fix="write e.g. 2m, 90s or 1m30s"
+        ) from None
+    if ns <= 0:
         raise InputError(
             "the confirm window must be longer than zero", field="--confirm-within", fix="e.g. 2m"
         )
-    return secs
+    return ns / SECOND
 
 
 def parse_pairs(items: Sequence[str] | None, option: str, what: str) -> dict[str, str]:

@@ -47,30 +47,45 @@ def journal_expectations(journal: Journal, cgroup_root: Path) -> list[tuple[str,
 
 
 def check_drift(
-    cgroup_root: Path,
+    cgroup_root: Path | None,
     source: NodeSource,
     *,
     driver: Literal["systemd", "cgroupfs"] = "systemd",
     journal_path: Path | None = None,
 ) -> DriftReport:
-    """Checkpoint drift when `source` names a kubelet directory, then journal drift."""
+    """Checkpoint drift when `source` names a kubelet directory, then journal drift. A bundle
+    brings its cgroup tree and kubelet files; this machine's journal says nothing about it."""
     from workbench.cgroups.drift import find_drift
+    from workbench.errors import InputError
     from workbench.journal.store import Journal, journal_exists
-    from workbench.services.source import load_node
+    from workbench.services.source import load_node, opened
     from workbench.services.transactions import JournalAccess
 
-    fs = open_tree(cgroup_root)
-    state = load_node(source).state if source.kubelet_dir is not None else None
-    expectations: list[tuple[str, str]] = []
-    path = JournalAccess(journal_path).resolved()
-    if journal_exists(path):
-        from workbench.services.transactions import expire_overdue
+    with opened(source, cgroup=True) as o:
+        if source.bundle is not None:
+            if cgroup_root is not None:
+                raise InputError("--bundle brings its own cgroup tree", fix="drop --cgroup-root")
+            if o.cgroup_root is None:
+                raise InputError(
+                    "the bundle holds no cgroup tree",
+                    source=str(source.bundle),
+                    fix="capture with --cgroup-root",
+                )
+        elif cgroup_root is None:
+            raise InputError("no cgroup tree", fix="give --cgroup-root DIR (or --bundle FILE)")
+        fs = open_tree(o.cgroup_root or cgroup_root or Path())
+        state = load_node(o.source).state if o.source.kubelet_dir is not None else None
+        expectations: list[tuple[str, str]] = []
+        path = JournalAccess(journal_path).resolved()
+        if source.bundle is None and journal_exists(path):
+            from workbench.services.transactions import expire_overdue
 
-        expire_overdue(JournalAccess(path))
-        with Journal(path) as journal:
-            expectations = journal_expectations(journal, fs.root)
-    found = find_drift(fs, state=state, driver=driver, expectations=expectations)
-    return DriftReport(fs.root, state is not None, len(expectations), tuple(found))
+            expire_overdue(JournalAccess(path))
+            with Journal(path) as journal:
+                expectations = journal_expectations(journal, fs.root)
+        found = find_drift(fs, state=state, driver=driver, expectations=expectations)
+    shown = Path(f"{source.bundle}:cgroup") if source.bundle is not None else fs.root
+    return DriftReport(shown, state is not None, len(expectations), tuple(found))
 
 
 def drift_json(report: DriftReport) -> dict[str, Any]:

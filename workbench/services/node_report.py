@@ -26,41 +26,24 @@ class NodeReport:
         return tuple(self.kubelet.state.problems)
 
 
-def _picked_reserved_problems(kd: KubeletDir, topology: Topology) -> list[str]:
-    """Without `reservedSystemCPUs` the static policy picks its reserved CPUs with its own
-    picker (admission layer); check the checkpoint's default set against that pick."""
-    from workbench.admission import take_by_topology
-    from workbench.kube.checkpoint import check_reserved
-    from workbench.kube.config import reserved_cpu_count
-
-    cfg, state = kd.config, kd.state
-    count = reserved_cpu_count(cfg)
-    if (
-        cfg.cpu_manager_policy != "static"
-        or cfg.reserved_system_cpus
-        or not count
-        or state.default_cpuset is None
-    ):
-        return []
-    options = [name for name in cfg.cpu_manager_policy_options if cfg.option(name)]
-    try:
-        reserved = take_by_topology(topology, topology.all_cpus, count, options=options)
-    except Exception:  # the kubelet would not start either; the config check reports why
-        return []
-    return check_reserved(state.default_cpuset, reserved, strict=cfg.option("strict-cpu-reservation"))
-
-
 def read_node(source: NodeSource) -> NodeReport:
     """The kubelet directory of `source` read against its machine (explicit, else the capture's
     own topology.yaml, else this machine's sysfs), with every start-up problem found."""
+    from workbench.admission.startup_state import startup_state_problems
+    from workbench.errors import InputError
     from workbench.kube.checkpoint import read_kubelet_dir
-    from workbench.services.source import load_topology
+    from workbench.services.source import load_topology, opened
 
-    if source.kubelet_dir is None:
-        raise ValueError("read_node needs a kubelet directory")
-    topology = load_topology(source)
-    kd = read_kubelet_dir(source.kubelet_dir, topology)
-    extra = _picked_reserved_problems(kd, topology)
+    with opened(source) as o:
+        if o.source.kubelet_dir is None:
+            raise InputError(
+                "no kubelet directory", fix="give --kubelet-dir DIR (a copy of /var/lib/kubelet) or --bundle"
+            )
+        topology = load_topology(o.source)
+        kd = read_kubelet_dir(o.source.kubelet_dir, topology)
+        if o.label:
+            kd = replace(kd, state=replace(kd.state, source=o.label))
+    extra = startup_state_problems(topology, kd.config, kd.state)
     if extra:
         kd = replace(kd, state=replace(kd.state, problems=(*extra, *kd.state.problems)))
     return NodeReport(kd, topology)

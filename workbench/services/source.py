@@ -2,12 +2,15 @@
 
 A `NodeSource` is a plain value naming the source; `load_node` turns it into topology + kubelet
 configuration + live allocations. The faces build a source from their options and never look
-inside, so another kind of source (a capture bundle) is one more field here and one more branch
-in `load_topology`/`load_node`, and no handler or screen changes.
+inside. A capture bundle (`bundle`) is opened by `opened`, which lays the parts a reader needs
+out in a private temporary directory and gives back the equivalent plain source, so every
+reader works on a bundle exactly as on the node.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,18 +27,29 @@ CAPTURED_TOPOLOGY = "topology.yaml"
 @dataclass(frozen=True)
 class NodeSource:
     """The machine: a sysfs tree, a topology spec, the demo, or (none given) this machine's /sys.
-    The kubelet: a captured kubelet directory, a KubeletConfiguration, or (none) the demo kubelet."""
+    The kubelet: a captured kubelet directory, a KubeletConfiguration, or (none) the demo kubelet.
+    Or the whole node from a capture bundle (`bundle`, then nothing else is given)."""
 
     sysfs_root: Path | None = None
     topology_spec: Path | None = None
     demo: bool = False
     kubelet_dir: Path | None = None
     kubelet_config: Path | None = None
+    bundle: Path | None = None
+    # The machine's name when it is read from a sysfs tree (a bundle's captured name).
+    machine_name: str | None = None
 
     @property
     def machine_given(self) -> bool:
         """Whether the machine was named explicitly (else a capture's own or the live one)."""
-        return bool(self.sysfs_root or self.topology_spec or self.demo)
+        return bool(self.sysfs_root or self.topology_spec or self.demo or self.bundle)
+
+    @property
+    def live_machine(self) -> bool:
+        """Whether the machine is this one (its /sys, /proc and cgroups belong to it)."""
+        return not self.machine_given and not (
+            self.kubelet_dir is not None and (self.kubelet_dir / CAPTURED_TOPOLOGY).is_file()
+        )
 
 
 @dataclass(frozen=True)
@@ -45,30 +59,112 @@ class Node:
     state: NodeState
 
 
-def load_topology(source: NodeSource) -> Topology:
-    """The machine the source names; a kubelet capture's own `topology.yaml` when none is."""
-    from workbench import topology
+@dataclass(frozen=True)
+class Opened:
+    """A source with its bundle (if any) on disk: the plain source the readers take, the bundle's
+    cgroup tree (None without a bundle or a captured tree), and a label for its parts."""
 
+    source: NodeSource
+    cgroup_root: Path | None = None
+    label: str = ""
+
+
+@contextmanager
+def opened(source: NodeSource, *, cgroup: bool = False) -> Iterator[Opened]:
+    """`source` itself, or its bundle laid out for the readers (`cgroup`: the tree's settings
+    too) in a private directory removed afterwards; errors name the bundle's members."""
+    if source.bundle is None:
+        yield Opened(source)
+        return
+    from workbench.services.bundle_open import open_parts
+
+    _refuse_mixing(source)
+    with open_parts(source.bundle, cgroup=cgroup) as (parts, label):
+        plain = NodeSource(
+            sysfs_root=parts.sysfs_root,
+            topology_spec=parts.topology_spec,
+            kubelet_dir=parts.kubelet_dir,
+            machine_name=parts.machine_name,
+        )
+        yield Opened(plain, parts.cgroup_root, label)
+
+
+def _refuse_mixing(source: NodeSource) -> None:
+    from workbench.errors import InputError
+
+    given = [
+        flag
+        for flag, value in (
+            ("--sysfs-root", source.sysfs_root),
+            ("--topology", source.topology_spec),
+            ("--demo", source.demo),
+            ("--kubelet-dir", source.kubelet_dir),
+            ("--kubelet-config", source.kubelet_config),
+        )
+        if value
+    ]
+    if given:
+        raise InputError(
+            f"--bundle holds the whole node; {given[0]} cannot be given with it",
+            source=str(source.bundle),
+            fix=f"drop {given[0]}",
+        )
+
+
+def read_only_reason(source: NodeSource) -> str:
+    """Why a face must not write for this source ("" when it may): a bundle is a record."""
+    if source.bundle is not None:
+        return f"offline capture bundle {source.bundle.name}"
+    return ""
+
+
+def machine_origin(source: NodeSource) -> tuple[str, Path | None]:
+    """Which reader gives the machine: ("spec", file), ("demo", None) or ("sysfs", root)."""
     kdir = source.kubelet_dir
     if kdir is not None and not source.machine_given and (kdir / CAPTURED_TOPOLOGY).is_file():
-        return topology.load_spec(kdir / CAPTURED_TOPOLOGY)
+        return "spec", kdir / CAPTURED_TOPOLOGY
     if source.topology_spec is not None:
-        return topology.load_spec(source.topology_spec)
+        return "spec", source.topology_spec
     if source.demo:
+        return "demo", None
+    return "sysfs", source.sysfs_root or Path("/")
+
+
+def _plain_topology(source: NodeSource) -> Topology:
+    from workbench import topology
+
+    kind, path = machine_origin(source)
+    if kind == "spec" and path is not None:
+        return topology.load_spec(path)
+    if kind == "demo":
         return topology.demo_topology()
-    return topology.read_sysfs(source.sysfs_root or Path("/"))
+    return topology.read_sysfs(path or Path("/"), name=source.machine_name)
+
+
+def load_topology(source: NodeSource) -> Topology:
+    """The machine the source names; a kubelet capture's own `topology.yaml` when none is."""
+    with opened(source) as o:
+        return _plain_topology(o.source)
 
 
 def load_node(source: NodeSource) -> Node:
     """Topology + kubelet config + live allocations, from whatever the source names."""
-    from workbench.kube import checkpoint, config
+    from dataclasses import replace
+
+    from workbench.kube import config
     from workbench.kube.model import NodeState
 
-    topo = load_topology(source)
-    if source.kubelet_dir is not None:
-        cfg, state = checkpoint.load_kubelet_dir(source.kubelet_dir, topo)
-    elif source.kubelet_config is not None:
-        cfg, state = config.load_kubelet_config(source.kubelet_config, topo), NodeState()
-    else:
-        cfg, state = config.demo_config(), NodeState()
+    with opened(source) as o:
+        plain = o.source
+        topo = _plain_topology(plain)
+        if plain.kubelet_dir is not None:
+            from workbench.kube import checkpoint  # only a captured node has checkpoints to read
+
+            cfg, state = checkpoint.load_kubelet_dir(plain.kubelet_dir, topo)
+            if o.label:
+                state = replace(state, source=o.label)
+        elif plain.kubelet_config is not None:
+            cfg, state = config.load_kubelet_config(plain.kubelet_config, topo), NodeState()
+        else:
+            cfg, state = config.demo_config(), NodeState()
     return Node(topo, cfg, state)

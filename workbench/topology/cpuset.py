@@ -64,13 +64,15 @@ class CPUSet:
             value = int(cleaned, 16)
         except ValueError:
             raise CPUSetError(f"invalid CPU mask {text!r}") from None
+        # Find the set bits in the binary string (C-level `find`), not by shifting a 256- or
+        # 8192-bit integer one bit at a time: every shift copies the whole integer.
+        bits = bin(value)
+        top = len(bits) - 1  # bits[top] is bit 0
         ids = []
-        bit = 0
-        while value:
-            if value & 1:
-                ids.append(bit)
-            value >>= 1
-            bit += 1
+        i = bits.find("1", 2)
+        while i != -1:
+            ids.append(top - i)
+            i = bits.find("1", i + 1)
         return cls(ids)
 
     # formatting ---------------------------------------------------------------------

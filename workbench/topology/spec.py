@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.machine import Machine, machine_of
 from workbench.topology.model import Topology
@@ -94,6 +92,8 @@ def dump_spec(topology: Topology | Machine) -> dict[str, Any]:
 
 def spec_yaml(topology: Topology | Machine) -> str:
     """The spec as YAML text: one flow-style line per CPU row, as in DESIGN.md."""
+    import yaml  # only a spec being written needs it
+
     doc = dump_spec(topology)
     notes = doc.pop("notes", None)
     text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=110)

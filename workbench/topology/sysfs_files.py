@@ -3,17 +3,56 @@
 Done with `os.open`/`os.read` on string paths: a 512-CPU tree is a few thousand tiny files, and
 pathlib objects in the loop would cost more than the reads. Links are never walked: directories
 are listed one level at a time and only single files are opened.
+
+Every read goes through this module, so it can say which files the reader used: inside
+`with recording() as log:` each file read is kept in `log.files` (path -> the bytes read) and
+each directory listed in `log.listings` (path -> its entries and whether each is a directory).
+A capture bundle stores exactly that, and the same reader gives the same machine from it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from workbench.errors import InputError
 from workbench.topology.cpuset import CPUSet, CPUSetError
 
 _MAX_READ = 1 << 20
 ACCESS = "run with read access to sysfs"
+
+
+@dataclass
+class ReadLog:
+    """What the reader used: files (path -> bytes read) and listings (path -> (name, is_dir))."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    listings: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
+
+
+_LOG: ContextVar[ReadLog | None] = ContextVar("sysfs_read_log", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[ReadLog]:
+    """Keep every file read and directory listed by the sysfs reader in this context."""
+    log = ReadLog()
+    token = _LOG.set(log)
+    try:
+        yield log
+    finally:
+        _LOG.reset(token)
+
+
+def _listed(directory: str, names: list[str]) -> None:
+    log = _LOG.get()
+    if log is not None and directory not in log.listings:
+        log.listings[directory] = tuple(
+            (name, os.path.isdir(f"{directory}/{name}")) for name in sorted(names)
+        )
 
 
 def read_text(path: str) -> str | None:
@@ -38,6 +77,9 @@ def read_text(path: str) -> str | None:
     finally:
         os.close(fd)
     raw = b"".join(chunks)
+    log = _LOG.get()
+    if log is not None:
+        log.files[path] = raw
     return raw.decode("ascii", "replace").replace("\x00", "").strip()
 
 
@@ -86,6 +128,7 @@ def numbered(directory: str, prefix: str) -> list[int]:
         return []
     except OSError as exc:
         raise InputError(f"cannot list: {exc.strerror}", source=directory) from None
+    _listed(directory, names)
     n = len(prefix)
     return sorted(int(name[n:]) for name in names if name.startswith(prefix) and name[n:].isdigit())
 
@@ -93,6 +136,20 @@ def numbered(directory: str, prefix: str) -> list[int]:
 def listing(directory: str) -> set[str]:
     """Names in a directory; empty when it is missing or unreadable (an optional probe)."""
     try:
-        return set(os.listdir(directory))
+        names = os.listdir(directory)
     except OSError:
         return set()
+    _listed(directory, names)
+    return set(names)
+
+
+def entries(directory: str) -> list[str] | None:
+    """Names in a directory, None when it is missing (not following any link)."""
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot list: {exc.strerror}", source=directory, fix=ACCESS) from None
+    _listed(directory, names)
+    return names

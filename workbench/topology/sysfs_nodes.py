@@ -8,7 +8,14 @@ from types import MappingProxyType
 from workbench.errors import InputError
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import NumaNode
-from workbench.topology.sysfs_files import numbered, read_int, read_list, read_list_or_mask, read_text
+from workbench.topology.sysfs_files import (
+    entries,
+    numbered,
+    read_int,
+    read_list,
+    read_list_or_mask,
+    read_text,
+)
 
 
 class NodesRead:
@@ -37,9 +44,8 @@ def meminfo_total(path: str) -> int:
 
 def _hugepages(node_dir: str) -> dict[int, int]:
     base = f"{node_dir}/hugepages"
-    try:
-        names = os.listdir(base)
-    except (FileNotFoundError, NotADirectoryError):
+    names = entries(base)
+    if names is None:
         return {}
     out: dict[int, int] = {}
     for name in names:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from workbench.topology.model import Device
-from workbench.topology.sysfs_files import read_int
+from workbench.topology.sysfs_files import entries, read_int
 
 # PCI class code (top 16 bits of the 24-bit `class` value) -> device kind; other classes
 # (bridges, USB, SMBus, ...) are not placement-relevant and are left out.
@@ -37,10 +35,10 @@ PCI_RESOURCES = {
 
 def pci_devices(root: str) -> list[Device]:
     base = f"{root}/sys/bus/pci/devices"
-    try:
-        addrs = sorted(os.listdir(base))
-    except (FileNotFoundError, NotADirectoryError):
+    listed = entries(base)
+    if listed is None:
         return []
+    addrs = sorted(listed)
     found: list[tuple[str, str, int | None, str | None]] = []
     for addr in addrs:
         d = f"{base}/{addr}"

@@ -97,14 +97,35 @@ def run_live(
     ascii_only: bool,
 ) -> int:
     """The node `source` names (this machine by default), committing to `cgroup_root`."""
-    from workbench.services.source import load_node
+    app = live_app(source, cgroup_root=cgroup_root, read_only=read_only, theme=theme, ascii_only=ascii_only)
+    app.run()
+    return 0
+
+
+def live_app(
+    source: NodeSource,
+    *,
+    cgroup_root: Path | None = None,
+    read_only: bool = False,
+    theme: str | None = None,
+    ascii_only: bool = False,
+) -> WorkbenchApp:
+    """The app on the node `source` names; a bundle opens read-only with no tree to write."""
+    from workbench.errors import InputError
+    from workbench.services.source import load_node, read_only_reason
     from workbench.tui.app import WorkbenchApp
     from workbench.tui.viewmodel.commit import Committer
     from workbench.tui.viewmodel.session import Session
 
+    offline = read_only_reason(source)
+    if offline and cgroup_root is not None:
+        raise InputError("a bundle is opened read-only", fix="drop --cgroup-root")
     node = load_node(source)
     session = Session(node.topology, node.config, node.state, source=node.topology.name)
-    committer = Committer(cgroup_root or LIVE_CGROUP_ROOT)
-    app = WorkbenchApp(session, theme=theme, ascii_only=ascii_only, committer=committer, read_only=read_only)
-    app.run()
-    return 0
+    committer = None if offline else Committer(cgroup_root or LIVE_CGROUP_ROOT)
+    app = WorkbenchApp(
+        session, theme=theme, ascii_only=ascii_only, committer=committer, read_only=read_only or bool(offline)
+    )
+    if offline:
+        session.read_only_reason = offline
+    return app

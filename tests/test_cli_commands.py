@@ -1,0 +1,53 @@
+"""The CLI's light command table (`workbench.cli.main.COMMANDS`) against the command modules:
+`workbench --help` lists what the modules register, and the lazily built parser of one command
+is the same as the full tree's."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from workbench.cli.main import COMMANDS, build_parser, main
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def test_every_table_line_is_what_its_module_registers() -> None:
+    sub = _subparsers(build_parser())
+    registered = {a.dest: a.help for a in sub._choices_actions}
+    assert registered == COMMANDS
+
+
+def test_top_level_help_lists_every_command_without_importing_one() -> None:
+    code = (
+        "import sys; from workbench.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(n for n in sys.modules if n.startswith('workbench.cli.')), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    for name in COMMANDS:
+        assert f"\n    {name} " in out.stdout
+    assert out.stderr.strip() == "['workbench.cli.main']"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_one_commands_help_is_the_full_trees(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([name, "--help"])
+    assert done.value.code == 0
+    lazy = capsys.readouterr().out
+    full = _subparsers(build_parser()).choices[name].format_help()
+    assert lazy == full
+
+
+def test_an_unknown_command_is_refused_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["topolgy"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'topolgy'" in err and "topology" in err

@@ -1,0 +1,95 @@
+"""`cpu_manager_state` -> the CPU manager's shared pool, container and pod entries.
+
+Formats (kubernetes `pkg/kubelet/cm/cpumanager/state/checkpoint.go`, `state.go`): V1 `entries`
+container ID -> cpuset; V2 `entries` pod UID -> container -> cpuset; V3 (1.36,
+PodLevelResourceManagers) V2 + `podEntries` pod UID -> {cpuSet}; V4 (1.37) the V3 fields inline
+plus `data` (the JSON of the state) and `dataChecksum`. Which version a file is, and whether its
+checksum holds, is `checkpoint_checksums.cpu_checksum`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from workbench.kube.checkpoint_checksums import ChecksumCheck, cpu_checksum
+from workbench.kube.checkpoint_json import Findings, checkpoint_body, cpuset, go_field, mapping
+from workbench.topology.cpuset import CPUSet
+
+CPU_STATE = "cpu_manager_state"
+
+
+@dataclass(frozen=True)
+class CPUCheckpoint:
+    version: str
+    policy: str
+    default_cpuset: CPUSet
+    assignments: Mapping[str, Mapping[str, CPUSet]]
+    pod_cpusets: Mapping[str, CPUSet]
+    # V1 entries are keyed by container ID: no pod UID is known for them.
+    container_ids: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    checksum: ChecksumCheck | None = field(default=None, compare=False)
+
+
+def _entries(
+    body: Mapping[str, Any], version: str, out: Findings
+) -> tuple[dict[str, dict[str, CPUSet]], list[str]]:
+    assignments: dict[str, dict[str, CPUSet]] = {}
+    container_ids: list[str] = []
+    for key, value in mapping(go_field(body, "entries"), "entries", out).items():
+        if version == "V1" and isinstance(value, str):
+            cs = cpuset(value, f"entries[{key}]", out)
+            if cs is not None:
+                assignments[str(key)] = {str(key): cs}
+                container_ids.append(str(key))
+            continue
+        per: dict[str, CPUSet] = {}
+        for name, text in mapping(value, f"entries[{key}]", out).items():
+            cs = cpuset(text, f"entries[{key}][{name}]", out)
+            if cs is not None:
+                per[str(name)] = cs
+        assignments[str(key)] = per
+    return assignments, container_ids
+
+
+def _pod_entries(body: Mapping[str, Any], version: str, out: Findings) -> dict[str, CPUSet]:
+    raw = go_field(body, "podEntries")
+    if raw is not None and version in ("V1", "V2"):
+        # Accepted only through the V2 reader (checksum 0): that reader has no pod entries.
+        out.add(
+            "podEntries ignored: the file passes only as V2, and the kubelet then restores"
+            " container entries only"
+        )
+        return {}
+    pods: dict[str, CPUSet] = {}
+    for uid, entry in mapping(raw, "podEntries", out).items():
+        entry_map = mapping(entry, f"podEntries[{uid}]", out)
+        cs = cpuset(go_field(entry_map, "cpuSet", ""), f"podEntries[{uid}].cpuSet", out)
+        if cs is not None:
+            pods[str(uid)] = cs
+    return pods
+
+
+def parse_cpu_checkpoint(doc: Any, label: str = CPU_STATE) -> CPUCheckpoint:
+    out = Findings(label)
+    if not isinstance(doc, Mapping):
+        out.add("checkpoint is corrupted: not a JSON object")
+        return CPUCheckpoint("?", "", CPUSet(), {}, {}, problems=tuple(out.items))
+    check = cpu_checksum(doc)
+    body, policy = checkpoint_body(doc, check.dual, out)
+    default = cpuset(go_field(body, "defaultCpuSet", ""), "defaultCpuSet", out) or CPUSet()
+    assignments, container_ids = _entries(body, check.version, out)
+    pods = _pod_entries(body, check.version, out)
+    return CPUCheckpoint(
+        check.version,
+        policy,
+        default,
+        MappingProxyType({k: MappingProxyType(v) for k, v in assignments.items()}),
+        MappingProxyType(pods),
+        tuple(container_ids),
+        tuple(out.items),
+        check,
+    )

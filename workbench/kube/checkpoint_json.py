@@ -1,0 +1,108 @@
+"""Reading a kubelet checkpoint file's JSON as Go's `encoding/json` reads it into its struct.
+
+Go matches object keys to struct fields case-insensitively (the upstream tests write
+`defaultCPUSet` for the field tagged `defaultCpuSet`), the last matching key wins, and unknown
+keys are ignored; `go_field` does the same. Findings are collected per file (`Findings`) rather
+than raised: a captured node with a damaged checkpoint is what an operator needs to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from workbench.topology.cpuset import CPUSet, CPUSetError
+
+MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
+
+
+class Findings:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.items: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.items.append(f"{self.label}: {message}")
+
+
+def go_field(obj: Mapping[str, Any], name: str, default: Any = None) -> Any:
+    """The value Go's decoder puts into the field tagged `name`."""
+    found = default
+    folded = name.casefold()
+    for key, value in obj.items():
+        if key == name or key.casefold() == folded:
+            found = value
+    return found
+
+
+def read_json(path: Path, out: Findings) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CHECKPOINT_BYTES + 1)
+    except OSError as exc:
+        out.add(f"cannot read: {exc.strerror or exc}")
+        return None
+    if len(raw) > MAX_CHECKPOINT_BYTES:
+        out.add("checkpoint is larger than 64 MiB; not read")
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        out.add(f"checkpoint is corrupted (not JSON: {exc})")
+        return None
+
+
+def cpuset(text: Any, what: str, out: Findings) -> CPUSet | None:
+    if not isinstance(text, str):
+        out.add(f"{what}: expected a CPU list string, got {text!r}")
+        return None
+    try:
+        return CPUSet.parse(text)
+    except CPUSetError as exc:
+        out.add(f"{what}: {exc}")
+        return None
+
+
+def mapping(value: Any, what: str, out: Findings) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        out.add(f"{what}: expected an object, got {type(value).__name__}")
+        return {}
+    return value
+
+
+def uint(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def open_data(doc: Mapping[str, Any], out: Findings) -> Mapping[str, Any] | None:
+    """The JSON payload of a dual-checksum checkpoint's `data` string (checksum checked apart)."""
+    data = go_field(doc, "data")
+    if not isinstance(data, str):
+        out.add("checkpoint is corrupted: `data` is not a string")
+        return None
+    try:
+        payload = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        out.add(f"checkpoint is corrupted: `data` is not JSON ({exc})")
+        return None
+    if not isinstance(payload, Mapping):
+        out.add("checkpoint is corrupted: `data` is not an object")
+        return None
+    return payload
+
+
+def checkpoint_body(doc: Mapping[str, Any], dual: bool, out: Findings) -> tuple[Mapping[str, Any], str]:
+    """The fields to read (the `data` payload of a dual-checksum file) and the policy name."""
+    body: Mapping[str, Any] = doc
+    if dual:
+        payload = open_data(doc, out)
+        body = payload if payload is not None else doc
+    policy = go_field(body, "policyName")
+    if not isinstance(policy, str):
+        out.add("checkpoint is corrupted: policyName missing")
+        policy = ""
+    return body, policy

@@ -1,0 +1,166 @@
+"""The bytes the kubelet hashes for a checkpoint checksum: go-spew's `%#v` of a Go value.
+
+`checksum.New(x)` (kubernetes `pkg/kubelet/checkpointmanager/checksum`) is FNV-32a over
+`hashutil.DeepHashObject`, i.e. `spew.ConfigState{Indent: " ", SortKeys: true, DisableMethods:
+true, SpewKeys: true}.Sprintf("%#v", x)`. This module emulates that formatter
+(davecgh/go-spew v1.1.1 `spew/format.go`: `formatState.format`, `formatPtr`, `unpackValue`,
+with map keys sorted by `SortValues`) for the value kinds checkpoints hold: strings, integers,
+slices, maps, structs and pointers. The Go values are described by the small classes below,
+each carrying its Go type name as `reflect.Type.String()` prints it (`state.NUMANodeMap`,
+`map[string][]string`, `[]int`).
+
+Only the formatter's `%#v` path matters: it prints a value's type in parentheses unless the
+value is a map key, a map value or a slice element ("ignoreNextType"), dereferences pointers
+(`(*T)` at top level, `<*>` inside containers), prints strings raw and unquoted, struct fields
+as `Name:value` separated by spaces, maps as `map[k:v k:v]`, slices as `[a b]`, nil slices as
+`<nil>`; `Indent` only matters for `Dump`, not for `Sprintf`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+
+
+def fnv1a32(data: bytes) -> int:
+    """Go's `hash/fnv.New32a`."""
+    h = _FNV_OFFSET
+    for b in data:
+        h = ((h ^ b) * _FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+@dataclass(frozen=True)
+class GoStr:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class GoInt:
+    """Any integer kind (int, uint64, checksum.Checksum ...): spew prints it in decimal."""
+
+    type: str
+    value: int
+
+
+@dataclass(frozen=True)
+class GoSlice:
+    type: str
+    items: Sequence[GoValue] | None  # None: a nil slice
+
+
+@dataclass(frozen=True)
+class GoMap:
+    type: str
+    items: Sequence[tuple[GoStr | GoInt, GoValue]]
+
+
+@dataclass(frozen=True)
+class GoStruct:
+    type: str
+    fields: Sequence[tuple[str, GoValue]]
+
+
+@dataclass(frozen=True)
+class GoPtr:
+    """A pointer; `elem` None is a nil pointer to `elem_type`."""
+
+    elem_type: str
+    elem: GoValue | None
+
+
+GoValue = GoStr | GoInt | GoSlice | GoMap | GoStruct | GoPtr
+
+
+def _sort_key(key: GoStr | GoInt) -> tuple[int, int, bytes]:
+    # `SortValues`: integers by value, strings by their bytes (Go compares strings bytewise).
+    if isinstance(key, GoInt):
+        return (0, key.value, b"")
+    return (1, 0, key.value.encode("utf-8", "surrogatepass"))
+
+
+class _Formatter:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.ignore_next_type = False
+
+    def ptr(self, v: GoPtr) -> None:
+        if v.elem is None:
+            # A nil pointer shows its type only at top level (`(*T)<nil>`).
+            self.out.append("<nil>" if self.ignore_next_type else f"(*{v.elem_type})<nil>")
+            return
+        self.out.append("<*>" if self.ignore_next_type else f"(*{v.elem_type})")
+        self.ignore_next_type = True
+        self.value(v.elem)
+
+    def value(self, v: GoValue) -> None:
+        if isinstance(v, GoPtr):
+            self.ptr(v)
+            return
+        if not self.ignore_next_type:
+            self.out.append(f"({v.type})")
+        self.ignore_next_type = False
+        if isinstance(v, GoStr):
+            self.out.append(v.value)
+        elif isinstance(v, GoInt):
+            self.out.append(str(v.value))
+        elif isinstance(v, GoSlice):
+            self.slice(v)
+        elif isinstance(v, GoMap):
+            self.map(v)
+        else:
+            self.struct(v)
+
+    def slice(self, v: GoSlice) -> None:
+        if v.items is None:
+            self.out.append("<nil>")
+            return
+        self.out.append("[")
+        for i, item in enumerate(v.items):
+            if i:
+                self.out.append(" ")
+            self.ignore_next_type = True
+            self.value(item)
+        self.out.append("]")
+
+    def map(self, v: GoMap) -> None:
+        self.out.append("map[")
+        for i, (key, item) in enumerate(sorted(v.items, key=lambda kv: _sort_key(kv[0]))):
+            if i:
+                self.out.append(" ")
+            self.ignore_next_type = True
+            self.value(key)
+            self.out.append(":")
+            self.ignore_next_type = True
+            self.value(item)
+        self.out.append("]")
+
+    def struct(self, v: GoStruct) -> None:
+        self.out.append("{")
+        for i, (name, item) in enumerate(v.fields):
+            if i:
+                self.out.append(" ")
+            self.out.append(f"{name}:")
+            self.value(item)
+        self.out.append("}")
+
+
+def spew_sprintf(v: GoValue) -> str:
+    """`spew.ConfigState{...}.Sprintf("%#v", v)` for the config the kubelet hashes with."""
+    f = _Formatter()
+    f.value(v)
+    return "".join(f.out)
+
+
+def go_checksum(text: str) -> int:
+    """FNV-32a of a spew dump (the replace-then-hash path of the legacy `VerifyChecksum`s)."""
+    return fnv1a32(text.encode("utf-8", "surrogatepass"))
+
+
+def checksum_new(v: GoValue) -> int:
+    """`checksum.New(v)`."""
+    return go_checksum(spew_sprintf(v))

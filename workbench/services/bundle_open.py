@@ -1,0 +1,76 @@
+"""Use case "open a node from a capture bundle": the bundle's machine, kubelet files and
+(when asked) cgroup tree laid out for the ordinary readers, in a private temporary directory
+that is gone when the caller is done. Input from a bundle is untrusted (see bundle.reader)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.bundle.layout import KUBELET, MACHINE, TOPOLOGY_SPEC
+from workbench.bundle.reader import Bundle
+from workbench.bundle.replay import cgroup_root, sysfs_root
+from workbench.errors import InputError
+
+KUBELET_CONFIG = f"{KUBELET}config.yaml"
+
+
+def _renamed(exc: InputError, bundle: Bundle) -> InputError:
+    """The error with the temporary directory's paths shown as the bundle's members."""
+    tmp = f"{bundle.root}/"
+    name = f"{bundle.label}:"
+
+    def fix(text: str) -> str:
+        return text.replace(tmp, name).replace(str(bundle.root), bundle.label)
+
+    return InputError(fix(exc.problem), source=fix(exc.source), field=exc.field, fix=fix(exc.fix))
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Where the extracted bundle's parts are: the machine (a sysfs root or a spec), the kubelet
+    directory, and the cgroup tree (None when not asked for or not captured)."""
+
+    sysfs_root: Path | None
+    topology_spec: Path | None
+    machine_name: str | None
+    kubelet_dir: Path
+    cgroup_root: Path | None
+
+
+def parts(bundle: Bundle, *, cgroup: bool = False) -> Parts:
+    m = bundle.manifest
+    root = bundle.extract((MACHINE, KUBELET))
+    sysfs = spec = None
+    if m.machine == "sysfs":
+        sysfs = sysfs_root(bundle)
+    elif bundle.has(TOPOLOGY_SPEC):
+        spec = root / TOPOLOGY_SPEC
+    else:
+        raise InputError(f"no {TOPOLOGY_SPEC} and no sysfs files", source=bundle.label, fix="capture again")
+    if not bundle.has(KUBELET_CONFIG):
+        raise InputError(f"no {KUBELET_CONFIG}", source=bundle.label, fix="capture the node again")
+    tree = cgroup_root(bundle) if cgroup else None
+    return Parts(sysfs, spec, m.machine_name or None, root / KUBELET.rstrip("/"), tree)
+
+
+@contextmanager
+def open_parts(path: Path, *, cgroup: bool = False) -> Iterator[tuple[Parts, str]]:
+    """The bundle at `path` laid out for the readers, and the label of its kubelet files; errors
+    raised meanwhile name the bundle's members instead of the temporary directory."""
+    with Bundle(path) as bundle:
+        try:
+            yield parts(bundle, cgroup=cgroup), f"{bundle.label}:{KUBELET}"
+        except InputError as exc:
+            raise _renamed(exc, bundle) from None
+
+
+def bundle_name(path: Path) -> str:
+    """A bundle's name when it has no captured hostname: its file name without .tar.gz."""
+    name = path.name
+    for suffix in (".tar.gz", ".tgz"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

@@ -1,0 +1,203 @@
+"""Use case "see what runs where": live usage, throttling and NUMA memory per owner.
+
+`open_usage(request)` gives a `UsageSession`; each `tick()` takes one sample and returns the
+report for the interval since the previous one (None for the first). The session re-reads the
+tree's pods on the slow cadence only, so a container that appears or restarts shows after a
+gap; per tick it only reads counter files. A face that shows nothing calls nothing: sampling is
+paused by not ticking. `top_once` is `workbench top --once`: two samples `interval` apart.
+
+Sources: a cgroup root (`--cgroup-root`, else the host's /sys/fs/cgroup) and a proc root holding
+`stat`; both only read. The demo node without a cgroup root runs in the demo's own temporary
+sandbox with a synthetic load (`usage_demo`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.errors import InputError
+from workbench.services.choices import DEFAULT_PARENT
+from workbench.services.source import NodeSource
+from workbench.usage.attribution import Attribution, attribute
+from workbench.usage.findings import Finding, findings
+from workbench.usage.model import Plan
+from workbench.usage.sampler import DEFAULT_INTERVAL_S, DEFAULT_SLOW_EVERY_S, Sample, Sampler
+
+if TYPE_CHECKING:
+    from workbench.admission.decision import Decision
+    from workbench.services.source import Node
+    from workbench.usage.tasks import Task, TaskStat
+
+HOST_CGROUP_ROOT = Path("/sys/fs/cgroup")
+HOST_PROC_ROOT = Path("/proc")
+REREAD_S = 30.0  # cpusets and quotas are read again at least this often
+
+
+@dataclass(frozen=True)
+class UsageRequest:
+    source: NodeSource
+    cgroup_root: Path | None = None  # None: the demo's sandbox with --demo, else the host's
+    proc_root: Path | None = None  # None: /proc (the demo: its synthetic one)
+    interval_s: float = DEFAULT_INTERVAL_S
+    parent: str = DEFAULT_PARENT  # standalone layout's parent cgroup
+    tasks: bool = False  # name the tasks behind foreign work (a /proc scan; on demand only)
+
+    def __post_init__(self) -> None:
+        if not 0.05 <= self.interval_s <= 3600:
+            raise InputError(
+                f"interval {self.interval_s:g} s is out of range",
+                field="--interval",
+                fix="between 0.05 and 3600",
+            )
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    interval_s: float
+    attribution: Attribution
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    source: str = ""  # what was read, for the header
+
+
+@dataclass
+class UsageSession:
+    node: Node
+    cgroup_root: Path
+    proc_root: Path
+    parent: str
+    decisions: Mapping[str, Decision]
+    sampler: Sampler
+    plan: Plan
+    label: str
+    want_tasks: bool = False
+    before_sample: Callable[[float], None] | None = None  # the demo's synthetic kernel
+    clock: Callable[[], float] = time.monotonic
+    _prev: Sample | None = None
+    _last_scan: float = 0.0
+    _found_key: object = None
+    _dirs: object = None
+    _last_read: float = 0.0
+    _tasks_prev: Mapping[int, TaskStat] = field(default_factory=dict)
+
+    def rescan(self, now: float | None = None) -> None:
+        """List the tree's pods again; read their cpusets when the listing changed (or every
+        `REREAD_S`, for a CPU manager that re-pinned in place); a changed set makes a new plan."""
+        from workbench.services.commit import open_tree
+        from workbench.services.usage_plan import build_plan
+        from workbench.services.usage_tree import list_pods, read_pods
+
+        fs = open_tree(self.cgroup_root)
+        dirs = list_pods(fs, self.parent)
+        now = self.clock() if now is None else now
+        if dirs == self._dirs and 0 <= now - self._last_read < REREAD_S:
+            return
+        self._dirs, self._last_read = dirs, now
+        found = read_pods(fs, dirs)
+        key = tuple(found)
+        if key != self._found_key:
+            self._found_key = key
+            self.plan = build_plan(self.node, found, self.decisions)
+            self.sampler.set_cgroups(
+                [m.cgroup for m in self.plan.members], light=self.plan.pod_cgroups.values()
+            )
+
+    def tick(self) -> UsageReport | None:
+        now = self.clock()
+        if self.before_sample is not None:
+            self.before_sample(now)
+        if not 0 <= now - self._last_scan < DEFAULT_SLOW_EVERY_S:
+            self._last_scan = now
+            self.rescan(now)
+        cur = self.sampler.sample()
+        prev, self._prev = self._prev, cur
+        tasks: tuple[Task, ...] = ()
+        if self.want_tasks:
+            tasks = self._foreign_tasks()
+        if prev is None:
+            return None
+        a = attribute(self.plan, prev, cur)
+        return UsageReport(a.interval_s, a, findings(a), self.plan.notes, tasks, self.label)
+
+    def _foreign_tasks(self) -> tuple[Task, ...]:
+        from workbench.usage.tasks import foreign_tasks, scan_tasks
+
+        snapshot = scan_tasks(self.proc_root)
+        prev, self._tasks_prev = self._tasks_prev, snapshot
+        return foreign_tasks(self.plan, prev, snapshot, self.proc_root)
+
+    def close(self) -> None:
+        self.sampler.close()
+
+
+def _session(
+    node: Node,
+    cgroup_root: Path,
+    proc_root: Path,
+    request: UsageRequest,
+    *,
+    decisions: Mapping[str, Decision] | None = None,
+    label: str = "",
+    before_sample: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> UsageSession:
+    from workbench.services.commit import open_tree
+
+    fs = open_tree(cgroup_root)
+    if not (proc_root / "stat").is_file():
+        raise InputError(
+            "no stat file", source=str(proc_root), fix="give a proc root holding stat (e.g. /proc)"
+        )
+    sampler = Sampler(cgroup_root, proc_root, keep_open=fs.mode == "v2", clock=clock or time.monotonic)
+    session = UsageSession(
+        node, cgroup_root, proc_root, request.parent, dict(decisions or {}), sampler, Plan((), ()),
+        label or str(cgroup_root), request.tasks, before_sample,
+    )  # fmt: skip
+    session.rescan()
+    session._last_scan = session.clock()
+    return session
+
+
+@contextmanager
+def open_usage(request: UsageRequest) -> Iterator[UsageSession]:
+    """A usage session on the source the request names; closed (and the demo's sandbox removed)
+    afterwards."""
+    from workbench.services.source import load_node
+
+    if request.source.demo and request.cgroup_root is None:
+        from workbench.services.usage_demo import demo_usage
+
+        with demo_usage() as demo:
+            session = _session(
+                demo.node, demo.cgroup_root, demo.proc_root, request,
+                decisions=demo.decisions, label="demo node, synthetic load", before_sample=demo.load.advance,
+                clock=demo.load.now,
+            )  # fmt: skip
+            try:
+                yield session
+            finally:
+                session.close()
+        return
+    node = load_node(request.source)
+    root = request.cgroup_root or HOST_CGROUP_ROOT
+    session = _session(node, root, request.proc_root or HOST_PROC_ROOT, request)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def top_once(request: UsageRequest, sleep: Callable[[float], None] | None = None) -> UsageReport:
+    """Two samples `interval` apart and the report between them."""
+    with open_usage(request) as session:
+        session.tick()
+        (sleep or time.sleep)(request.interval_s)
+        report = session.tick()
+    assert report is not None
+    return report
