@@ -19,21 +19,7 @@ BEHIND_SERVICES = ["admission", "cgroups", "journal"]
 
 # Import cycles that exist today and are being removed by other work; the test below asserts
 # this is exactly what remains, so a new cycle fails it and a removed one must be struck here.
-KNOWN_IMPORT_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # screens reach the app for its session; the app opens the screens (later TUI work:
-        # a base screen class and actions registered in one place).
-        frozenset(
-            {
-                "workbench.tui.app",
-                "workbench.tui.screens.commit",
-                "workbench.tui.screens.draft",
-                "workbench.tui.screens.journal",
-                "workbench.tui.screens.node",
-            }
-        ),
-    }
-)
+KNOWN_IMPORT_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 def module_name(path: Path, root: Path = PKG) -> str:
@@ -233,8 +219,10 @@ def test_building_the_parser_loads_no_domain_layer() -> None:
 # ---- size -----------------------------------------------------------------------------------
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 80
-# Files and functions allowed over the limits while they are being split on other branches;
-# the tests below fail once an entry is no longer needed, so the list can only shrink.
+# Over the limits on main today and being split on other branches (journal/store.py,
+# journal/apply.py, cgroups/fs.py, cgroups/kernel.py, cgroups/plan.py build_plan). The lead
+# strikes each entry as those branches merge; the tests below fail once an entry is no longer
+# needed, so the list can only shrink.
 OVERSIZED_FILES: frozenset[str] = frozenset()
 OVERSIZED_FUNCTIONS: frozenset[str] = frozenset()
 
