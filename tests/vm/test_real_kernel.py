@@ -60,11 +60,12 @@ def guest_report() -> dict[str, dict[str, Any]]:
         "--sockets", str(SOCKETS), "--cores", str(CORES), "--threads", str(THREADS),
         "--nodes-per-socket", str(NODES_PER_SOCKET), "--mem-per-node", "256",
         "--dist", ";".join(" ".join(str(v) for v in row) for row in DISTANCES),
-        "--timeout", "240",
+        "--timeout", "420",
         "-e", "PYTHONDONTWRITEBYTECODE=1",
         "--", sys.executable, str(HERE / "guest_check.py"), json.dumps(expected),
     ]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    # TCG on a shared 2-core machine: a loaded host has taken over 240 s for the whole guest run.
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=480)
     checks: dict[str, dict[str, Any]] = {}
     for line in proc.stdout.splitlines():
         idx = line.find("CHECK ")
@@ -74,11 +75,12 @@ def guest_report() -> dict[str, dict[str, Any]]:
     if not checks:
         tail = f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
         pytest.fail(f"the guest reported nothing (exit {proc.returncode}):\n{tail}")
+    checks["_exit"] = {"name": "_exit", "ok": True, "detail": f"exit {proc.returncode} (124: timeout)"}
     return checks
 
 
 @pytest.mark.parametrize("name", EXPECTED_CHECKS)
 def test_guest_check(guest_report: dict[str, dict[str, Any]], name: str) -> None:
     rec = guest_report.get(name)
-    assert rec is not None, f"the guest did not run {name}"
+    assert rec is not None, f"the guest did not run {name} ({guest_report['_exit']['detail']})"
     assert rec["ok"], f"{name}: {rec.get('detail')}"

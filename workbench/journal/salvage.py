@@ -211,11 +211,15 @@ def salvage(path: Path, out: Path) -> Inspection:
     if out.resolve() == path.resolve():
         raise InputError("salvage writes a new journal, not over the damaged one", field="--salvage")
     report = inspect(path)
-    if path.exists():
-        shutil.copyfile(path, kept)
-        wal = Path(str(path) + "-wal")
-        if wal.exists():
-            shutil.copyfile(wal, Path(str(kept) + "-wal"))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.exists():
+            shutil.copyfile(path, kept)
+            wal = Path(str(path) + "-wal")
+            if wal.exists():
+                shutil.copyfile(wal, Path(str(kept) + "-wal"))
+    except OSError as exc:
+        raise InputError(f"cannot write {kept}: {exc.strerror or exc}", field="--salvage") from exc
     with Journal(out) as journal, journal.transaction() as db:
         for r in report.readable:
             _insert(db, r.txn, r.steps, r.events)

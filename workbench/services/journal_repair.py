@@ -47,7 +47,9 @@ def check_json(report: Inspection, salvaged_to: Path | None = None) -> dict[str,
 def check_text(report: Inspection, salvaged_to: Path | None = None) -> str:
     lines: list[str] = []
     count = len(report.readable)
-    if report.sound:
+    if report.sound and not report.path.exists():
+        lines.append(f"{report.path}: no journal yet (nothing was ever committed)")
+    elif report.sound:
         lines.append(f"{report.path}: sound, {count} transaction(s)")
     else:
         lines.append(f"{report.path}: DAMAGED: {report.damage}")
