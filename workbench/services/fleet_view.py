@@ -162,6 +162,20 @@ def cells(r: FleetRow) -> tuple[str, ...]:
     )  # fmt: skip
 
 
+def detail(r: FleetRow) -> str:
+    """The selected row in full: what the columns cut off at 80 columns."""
+    n = r.entry
+    text = f"{n.name} ({n.bundle.name}): {r.status}"
+    if r.reason:
+        text += f" · {r.reason}"
+    p = n.pressure
+    if p is not None:
+        text += f" · most pressed pool {p.pool}: throttled {_pct(p.throttled)}, PSI some {_pct(p.psi)}"
+    elif n.node is not None:
+        text += f" · no pool pressure: {n.pressure_note}"
+    return text
+
+
 def pool_pressure(path: Path, node: Node) -> Pressure | None:
     """The most pressed pool of the bundle's recorded samples (None with fewer than two)."""
     from workbench.services.bundle_open import replay
@@ -236,5 +250,5 @@ def _same_incarnation(s: Sample) -> Sample:
 
 __all__ = [
     "COLUMNS", "SORT_KEYS", "FleetNode", "FleetRow", "Pressure",
-    "arrange", "cells", "fleet_rows", "open_fleet",
+    "arrange", "cells", "detail", "fleet_rows", "open_fleet",
 ]  # fmt: skip

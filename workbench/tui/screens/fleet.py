@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import DataTable, Input, Static
 
-from workbench.services.fleet_view import COLUMNS, FleetRow, arrange, cells, fleet_rows
+from workbench.services.fleet_view import COLUMNS, FleetRow, arrange, cells, detail, fleet_rows
 from workbench.tui import bindings
 from workbench.tui.screens.base import WorkbenchScreen
 
@@ -26,6 +26,7 @@ class FleetScreen(WorkbenchScreen):
     DEFAULT_CSS = """
     FleetScreen #fleet-table { height: 1fr; }
     FleetScreen #fleet-header { height: auto; padding: 0 1; }
+    FleetScreen #fleet-detail { height: auto; max-height: 4; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.FLEET)
 
@@ -46,6 +47,7 @@ class FleetScreen(WorkbenchScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("Fleet", id="fleet-header", markup=False)
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="fleet-detail", markup=False)
         yield Input(placeholder="filter by node, verdict, reason or pool (esc clears)", id="ffilter",
                     classes="hidden")  # fmt: skip
 
@@ -76,6 +78,14 @@ class FleetScreen(WorkbenchScreen):
         for r in self.shown:
             table.add_row(*cells(r), key=r.key)
         self._header()
+        self._detail()
+
+    def _detail(self) -> None:
+        row = self.selected()
+        self.query_one("#fleet-detail", Static).update(detail(row) if row else "no node matches")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail()
 
     def _header(self) -> None:
         from workbench.tui.viewmodel.draft import to_podspec
