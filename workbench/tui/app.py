@@ -40,6 +40,7 @@ class WorkbenchApp(App[None]):
         "draft": lambda: _screen("draft", "DraftScreen"),
         "commit": lambda: _screen("commit", "CommitScreen"),
         "journal": lambda: _screen("journal", "JournalScreen"),
+        "usage": lambda: _screen("usage", "UsageScreen"),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.APP)
