@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.tui import add_ui_options
+from workbench.cli.tui import add_fleet_options, add_ui_options, run_fleet
 
 
 def register(sub: Any) -> None:
@@ -28,12 +28,15 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="open a capture bundle instead (read-only), e.g. one of fixtures/bundles/",
     )
+    add_fleet_options(demo)
     demo.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from workbench.tui.launch import run_demo, run_live
 
+    if args.bundles:
+        return run_fleet(args)
     if args.bundle:
         from workbench.cli.common import node_source
 

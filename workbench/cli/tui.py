@@ -29,12 +29,38 @@ def register(sub: Any) -> None:
     tui.add_argument(
         "--cgroup-root", metavar="DIR", help="cgroup v2 tree to commit to (default /sys/fs/cgroup)"
     )
+    add_fleet_options(tui)
     tui.set_defaults(func=run)
+
+
+def add_fleet_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--bundles",
+        nargs="+",
+        metavar="DIR_OR_FILE",
+        help="several capture bundles (files or directories of them): start on the Fleet screen",
+    )
+    p.add_argument("--pod", metavar="POD.yaml", help="with --bundles: the pod to draft (default the demo's)")
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    """`--bundles` (with any `--bundle`): the Fleet screen over them."""
+    from workbench.tui.launch import run_bundles
+
+    paths = [Path(args.bundle)] if getattr(args, "bundle", None) else []
+    return run_bundles(
+        paths + [Path(b) for b in args.bundles],
+        pod_file=args.pod,
+        theme=getattr(args, "theme", None),
+        ascii_only=bool(getattr(args, "ascii", False)),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from workbench.tui.launch import run_live
 
+    if getattr(args, "bundles", None):
+        return run_fleet(args)
     root = getattr(args, "cgroup_root", None)
     return run_live(
         node_source(args),

@@ -90,6 +90,18 @@ USAGE = [
     Binding("space", "pause", "Pause", id="usage.pause"),
 ]
 
+# The Fleet screen (the app opened on several bundles): Enter opens the node, `F` comes back.
+FLEET_APP = [Binding("F", "switch_mode('fleet')", "Fleet", id="app.fleet")]
+FLEET = [
+    Binding("enter", "open", "Open node", id="fleet.open"),
+    Binding("slash", "filter", "Filter", id="fleet.filter"),
+    Binding("escape", "clear", "Clear", show=False, id="fleet.clear"),
+    Binding("V", "sort('verdict')", "Sort verdict", show=False, id="fleet.sort_verdict"),
+    Binding("R", "sort('room')", "Sort room", id="fleet.sort_room"),
+    Binding("t", "sort('pressure')", "Sort thr", id="fleet.sort_pressure"),
+    Binding("N", "sort('node')", "Sort name", show=False, id="fleet.sort_node"),
+]
+
 HELP = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 OPEN = [Binding("escape", "dismiss_none", "Cancel", id="open.cancel")]
 SAVE = [Binding("escape", "dismiss_none", "Cancel", id="save.cancel")]
@@ -98,7 +110,7 @@ CONFIRM = [
     Binding("n,escape", "answer(False)", "No", id="confirm.no"),
 ]
 
-ALL = (APP, NODE, GRID, DRAFT, COMMIT, JOURNAL, USAGE, HELP, OPEN, SAVE, CONFIRM)
+ALL = (APP, NODE, GRID, DRAFT, COMMIT, JOURNAL, USAGE, FLEET_APP, FLEET, HELP, OPEN, SAVE, CONFIRM)
 
 
 def all_bindings() -> list[Binding]:

@@ -146,3 +146,47 @@ def live_app(
     if offline:
         session.read_only_reason = offline
     return app
+
+
+def fleet_app(
+    paths: Iterable[Path],
+    *,
+    pod_file: str | None = None,
+    theme: str | None = None,
+    ascii_only: bool = False,
+) -> WorkbenchApp:
+    """The app on several bundles, starting on the Fleet screen; the draft holds `pod_file`'s
+    pod (default: the demo's PostgreSQL scenario), the pod whose verdict the fleet shows."""
+    from workbench.errors import InputError
+    from workbench.services.demo_pods import scenario_pod
+    from workbench.services.fleet_view import open_fleet
+    from workbench.services.pods import load_pod_file
+    from workbench.tui.fleet_app import FleetApp, node_session
+    from workbench.tui.viewmodel.session import Session
+
+    pod = load_pod_file(pod_file) if pod_file else scenario_pod("postgres")
+    nodes = open_fleet(paths)
+    first = next((n for n in nodes if n.node is not None), None)
+    if first is None:
+        raise InputError("no bundle could be read", source=nodes[0].error, fix="capture the nodes again")
+    assert first.node is not None
+    blank = Session(first.node.topology, first.node.config, first.node.state)
+    blank.load_pod(pod)
+    return FleetApp(node_session(first, blank), nodes, theme=theme, ascii_only=ascii_only)
+
+
+def run_bundles(paths: list[Path], *, pod_file: str | None, theme: str | None, ascii_only: bool) -> int:
+    """`--bundles`: one bundle opens as `--bundle` does, several on the Fleet screen."""
+    from workbench.services.fleet_nodes import bundle_files
+
+    found = bundle_files(paths)
+    if len(found) == 1:
+        app = live_app(NodeSource(bundle=found[0]), read_only=True, theme=theme, ascii_only=ascii_only)
+        if pod_file:
+            from workbench.services.pods import load_pod_file
+
+            app.session.load_pod(load_pod_file(pod_file))
+    else:
+        app = fleet_app(found, pod_file=pod_file, theme=theme, ascii_only=ascii_only)
+    app.run()
+    return exit_code(app)
