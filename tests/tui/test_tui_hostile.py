@@ -43,8 +43,9 @@ REFUSED = {
     "two-mb.yaml": pod() + "# " + "x" * (2 * 2**20) + "\n",
     "list.yaml": "- 1\n- 2\n",
     "empty.yaml": "",
+
 }
-# Files that parse into a pod whose fields are wrong: loaded, each wrong field marked.
+# Files whose fields are wrong: refused naming the field, or loaded with the field marked.
 LOADED = {
     "huge.yaml": (pod(cpu="1e400", mem="99999999999999999999Ei"), "pod"),
     "newline-name.yaml": (pod(name='"a\\nb"'), "pod.name"),
@@ -112,14 +113,27 @@ def test_a_manifest_no_pod_can_come_from_is_one_error_line(tmp_path: Path) -> No
     run(app, steps)
 
 
-def test_a_manifest_with_wrong_fields_loads_and_marks_them(tmp_path: Path) -> None:
+def test_a_manifest_with_wrong_fields_is_marked_or_refused_naming_the_field(tmp_path: Path) -> None:
+    """Either the pod reader refuses the file in one line naming the field (names and
+    quantities the API server would refuse), the draft untouched, or the draft loads and the
+    wrong field is marked."""
     app = build_demo_app(tmp_path)
+    notices: list[str] = []
+    app.notify = lambda message, **kw: notices.append(str(message))  # type: ignore[method-assign]
 
     async def steps(pilot: Pilot[None]) -> None:
         for name, (body, scope) in LOADED.items():
             path = tmp_path / name
             path.write_text(body, encoding="utf-8")
+            before = app.session.draft
+            notices.clear()
             await open_file(app, pilot, path)
+            if app.session.draft == before:
+                assert len(notices) == 1 and name in notices[0] and "\n" not in notices[0], (name, notices)
+                field = "metadata.name" if scope == "pod.name" else "resources"
+                assert field in notices[0], (name, notices)
+                assert "not loaded" in drawable(app)
+                continue
             errors = app.session.preview(advise=False).result.errors
             rejected = app.session.preview(advise=False).verdict == "rejected"
             assert rejected or any(p == scope or p.startswith(scope + ".") for p in errors), (name, errors)
