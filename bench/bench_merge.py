@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, Callable[[], object], int]] = []
     for n in (2, 4, 8):
         nodes = list(range(n))
-        provs = [{"cpu": provider_hints(nodes, 1, None)}, {"memory": provider_hints(nodes, 1, None),
-                                                            "hugepages-1Gi": provider_hints(nodes, 1, None)}]
+        provs = [
+            {"cpu": provider_hints(nodes, 1, None)},
+            {"memory": provider_hints(nodes, 1, None), "hugepages-1Gi": provider_hints(nodes, 1, None)},
+        ]
         fast = lambda p=provs, nn=nodes: merge_hints(p, policy="best-effort", numa_nodes=nn)  # noqa: E731
         rows.append((f"{n} NUMA, 3 resources, every mask (fast)", fast, args.runs))
         if n <= 4:
@@ -68,13 +70,25 @@ def main(argv: list[str] | None = None) -> int:
     aligned = [{"cpu": provider_hints(nodes16, 1, None)}, {"memory": provider_hints(nodes16, 1, None)}]
     split = [{"cpu": provider_hints(nodes16, 1, {0})}, {"memory": provider_hints(nodes16, 1, {1})}]
     # (the provider lists here are plain lists, so the merge reads all 65535 entries of each)
-    rows.append(("16 NUMA, 2 x 65535 hints, preferred found (fast)",
-                 lambda: merge_hints(aligned, policy="restricted", numa_nodes=nodes16, options=opts), 10))
-    rows.append(("16 NUMA, 2 x 65535 hints, no preferred (fast, lattice)",
-                 lambda: merge_hints(split, policy="best-effort", numa_nodes=nodes16, options=opts), 5))
+    rows.append(
+        (
+            "16 NUMA, 2 x 65535 hints, preferred found (fast)",
+            lambda: merge_hints(aligned, policy="restricted", numa_nodes=nodes16, options=opts),
+            10,
+        )
+    )
+    rows.append(
+        (
+            "16 NUMA, 2 x 65535 hints, no preferred (fast, lattice)",
+            lambda: merge_hints(split, policy="best-effort", numa_nodes=nodes16, options=opts),
+            5,
+        )
+    )
     topo = Topology(name="16", cpus=(), numa_nodes=tuple(NumaNode(i, CPUSet(), 64 * GIB) for i in nodes16))
-    cfg = NodeConfig(memory_manager_policy="Static",
-                     reserved_memory=(ReservedMemory(0, MappingProxyType({"memory": GIB})),))
+    cfg = NodeConfig(
+        memory_manager_policy="Static",
+        reserved_memory=(ReservedMemory(0, MappingProxyType({"memory": GIB})),),
+    )
     pod = PodSpec(name="p", uid="p")
 
     def memory_hints() -> object:

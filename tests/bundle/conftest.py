@@ -83,5 +83,6 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     base = tmp_path / "tmpdirs"
     base.mkdir()
+    monkeypatch.setenv("TMPDIR", str(base))
     monkeypatch.setattr(tempfile, "tempdir", str(base))
     return base

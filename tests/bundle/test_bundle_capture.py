@@ -154,6 +154,17 @@ def test_each_sample_replays_as_a_cgroup_root_and_a_proc_root(
             assert (roots.cgroup_root / "cgroup.controllers").is_file()
         with pytest.raises(Exception, match="no sample 3: the bundle holds 3"):
             sample_roots(b, 3)
+    # The use case `top --bundle` will call: the same roots, errors naming the bundle.
+    from workbench.services.bundle_open import replay
+
+    with replay(out) as samples:
+        assert samples.count == 3 and samples.interval == 0.5
+        last = samples.roots(2)
+        assert (last.cgroup_root / container / "cpu.stat").read_text().split()[1] == "2000"
+        with pytest.raises(Exception, match=f"{out}: no sample 5"):
+            samples.roots(5)
+        where = last.cgroup_root
+    assert not where.exists()
 
 
 def test_capture_refuses_bad_options_with_one_line(run: Run, tmp_path: Path) -> None:

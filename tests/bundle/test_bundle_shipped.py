@@ -61,6 +61,9 @@ def test_the_tui_opens_a_bundle_read_only_and_refuses_a_commit() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
             assert app.committer is None and app.session.read_only
+            strips = app.screen._compositor.render_strips()
+            shown = "\n".join(strip.text for strip in strips)
+            assert "READ-ONLY (offline capture bundle demo-node.tar.gz)" in shown
             assert not app.write_allowed()
             await pilot.pause()
             seen.extend(str(n.message) for n in app._notifications)

@@ -44,6 +44,8 @@ class Limits:
     """What an archive may hold before it is refused as a decompression bomb."""
 
     members: int = 200_000
+    # Files laid out from one listing or packed member (sysfs placeholders, cgroup files).
+    files: int = 200_000
     file_bytes: int = 64 * 1024 * 1024  # the kubelet's checkpoints are read up to 64 MiB
     total_bytes: int = 512 * 1024 * 1024  # decompressed, tar headers included
     manifest_bytes: int = 32 * 1024 * 1024

@@ -122,30 +122,45 @@ def _files(doc: dict[str, Any], c: _Checker, limits: Limits) -> tuple[FileEntry,
         raise c.fail("files", f"{len(raw)} files is more than a bundle may hold ({limits.members})")
     out: list[FileEntry] = []
     seen: set[str] = set()
-    sha, cap = _SHA256.fullmatch, limits.file_bytes
+    sha, cap, plain, max_chars = _SHA256.fullmatch, limits.file_bytes, _PLAIN.fullmatch, limits.path_chars
     for i, item in enumerate(raw):
-        where = f"files[{i}]"
-        if not isinstance(item, dict):
-            raise c.fail(where, "expected an object")
-        path, source, digest, size = (
-            item.get("path"),
-            item.get("source"),
-            item.get("sha256"),
-            item.get("size"),
-        )
-        if not isinstance(path, str) or (why := check_path(path, limits)) is not None:
-            raise c.fail(f"{where}.path", f"refused: {why or 'not a string'}")
-        if path in seen:
-            raise c.fail(f"{where}.path", f"{path} is listed twice")
+        # The common case in one test per field; the error path says which field and why.
+        try:
+            path, source, digest, size = item["path"], item["source"], item["sha256"], item["size"]
+            ok = (
+                type(path) is str
+                and len(path) <= max_chars
+                and plain(path) is not None
+                and path not in seen
+                and type(source) is str
+                and type(digest) is str
+                and sha(digest) is not None
+                and type(size) is int
+                and 0 <= size <= cap
+            )
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise _entry_problem(c, i, item, seen, limits)
         seen.add(path)
-        if not isinstance(source, str):
-            raise c.fail(f"{where}.source", "expected a string")
-        if not isinstance(digest, str) or not sha(digest):
-            raise c.fail(f"{where}.sha256", "expected 64 lowercase hex digits")
-        if type(size) is not int or not 0 <= size <= cap:
-            raise c.fail(f"{where}.size", f"expected a size from 0 to {cap}")
         out.append(FileEntry(path, source, digest, size))
     return tuple(out)
+
+
+def _entry_problem(c: _Checker, i: int, item: Any, seen: set[str], limits: Limits) -> InputError:
+    where = f"files[{i}]"
+    if not isinstance(item, dict):
+        return c.fail(where, "expected an object")
+    path, source, digest, size = (item.get(k) for k in ("path", "source", "sha256", "size"))
+    if not isinstance(path, str) or (why := check_path(path, limits)) is not None:
+        return c.fail(f"{where}.path", f"refused: {why or 'not a string'}")
+    if path in seen:
+        return c.fail(f"{where}.path", f"{path} is listed twice")
+    if not isinstance(source, str):
+        return c.fail(f"{where}.source", "expected a string")
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        return c.fail(f"{where}.sha256", "expected 64 lowercase hex digits")
+    return c.fail(f"{where}.size", f"expected a size from 0 to {limits.file_bytes}")
 
 
 def parse_manifest(data: bytes, label: str, limits: Limits) -> Manifest:

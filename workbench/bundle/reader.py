@@ -72,11 +72,11 @@ class _Capped:
 
 
 def private_parent() -> str | None:
-    """Where the private directory goes: TMPDIR (or tempfile's own setting) when one is given,
-    else /dev/shm when it is there. A bundle is a few thousand tiny files and directories, which
-    a disk-backed /tmp on a busy machine creates and removes 50 times slower than tmpfs; the
+    """Where the private directory goes: $TMPDIR when it is set, else /dev/shm when it is there
+    (else tempfile's default). A bundle is a few thousand tiny files and directories, which a
+    disk-backed /tmp on a busy machine creates and removes 50 times slower than tmpfs; the
     directory is mode 0700 either way."""
-    if tempfile.tempdir is not None or os.environ.get("TMPDIR"):
+    if os.environ.get("TMPDIR"):
         return None
     shm = "/dev/shm"
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None

@@ -44,6 +44,13 @@ def sysfs_root(bundle: Bundle) -> Path:
         raise InputError("expected an object", source=bundle.label, field=SYSFS_LISTING)
     base = SYSFS.rstrip("/")
     bundle.ensure_dir(base)
+    entries_count = sum(len(v) if isinstance(v, list) else 0 for v in doc.values())
+    if entries_count > bundle.limits.files:
+        raise InputError(
+            f"refused: {entries_count} entries (at most {bundle.limits.files})",
+            source=bundle.label,
+            field=SYSFS_LISTING,
+        )
     for directory, entries in doc.items():
         if not isinstance(entries, list):
             raise InputError("expected lists of [name, is_dir]", source=bundle.label, field=SYSFS_LISTING)
@@ -86,6 +93,11 @@ def _texts(bundle: Bundle, member: str) -> dict[str, str]:
         raise InputError("not JSON", source=bundle.label, field=member) from None
     if not isinstance(doc, dict) or not all(isinstance(v, str) for v in doc.values()):
         raise InputError("expected an object of file texts", source=bundle.label, field=member)
+    if len(doc) > bundle.limits.files:
+        # Each becomes a file: bounded, so no member can exhaust the private directory's inodes.
+        raise InputError(
+            f"refused: {len(doc)} files (at most {bundle.limits.files})", source=bundle.label, field=member
+        )
     for rel in doc:
         why = check_path(rel, bundle.limits)
         if why is not None:

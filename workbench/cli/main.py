@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "a directory the tool treats as a cgroup v2 root (no root needed)",
     "demo": "open the app on the built-in demo node (pods placed, sandbox cgroup tree in a temp dir)",
     "capture": "capture the node into one bundle file (open it elsewhere with --bundle)",
+    "fleet": "what-if over many captured nodes (capture bundles): which would admit a pod",
     "export": "serve the node's placement and usage as Prometheus metrics (OpenMetrics)",
     "top": "live usage, throttling and NUMA memory per owner (exclusive, pod shared, node pool)",
     "tui": "open the app (on the live machine, or the node the options name)",

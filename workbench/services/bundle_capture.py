@@ -191,7 +191,8 @@ def capture(req: CaptureRequest) -> Captured:
         files=(),
         created=utc_now(),
         workbench_version=__version__,
-        node_name=host["hostname"] if req.source.live_machine else machine_name,
+        # A node's name is its hostname, captured only on the node itself (else the bundle's name).
+        node_name=host["hostname"] if req.source.live_machine else "",
         machine=machine,
         machine_name=machine_name,
         host=host,
@@ -208,7 +209,7 @@ def capture(req: CaptureRequest) -> Captured:
         len(members),
         len(times),
         len(cgroups),
-        manifest.node_name,
+        manifest.node_name or machine_name,
         time.perf_counter() - began,
     )
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from workbench.bundle.layout import KUBELET, MACHINE, TOPOLOGY_SPEC
 from workbench.bundle.reader import Bundle
-from workbench.bundle.replay import cgroup_root, sysfs_root
+from workbench.bundle.replay import SampleRoots, cgroup_root, sample_roots, sysfs_root
 from workbench.errors import InputError
 
 KUBELET_CONFIG = f"{KUBELET}config.yaml"
 
 
-def _renamed(exc: InputError, bundle: Bundle) -> InputError:
+def renamed(exc: InputError, bundle: Bundle) -> InputError:
     """The error with the temporary directory's paths shown as the bundle's members."""
     tmp = f"{bundle.root}/"
     name = f"{bundle.label}:"
@@ -64,7 +64,7 @@ def open_parts(path: Path, *, cgroup: bool = False) -> Iterator[tuple[Parts, str
         try:
             yield parts(bundle, cgroup=cgroup), f"{bundle.label}:{KUBELET}"
         except InputError as exc:
-            raise _renamed(exc, bundle) from None
+            raise renamed(exc, bundle) from None
 
 
 def bundle_name(path: Path) -> str:
@@ -74,3 +74,32 @@ def bundle_name(path: Path) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+class Replay:
+    """A bundle's samples for a sampler that reads a cgroup root and a proc root (`top --bundle`
+    replays them once the usage sampler lands): `roots(k)` lays sample k out and says where."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+
+    @property
+    def count(self) -> int:
+        return len(self.bundle.manifest.samples)
+
+    @property
+    def interval(self) -> float:
+        return self.bundle.manifest.interval
+
+    def roots(self, k: int) -> SampleRoots:
+        try:
+            return sample_roots(self.bundle, k)
+        except InputError as exc:
+            raise renamed(exc, self.bundle) from None
+
+
+@contextmanager
+def replay(path: Path) -> Iterator[Replay]:
+    """The samples of the bundle at `path`, in a private directory removed afterwards."""
+    with Bundle(path) as bundle:
+        yield Replay(bundle)

@@ -130,7 +130,7 @@ def machine_origin(source: NodeSource) -> tuple[str, Path | None]:
     return "sysfs", source.sysfs_root or Path("/")
 
 
-def _plain_topology(source: NodeSource) -> Topology:
+def plain_topology(source: NodeSource) -> Topology:
     from workbench import topology
 
     kind, path = machine_origin(source)
@@ -144,7 +144,7 @@ def _plain_topology(source: NodeSource) -> Topology:
 def load_topology(source: NodeSource) -> Topology:
     """The machine the source names; a kubelet capture's own `topology.yaml` when none is."""
     with opened(source) as o:
-        return _plain_topology(o.source)
+        return plain_topology(o.source)
 
 
 def load_node(source: NodeSource) -> Node:
@@ -156,7 +156,7 @@ def load_node(source: NodeSource) -> Node:
 
     with opened(source) as o:
         plain = o.source
-        topo = _plain_topology(plain)
+        topo = plain_topology(plain)
         if plain.kubelet_dir is not None:
             from workbench.kube import checkpoint  # only a captured node has checkpoints to read
 

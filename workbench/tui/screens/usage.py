@@ -1,6 +1,6 @@
 """Usage screen (5): one row per pool and container with a usage bar and a short history,
 throttled share, CPU pressure, the NUMA split and which limit binds; a heat strip of every
-CPU's busy share per NUMA node; findings. Sorted (`U` usage, `T` throttled, `P` pressure, `N`
+CPU's busy share per NUMA node; findings. Sorted (`U` usage, `t` throttled, `P` pressure, `N`
 owner; again reverses) and filtered (`/`) like k9s. Samples only while shown, at most once per
 interval, and updates only the cells that changed."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.timer import Timer
@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from workbench.services.usage_view import UsageHistory, UsageRow, arrange, heat_rows, usage_rows
+from workbench.tui import bindings
 from workbench.tui.viewmodel.usage_glyphs import bar, heat, pct, sparkline
 
 if TYPE_CHECKING:
@@ -35,15 +36,7 @@ class UsageScreen(Screen[None]):
     UsageScreen #usage-heat { height: auto; max-height: 4; padding: 0 1; }
     UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; color: $warning; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="usage.filter"),
-        Binding("escape", "clear", "Clear", show=False, id="usage.clear"),
-        Binding("U", "sort('usage')", "Sort usage", id="usage.sort_usage"),
-        Binding("T", "sort('throttled')", "Sort thr", id="usage.sort_throttled"),
-        Binding("P", "sort('psi')", "Sort PSI", show=False, id="usage.sort_psi"),
-        Binding("N", "sort('owner')", "Sort name", show=False, id="usage.sort_owner"),
-        Binding("space", "pause", "Pause", id="usage.pause"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.USAGE)
 
     def __init__(self) -> None:
         super().__init__()
