@@ -16,7 +16,11 @@ numa_stat/events come every 5th second as in use):
   capture is read) and once with descriptors kept open (as on a real cgroup2 mount);
 - session: the whole `top` tick (sample + attribution by owner + findings), descriptors kept open.
 
-Goals (issue 10): sampler p95 < 4 ms CPU, overhead at 1 s < 0.5% of one core.
+`--terminal S` also counts the bytes the Usage screen of `workbench demo` sends to an 80x24
+terminal (a pty) over S seconds at 1 Hz, then paused (space), beside `top -d 1` as the anchor.
+
+Goals (issue 10): sampler p95 < 4 ms CPU, overhead at 1 s < 0.5% of one core, the Usage screen
+at most a quarter of `top -d 1`'s bytes, 0 bytes while paused.
 """
 
 from __future__ import annotations
@@ -184,6 +188,56 @@ def bench_session(root: Path, proc: Path, ticks: int, sustained: float) -> None:
             print(f"{'':<22} sustained {sustained:g} s at 1 s: {share * 100:.3f}% of one core (CPU / wall)")
 
 
+def _pty_bytes(argv: list[str], keys: str, seconds: float, pause_key: str = "") -> tuple[int, int | None]:
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(TERM="xterm-256color", COLUMNS="80", LINES="24")
+        os.execvp(argv[0], argv)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+
+    def drain(t: float) -> int:
+        n, end = 0, time.monotonic() + t
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    n += len(os.read(fd, 65536))
+                except OSError:
+                    break
+        return n
+
+    drain(6.0)  # start-up and the first full screen are not counted
+    for k in keys:
+        os.write(fd, k.encode())
+        drain(0.5)
+    drain(3.0)
+    sent = drain(seconds)
+    idle = None
+    if pause_key:
+        os.write(fd, pause_key.encode())
+        drain(1.5)
+        idle = drain(seconds / 2)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return sent, idle
+
+
+def bench_terminal(seconds: float) -> None:
+    import shutil
+    import sys
+
+    if shutil.which("top"):
+        top, _ = _pty_bytes(["top", "-d", "1"], "", seconds)
+        print(f"top -d 1 (anchor)      {top / seconds * 60 / 1024:7.1f} KiB/min at 80x24")
+    mine, idle = _pty_bytes([sys.executable, "-m", "workbench", "demo"], "5", seconds, " ")
+    print(f"Usage screen at 1 Hz   {mine / seconds * 60 / 1024:7.1f} KiB/min at 80x24; paused: {idle} bytes")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -192,6 +246,9 @@ def main() -> None:
     ap.add_argument("--ticks", type=int, default=300)
     ap.add_argument("--dir", help="where to build the tree (default: a temp dir)")
     ap.add_argument("--sustained", type=float, default=20.0, help="seconds of a real 1 s loop (0: skip)")
+    ap.add_argument(
+        "--terminal", type=float, default=0.0, help="seconds of terminal bytes to count (0: skip)"
+    )
     args = ap.parse_args()
     import workbench
 
@@ -204,6 +261,8 @@ def main() -> None:
         bench_ticks(root, proc, cgroups, args.ticks, keep_open=False)
         bench_ticks(root, proc, cgroups, args.ticks, keep_open=True)
         bench_session(root, proc, args.ticks, args.sustained)
+    if args.terminal > 0:
+        bench_terminal(args.terminal)
 
 
 if __name__ == "__main__":

@@ -151,3 +151,27 @@ def test_bad_input_is_one_line_and_exit_2(
     assert main(full) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_top_without_once_prints_one_json_line_per_interval(
+    committed: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, proc = committed
+    clock = [300.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    used = [0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+        used[0] += 500_000
+        Counters(root, f"{POD}/pg-backup").cpu(used[0])
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    argv = ["top", "--demo", "--cgroup-root", str(root), "--proc-root", str(proc), "--interval", "2"]
+    assert main([*argv, "--count", "2", "-o", "json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        doc = json.loads(line)
+        backup = next(c for c in doc["containers"] if c["container"] == "pg-backup")
+        assert doc["interval_s"] == pytest.approx(2.0) and backup["usage_cores"] == pytest.approx(0.25)

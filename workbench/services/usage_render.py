@@ -119,11 +119,17 @@ def _pool_row(p: PoolFigures) -> list[str]:
     ]  # fmt: skip
 
 
+def _short(name: str) -> str:
+    """A runtime's 64-hex container ID as `crictl ps` shows it (13 characters); names as they are."""
+    hexdigits = set("0123456789abcdef")
+    return name[:13] if len(name) > 20 and set(name) <= hexdigits else name
+
+
 def _container_row(c: ContainerFigures) -> list[str]:
     m, r = c.member, c.rates
     numa = " ".join(f"N{n}:{_mib(b)}" for n, b in sorted(c.numa_bytes.items()) if b) or "-"
     return [
-        m.pod, m.container, m.pool, str(m.cpus) or "-", _f(c.usage_cores), _f(c.quota_cores, "{:g}"),
+        m.pod, _short(m.container), m.pool, str(m.cpus) or "-", _f(c.usage_cores), _f(c.quota_cores, "{:g}"),
         _pct(r.throttled_ratio if r else None), _f(r.throttled_s if r else None),
         _pct(r.psi_some if r else None), _mib(c.memory_bytes), numa, BINDS_TEXT.get(c.binds, "-"),
     ]  # fmt: skip

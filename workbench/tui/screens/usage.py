@@ -1,6 +1,6 @@
 """Usage screen (5): one row per pool and container with a usage bar and a short history,
 throttled share, CPU pressure, the NUMA split and which limit binds; a heat strip of every
-CPU's busy share per NUMA node; findings. Sorted (`U` usage, `T` throttled, `P` pressure, `N`
+CPU's busy share per NUMA node; findings. Sorted (`U` usage, `t` throttled, `P` pressure, `N`
 owner; again reverses) and filtered (`/`) like k9s. Samples only while shown, at most once per
 interval, and updates only the cells that changed."""
 
@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from workbench.services.usage_view import UsageHistory, UsageRow, arrange, heat_rows, usage_rows
 from workbench.tui import bindings
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 # The figures first, so 80 columns show what matters; the CPU lists and NUMA split scroll in.
 COLUMNS = ("owner", "use", "cores", "history", "thr", "psi", "limit", "kind", "cpus", "numa")
 BAR, SPARK = 8, 12
+FINDINGS_EVERY = 5
 
 
 class UsageScreen(Screen[None]):
@@ -49,6 +52,9 @@ class UsageScreen(Screen[None]):
         self.timer: Timer | None = None
         self.report: UsageReport | None = None
         self.problem = ""
+        self.texts: dict[str, str] = {}
+        self.reports = 0
+        self.finding_subjects: tuple[tuple[str, str], ...] = ()
 
     @property
     def wb(self) -> WorkbenchApp:
@@ -123,17 +129,33 @@ class UsageScreen(Screen[None]):
         self._table()
         self._heat()
         findings = self.report.findings if self.report else ()
-        text = "\n".join(f"! {f.text}" for f in findings) or "no findings"
-        self.query_one("#usage-findings", Static).update(text)
+        # Findings are sustained states: their wording is redrawn when the set changes or every
+        # FINDINGS_EVERY reports, not each second for a figure's last digit.
+        subjects = tuple((f.kind, f.subject) for f in findings)
+        self.reports += 1
+        if subjects != self.finding_subjects or self.reports % FINDINGS_EVERY == 0:
+            self.finding_subjects = subjects
+            text = "\n".join(f"! {f.text}" for f in findings) or "no findings"
+            self._update("#usage-findings", text)
+
+    def _update(self, selector: str, text: str) -> None:
+        """Repaint a line of text only when it changed (each repaint is bytes to the terminal)."""
+        if self.texts.get(selector) != text:
+            self.texts[selector] = text
+            self.query_one(selector, Static).update(text)
 
     def _header(self) -> None:
         r = self.report
         where = self.handle.session.label if self.handle else "no usage source"
-        state = "paused" if self.paused else (f"every {r.interval_s:.1f} s" if r else "first sample…")
+        state = (
+            "paused"
+            if self.paused
+            else (f"every {self.handle.session.interval_s:g} s" if r and self.handle else "first sample…")
+        )
         extra = f" · filter {self.match!r}" if self.match else ""
         extra += f" · sort {self.sort}{'↓' if self.descending else '↑'}" if self.sort else ""
         text = f"Usage · {where} · {state}{extra}"
-        self.query_one("#usage-header", Static).update(self.problem or text)
+        self._update("#usage-header", self.problem or text)
 
     def _cells(self, row: UsageRow) -> tuple[str, ...]:
         ascii_only = self.wb.ascii_only
@@ -159,12 +181,12 @@ class UsageScreen(Screen[None]):
                 self.shown[r.key] = cells
             self.order = keys
             return
-        for r in rows:  # the same rows in the same order: only changed cells are redrawn
+        for y, r in enumerate(rows):  # the same rows in the same order: only changed cells are redrawn
             cells = self._cells(r)
             old = self.shown.get(r.key, ())
             for col, (new, was) in enumerate(zip(cells, old, strict=False)):
                 if new != was:
-                    table.update_cell(r.key, COLUMNS[col], new)
+                    _set_cell(table, r.key, COLUMNS[col], new, Coordinate(y, col))
             self.shown[r.key] = cells
 
     def _heat(self) -> None:
@@ -175,7 +197,7 @@ class UsageScreen(Screen[None]):
         for h in heat_rows(self.report, ((n.id, n.cpus) for n in topo.numa_nodes)):
             if h.cpus:
                 lines.append(f"N{h.numa} {heat(h.busy, ascii_only=self.wb.ascii_only)}")
-        self.query_one("#usage-heat", Static).update("  ".join(lines))
+        self._update("#usage-heat", "  ".join(lines))
 
     def action_sort(self, key: str) -> None:
         self.descending = not self.descending if self.sort == key else True
@@ -207,3 +229,15 @@ class UsageScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.input.add_class("hidden")
         self.query_one(DataTable).focus()
+
+
+def _set_cell(table: DataTable[str], row: str, column: str, value: str, at: Coordinate) -> None:
+    """`update_cell` repaints the whole table (every row sent to the terminal each second); this
+    repaints the one cell. Falls back to `update_cell` if DataTable's internals change."""
+    try:
+        table._data[RowKey(row)][ColumnKey(column)] = value
+        table._update_count += 1
+    except (AttributeError, KeyError, TypeError):
+        table.update_cell(row, column, value)
+        return
+    table.refresh_coordinate(at)
