@@ -145,6 +145,23 @@ def sample_roots(bundle: Bundle, k: int) -> SampleRoots:
     return SampleRoots(bundle.root / cg, bundle.root / prefix / "proc", times[k])
 
 
+def sample_in_place(bundle: Bundle, k: int, target: str = "replay") -> SampleRoots:
+    """Sample `k` written over the same files each time (below `target`): a sampler that tells
+    a re-made cgroup by its files' inodes sees one live tree whose counters move, as on the node."""
+    times = bundle.manifest.samples
+    if not 0 <= k < len(times):
+        raise InputError(f"no sample {k}: the bundle holds {len(times)}", source=bundle.label)
+    bundle.extract((CGROUP_SETTINGS, sample_prefix(k)))
+    cg, proc = f"{target}/cgroup", f"{target}/proc"
+    if not (bundle.root / cg).exists():
+        settings = _texts(bundle, CGROUP_SETTINGS) if bundle.has(CGROUP_SETTINGS) else {}
+        _lay_out(bundle, cg, settings)
+    _lay_out(bundle, cg, _texts(bundle, sample_counters(k)))
+    stat = bundle.root / sample_prefix(k) / "proc" / "stat"
+    _lay_out(bundle, proc, {"stat": stat.read_text()} if stat.is_file() else {})
+    return SampleRoots(bundle.root / cg, bundle.root / proc, times[k])
+
+
 def sample_count(bundle: Bundle) -> int:
     return len(bundle.manifest.samples)
 

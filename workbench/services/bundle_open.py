@@ -11,7 +11,7 @@ from pathlib import Path
 
 from workbench.bundle.layout import KUBELET, MACHINE, TOPOLOGY_SPEC
 from workbench.bundle.reader import Bundle
-from workbench.bundle.replay import SampleRoots, cgroup_root, sample_roots, sysfs_root
+from workbench.bundle.replay import SampleRoots, cgroup_root, sample_in_place, sample_roots, sysfs_root
 from workbench.errors import InputError
 
 KUBELET_CONFIG = f"{KUBELET}config.yaml"
@@ -92,8 +92,17 @@ class Replay:
         return self.bundle.manifest.interval
 
     def roots(self, k: int) -> SampleRoots:
+        """Sample k in a directory of its own."""
         try:
             return sample_roots(self.bundle, k)
+        except InputError as exc:
+            raise renamed(exc, self.bundle) from None
+
+    def play(self, k: int) -> SampleRoots:
+        """Sample k written over one tree (the same files for every k): what a sampler reading
+        the same roots tick after tick sees on the node."""
+        try:
+            return sample_in_place(self.bundle, k)
         except InputError as exc:
             raise renamed(exc, self.bundle) from None
 
