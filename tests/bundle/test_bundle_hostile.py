@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from archives import entry, put_together, regular, special, take_apart
-from conftest import Run, unpack_sysfs
+from bundle_helpers import Run, unpack_sysfs
 
 from workbench.bundle.layout import Limits
 from workbench.bundle.reader import Bundle

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import BUNDLES, Run
+from bundle_helpers import BUNDLES, Run
 
 VM = BUNDLES / "vm-real-kernel.tar.gz"
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLES, KUBELET, PODS, Run
+from bundle_helpers import BUNDLES, KUBELET, PODS, Run
 
 from workbench.services import bundle_capture as bc
 from workbench.services.source import NodeSource
