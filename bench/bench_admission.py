@@ -1,6 +1,8 @@
 """Admission latency: median and p99 of `admit()` for the three scenarios of the admission issue.
 
     python3 bench/bench_admission.py [--runs N] [--profile SCENARIO]
+    python3 bench/bench_admission.py --before /work/bench-venvs/base/bin/python \
+        --after /tmp/perf-venv/bin/python [--rounds 3]     # two installed wheels, paired
 
 1. the seed's PostgreSQL pod (8-CPU budget, 6 exclusive + backup sidecar) on intel-2s-snc;
 2. a 10-container pod in pod scope on the AMD EPYC 8-NUMA fixture with 40 pods already placed;
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -157,11 +161,47 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
 
 
+def paired(before: str, after: str, rounds: int, runs: int) -> int:
+    """This script under two interpreters (two wheels' venvs), alternating, `rounds` times each:
+    the median over rounds of each side's median and p99, and after/before of the p99s."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    found: dict[str, list[dict[str, list[float]]]] = {"before": [], "after": []}
+    for r in range(rounds):
+        sides = [("before", before), ("after", after)]
+        for side, python in sides if r % 2 == 0 else sides[::-1]:
+            cmd = [python, __file__, "--json", "--runs", str(runs)]
+            out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+            found[side].append(json.loads(out))
+    med = statistics.median
+    print(f"{rounds} paired rounds of {runs} admissions; ms; wall p99 (CPU p99 in brackets)")
+    print(f"{'scenario':<52} {'before p99':>16} {'after p99':>16} {'after med':>9} {'ratio':>6} {'goal':>5}")
+    failed = False
+    for name, goal in found["after"][0]["goals"].items():
+        b = med(x[name][1] for x in found["before"])
+        a = med(x[name][1] for x in found["after"])
+        b_cpu = med(x[name][3] for x in found["before"])
+        a_cpu = med(x[name][3] for x in found["after"])
+        a_med = med(x[name][0] for x in found["after"])
+        failed |= a >= goal
+        print(
+            f"{name:<52} {b:>7.2f} ({b_cpu:>5.2f}) {a:>7.2f} ({a_cpu:>5.2f}) {a_med:>9.2f}"
+            f" {a / b:>5.2f}x {goal:>5.0f}  {'ok' if a < goal else 'SLOW'}"
+        )
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--profile", type=int, metavar="N", help="profile scenario N (1-3) instead")
+    ap.add_argument("--json", action="store_true", help="figures as one JSON object (for --before/--after)")
+    ap.add_argument("--before", metavar="PYTHON", help="with --after: pair two venvs' interpreters")
+    ap.add_argument("--after", metavar="PYTHON")
+    ap.add_argument("--rounds", type=int, default=3, help="paired rounds with --before/--after")
     args = ap.parse_args(argv)
+    if args.before and args.after:
+        return paired(args.before, args.after, args.rounds, args.runs)
     all_scenarios = scenarios()
     if args.profile:
         name, topo, cfg, state, pod, _ = all_scenarios[args.profile - 1]
@@ -174,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
         return 0
     failed = False
-    print(f"{'scenario':<52} {'median':>7} {'p99':>7} {'cpu med':>7} {'cpu p99':>7} {'goal':>5}  (ms)")
+    figures: dict[str, Any] = {"goals": {}}
+    if not args.json:
+        print(f"{'scenario':<52} {'median':>7} {'p99':>7} {'cpu med':>7} {'cpu p99':>7} {'goal':>5}  (ms)")
     for name, topo, cfg, state, pod, goal in all_scenarios:
         d = admit(topo, cfg, state, pod, advise=False)
         if not d.admitted:
@@ -185,10 +227,18 @@ def main(argv: list[str] | None = None) -> int:
         med, tail = statistics.median(wall), p99(wall)
         ok = "ok" if tail < goal else "SLOW"
         failed |= tail >= goal
+        figures[name] = [med, tail, statistics.median(cpu), p99(cpu)]
+        figures["goals"][name] = goal
+        if args.json:
+            continue
         print(
             f"{name:<52} {med:>7.2f} {tail:>7.2f} {statistics.median(cpu):>7.2f} {p99(cpu):>7.2f}"
             f" {goal:>5.0f}  {ok} ({runs} runs)"
         )
+    if args.json:
+        json.dump(figures, sys.stdout)
+        print()
+        return 0
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs (figures are for this machine as it was)")
     return 1 if failed else 0

@@ -15,7 +15,9 @@ Cases, each run once per round, rounds alternating which side goes first:
   per-round ratios);
 - `--help` of the top level and of every subcommand (nested ones too; goal < 60 ms each);
 - `admit <seed postgres.yaml> --demo` (goal < 120 ms).
-Prints medians of wall-clock ms (and process CPU ms), and after/before ratios.
+Prints medians of wall-clock ms (and process CPU ms), and after/before ratios. On a loaded machine
+wall time mostly measures the scheduler: the CPU columns (user + system of each process) say what
+the command itself costs.
 """
 
 from __future__ import annotations
@@ -137,11 +139,15 @@ def report(
     print("goals (after):")
     topo = "topology -o json (256ppc)"
     if ("lstopo --of xml (256ppc)", "") in wall:
-        hw = wall["lstopo --of xml (256ppc)", ""]
+        hw, hw_cpu = wall["lstopo --of xml (256ppc)", ""], cpu["lstopo --of xml (256ppc)", ""]
         for side in ("before", "after"):
             ratio = med([x / y for x, y in zip(wall[topo, side], hw, strict=True)])
-            mark = "met   " if ratio <= 1.6 or side == "before" else "MISSED"
-            print(f"  {mark} {side:6} topology / lstopo, paired: {ratio:.2f}x (goal <= 1.6x)")
+            ratio_cpu = med([x / y for x, y in zip(cpu[topo, side], hw_cpu, strict=True)])
+            mark = "      " if side == "before" else ("met   " if ratio <= 1.6 else "MISSED")
+            print(
+                f"  {mark} {side:6} topology / lstopo, paired: {ratio:.2f}x wall, {ratio_cpu:.2f}x CPU"
+                " (goal <= 1.6x)"
+            )
     helps = [label for label in cases if label.endswith("--help")]
     if helps:
         worst = max(helps, key=lambda h: med(wall[h, "after"]))

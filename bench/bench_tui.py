@@ -196,6 +196,7 @@ def main() -> int:
     ap.add_argument("--keys", type=int, default=200, help="keys per key-latency case")
     ap.add_argument("--key-runs", type=int, default=1, help="paired runs of the key-latency script")
     ap.add_argument("--no-keys", action="store_true", help="skip the key-latency figures")
+    ap.add_argument("--no-paint", action="store_true", help="skip the start-up figures")
     args = ap.parse_args()
     if not shutil.which("tmux"):
         print("tmux is not installed; nothing measured")
@@ -205,7 +206,8 @@ def main() -> int:
     env.pop("NO_COLOR", None)
     load = os.getloadavg()[0]
     print(f"before {args.before}; after {args.after}; load {load:.1f} on {os.cpu_count()} CPUs")
-    paint_figures(args, env)
+    if not args.no_paint:
+        paint_figures(args, env)
     if not args.no_keys:
         key_figures(args)
     return 0

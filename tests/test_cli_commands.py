@@ -51,3 +51,18 @@ def test_an_unknown_command_is_refused_with_the_list(capsys: pytest.CaptureFixtu
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice: 'topolgy'" in err and "topology" in err
+
+
+def test_no_commands_help_loads_dataclasses_yaml_or_the_domain() -> None:
+    """Every `--help` stays a few tens of ms: a command module imports its use case (and with it
+    dataclasses, YAML and the domain layers) inside its handler, not at the top."""
+    code = (
+        "import sys; from workbench.cli.main import COMMANDS, main\n"
+        "for name in COMMANDS:\n"
+        "    try:\n        main([name, '--help'])\n    except SystemExit:\n        pass\n"
+        "heavy = {'dataclasses', 'yaml', 'textual'} | {n for n in sys.modules if n.startswith("
+        "('workbench.topology', 'workbench.kube', 'workbench.admission', 'workbench.tui'))}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == "[]"

@@ -108,6 +108,13 @@ def test_policy_none_merges_nothing() -> None:
     assert merge_hints(provs, policy="none", numa_nodes=[0, 1]) == Hint(None, False)
 
 
+MINIMUM = 'the minimum value of "max-allowable-numa-nodes" should not be less than 8'
+NOT_A_NUMBER = (
+    'unable to convert policy option to integer "max-allowable-numa-nodes": strconv.Atoi: parsing "x": '
+    "invalid syntax"
+)
+
+
 @pytest.mark.parametrize(
     ("nodes", "options", "error"),
     [
@@ -115,8 +122,9 @@ def test_policy_none_merges_nothing() -> None:
         (9, None, "unsupported on machines with more than 8 NUMA Nodes"),
         (16, {"max-allowable-numa-nodes": "16"}, None),
         (16, {"max-allowable-numa-nodes": "12"}, "unsupported on machines with more than 12 NUMA Nodes"),
-        # the option can only raise the limit
-        (8, {"max-allowable-numa-nodes": "4"}, None),
+        # NewPolicyOptions refuses a value under the default: the kubelet does not start
+        (8, {"max-allowable-numa-nodes": "4"}, MINIMUM),
+        (2, {"max-allowable-numa-nodes": "x"}, NOT_A_NUMBER),
     ],
 )
 def test_max_allowable_numa_nodes(nodes: int, options: dict[str, str] | None, error: str | None) -> None:

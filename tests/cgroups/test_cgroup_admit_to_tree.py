@@ -9,10 +9,11 @@ from typing import Any
 import yaml
 
 from workbench.admission.admit import admit
+from workbench.cgroups.diff import format_diff
 from workbench.cgroups.fs import CgroupFS
 from workbench.cgroups.layout import PodRef, StandaloneLayout
 from workbench.cgroups.ops import perform, read_back
-from workbench.cgroups.plan import format_diff, plan
+from workbench.cgroups.plan import plan
 from workbench.cgroups.sandbox import init_sandbox
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.kube.pod import pod_from_mapping

@@ -12,10 +12,11 @@ from cgroup_trees import MakeSandbox, bubble, container, decision, kernel, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workbench.cgroups.diff import format_diff
 from workbench.cgroups.fs import CgroupFS
 from workbench.cgroups.layout import KubeletLayout, PodRef, StandaloneLayout, kubelet_pod_cgroup
 from workbench.cgroups.ops import perform, read_back
-from workbench.cgroups.plan import PlanError, build_plan, format_diff, plan
+from workbench.cgroups.plan import PlanError, build_plan, plan
 from workbench.cgroups.sandbox import init_sandbox
 from workbench.cgroups.write import Write
 from workbench.errors import InputError

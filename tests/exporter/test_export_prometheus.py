@@ -87,8 +87,10 @@ def scraped(tmp_path: Path) -> Iterator[str]:
         # Two scrapes of the exporter, both successful.
         _wait(
             "two scrapes",
-            lambda: _query(base, 'count_over_time(up{job="workbench"}[1m]) >= 2')
-            and _query(base, 'up{job="workbench"} == 1'),
+            lambda: (
+                _query(base, 'count_over_time(up{job="workbench"}[1m]) >= 2')
+                and _query(base, 'up{job="workbench"} == 1')
+            ),
         )
         yield base
     finally:
@@ -117,3 +119,17 @@ def test_prometheus_sees_the_numa_nodes_allocatable_cpus(scraped: str) -> None:
     assert _by(_query(scraped, "workbench_numa_allocatable_cpus"), "numa_node") == expected
     build = _query(scraped, "workbench_build_info")
     assert build and build[0]["metric"]["version"]
+
+
+def test_prometheus_sees_the_demo_backup_sidecar_fill_its_pod_shared_pool(scraped: str) -> None:
+    # The demo's synthetic load: postgres' backup sidecar bursts on its 2-CPU pod shared pool.
+    shared = 'workbench_pool_{}{{pool="pod_shared",namespace="db",pod="postgres"}}'
+    (capacity,) = _query(scraped, shared.format("capacity_cpus"))
+    (usage,) = _query(scraped, shared.format("cpu_usage_cores"))
+    assert float(capacity["value"][1]) == 2
+    assert 0.5 <= float(usage["value"][1]) <= 2.05, _query(scraped, shared.format("cpu_usage_cores") + "[1m]")
+    # and the counter agrees (irate: the last two scrapes; rate() over a window longer than the
+    # few scrapes made so far would extrapolate)
+    (rate,) = _query(scraped, f"irate({shared.format('cpu_usage_seconds_total')}[30s])")
+    history = _query(scraped, shared.format("cpu_usage_seconds_total") + "[1m]")
+    assert 0.5 <= float(rate["value"][1]) <= 2.05, history

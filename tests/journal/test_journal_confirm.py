@@ -214,7 +214,7 @@ def test_with_systemd_the_timer_is_a_transient_unit_of_pid_1(
 def _commit_and_kill_the_watchdog(root: Path, jpath: Path) -> None:
     env = _env()
     proc = subprocess.run(
-        [sys.executable, str(DRIVER), "apply", str(root), str(jpath), "0.5"],
+        [sys.executable, str(DRIVER), "apply", str(root), str(jpath), "2"],
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

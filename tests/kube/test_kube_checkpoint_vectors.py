@@ -15,16 +15,18 @@ import yaml
 from workbench.errors import InputError
 from workbench.kube.checkpoint import read_kubelet_dir
 from workbench.kube.checkpoint_cpu import parse_cpu_checkpoint
+from workbench.kube.checkpoint_device import parse_device_checkpoint
 from workbench.kube.checkpoint_memory import parse_memory_checkpoint
 from workbench.kube.go_spew import GoInt, GoMap, GoPtr, GoSlice, GoStr, GoStruct, spew_sprintf
 
 VECTORS = yaml.safe_load((Path(__file__).parent / "data" / "checkpoint_vectors.yaml").read_text())
 CPU = VECTORS["cpu_manager_state"]
 MEMORY = VECTORS["memory_manager_state"]
+DEVICES = VECTORS["device-plugins/kubelet_internal_checkpoint"]
 
 
 def _name(case: dict[str, Any]) -> str:
-    return str(case["upstream"]).split(": ", 1)[1]
+    return str(case["upstream"]).split(": ", 1)[1] if "upstream" in case else str(case["source"])[:40]
 
 
 @pytest.mark.parametrize("case", CPU, ids=_name)
@@ -54,6 +56,13 @@ def test_memory_checkpoint_vectors(case: dict[str, Any]) -> None:
         assert {uid: sum(b.size for b in bs) for uid, bs in mc.pod_blocks.items()} == expect["pods"]
 
 
+@pytest.mark.parametrize("case", DEVICES, ids=_name)
+def test_device_checkpoints_a_kubelet_wrote_verify(case: dict[str, Any]) -> None:
+    dc = parse_device_checkpoint(json.loads(case["content"]))
+    assert dc.version == case["version"] and dc.problems == ()
+    assert dc.registered["nvidia.com/gpu"]
+
+
 def _node(tmp_path: Path, file: str, content: str) -> Path:
     d = tmp_path / "node"
     d.mkdir()
@@ -62,7 +71,9 @@ def _node(tmp_path: Path, file: str, content: str) -> Path:
     return d
 
 
-CORRUPT = [(file, c) for file in VECTORS for c in VECTORS[file] if c["corrupt"]]
+CORRUPT = [
+    (file, c) for file in ("cpu_manager_state", "memory_manager_state") for c in VECTORS[file] if c["corrupt"]
+]
 
 
 @pytest.mark.parametrize(("file", "case"), CORRUPT, ids=[f"{f}: {_name(c)}" for f, c in CORRUPT])

@@ -141,8 +141,8 @@ grep -q "NUMA" demo.svg || fail "demo.svg does not show the node"
 
 # Themes whose screenshot is known to fail, with the issue that fixes it: each is still run, and
 # once it works this check fails until it is taken off the list, so the list cannot go stale.
-# workbench-mono: Textual's "$ansi-background" stylesheet error (issue 13, "Every theme").
-known_broken=" workbench-mono "
+# (none at present)
+known_broken=" "
 while read -r theme background; do
   begin "workbench demo --theme $theme --screenshot"
   if "$wb" demo --theme "$theme" --screenshot "theme-$theme.svg" </dev/null >"theme-$theme.log" 2>&1; then

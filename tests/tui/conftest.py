@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -64,6 +65,7 @@ def build_demo_app(
     theme: str | None = None,
     confirm_seconds: float = 60.0,
     user_keymap: bool = False,
+    ascii_only: bool = False,
 ) -> WorkbenchApp:
     """The app as `workbench demo` opens it (the same builder): seeded demo node, sandbox cgroup
     tree and journal in tmp_path; `read_only` is the `--read-only` flag, the app decides.
@@ -82,6 +84,28 @@ def build_demo_app(
         box,
         read_only=read_only,
         theme=theme,
+        ascii_only=ascii_only,
         confirm_seconds=confirm_seconds,
         keymap_paths=None if user_keymap else [],
     )
+
+
+SYSFS_TARBALLS = Path(__file__).resolve().parents[2] / "fixtures" / "sysfs"
+
+
+@pytest.fixture(scope="session")
+def sysfs_tree(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """name -> the unpacked sysfs tree of `fixtures/sysfs/<name>.tar.xz` (real machines,
+    from hwloc's test suite; see fixtures/sysfs/README.md), unpacked once per session."""
+    import tarfile
+
+    base = tmp_path_factory.mktemp("sysfs")
+
+    def tree(name: str) -> Path:
+        root = base / name
+        if not root.exists():
+            with tarfile.open(SYSFS_TARBALLS / f"{name}.tar.xz") as archive:
+                archive.extractall(base, filter="tar")
+        return root
+
+    return tree

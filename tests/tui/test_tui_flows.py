@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,8 +17,20 @@ from textual.widgets import Input
 from workbench.cgroups.sandbox import snapshot
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.viewmodel.scenarios import scenario_pod
+from workbench.tui.widgets.draft_editor import DraftEditor, FieldInput
 
 Steps = Callable[[WorkbenchApp, Pilot[None]], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True, params=["colour", "NO_COLOR"])
+def terminal(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every flow twice: on a colour terminal, and with NO_COLOR set (the monochrome theme and
+    Textual's no-colour filter), as a user with NO_COLOR exported would start it."""
+    if request.param == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    return str(request.param)
 
 
 def run(app: WorkbenchApp, steps: Steps, size: tuple[int, int] = (80, 24)) -> None:
@@ -29,8 +42,18 @@ def run(app: WorkbenchApp, steps: Steps, size: tuple[int, int] = (80, 24)) -> No
     asyncio.run(main())
 
 
-async def set_field(app: WorkbenchApp, pilot: Pilot[None], input_id: str, value: str) -> None:
-    box = app.screen.query_one(f"#{input_id}", Input)
+def app_wants_mono() -> bool:
+    return "NO_COLOR" in os.environ
+
+
+def field(app: WorkbenchApp, path: str) -> FieldInput:
+    box = app.screen.query_one(DraftEditor).field(path)
+    assert box is not None, path
+    return box
+
+
+async def set_field(app: WorkbenchApp, pilot: Pilot[None], path: str, value: str) -> None:
+    box = field(app, path)
     box.focus()
     box.value = value
     await pilot.pause()
@@ -98,11 +121,11 @@ def test_draft_flow_reject_fix_invalid_field_containers_and_policy_flip(tmp_path
         assert "working out" not in screen_text(app)
         # 2. fixed: the app container gives one CPU and 1Gi back to the pod shared pool
         i = [c.name for c in app.session.draft.containers].index("app")
-        await set_field(app, pilot, f"f-c{i}-cpu", "3")
-        await set_field(app, pilot, f"f-c{i}-cpu-limit", "3")
+        await set_field(app, pilot, f"c{i}.cpu", "3")
+        await set_field(app, pilot, f"c{i}.cpu_limit", "3")
         assert "REJECTED" in screen_text(app)  # memory still leaves the sidecar nothing
-        await set_field(app, pilot, f"f-c{i}-memory", "3Gi")
-        await set_field(app, pilot, f"f-c{i}-memory-limit", "3Gi")
+        await set_field(app, pilot, f"c{i}.memory", "3Gi")
+        await set_field(app, pilot, f"c{i}.memory_limit", "3Gi")
         text = screen_text(app)
         assert "ADMITTED" in text and "REJECTED" not in text
         decision = app.session.preview().decision
@@ -110,12 +133,12 @@ def test_draft_flow_reject_fix_invalid_field_containers_and_policy_flip(tmp_path
         assert {c.isolation for c in decision.containers} == {"container", "pod"}
         assert "◆" in text  # the placement is drawn on the grid in the preview pattern
         # 3. invalid input is marked on the field, with the reason
-        await set_field(app, pilot, "f-pod-cpu", "lots")
-        box = app.screen.query_one("#f-pod-cpu", Input)
+        await set_field(app, pilot, "pod.cpu", "lots")
+        box = field(app, "pod.cpu")
         assert box.has_class("-invalid")
         text = screen_text(app)
         assert "INVALID DRAFT" in text and "not a valid quantity" in text
-        await set_field(app, pilot, "f-pod-cpu", "4")
+        await set_field(app, pilot, "pod.cpu", "4")
         assert not box.has_class("-invalid") and "ADMITTED" in screen_text(app)
         # 4. add a sidecar, then remove it again (command keys work once out of the field)
         before = len(app.session.draft.containers)
@@ -320,10 +343,13 @@ def test_filter_highlights_matching_pods(tmp_path: Path) -> None:
 
 
 def test_theme_switch_and_quit(tmp_path: Path) -> None:
+    # NO_COLOR (when this suite runs under it) starts the monochrome theme instead.
+    first = "workbench-mono" if app_wants_mono() else "workbench-dark"
+
     async def steps(app: WorkbenchApp, pilot: Pilot[None]) -> None:
-        assert app.theme == "workbench-dark"
+        assert app.theme == first
         await pilot.press("T")
-        assert app.theme != "workbench-dark" and app.theme.startswith("workbench-")
+        assert app.theme != first and app.theme.startswith("workbench-")
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
@@ -331,14 +357,10 @@ def test_theme_switch_and_quit(tmp_path: Path) -> None:
     run(build_demo_app(tmp_path), steps)
 
 
-def test_no_color_picks_the_monochrome_theme(tmp_path: Path, monkeypatch: object) -> None:
-    import pytest
-
-    mp = monkeypatch
-    assert isinstance(mp, pytest.MonkeyPatch)
-    mp.setenv("NO_COLOR", "1")
+def test_no_color_picks_the_monochrome_theme(tmp_path: Path, terminal: str) -> None:
     app = build_demo_app(tmp_path)
-    assert app.theme == "workbench-mono"
+    assert app.theme == ("workbench-mono" if terminal == "NO_COLOR" else "workbench-dark")
+    assert app.no_color is (terminal == "NO_COLOR")
 
 
 def test_keymap_file_remaps_a_binding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

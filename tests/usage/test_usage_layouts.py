@@ -124,3 +124,34 @@ def test_a_pod_appearing_later_is_picked_up_on_the_slow_cadence(tmp_path: Path) 
             assert report is not None
             seen.append(any(c.member.cgroup == paths["exclusive"] for c in report.attribution.containers))
     assert seen[0] is False and seen[-1] is True, "no directory listing per tick, but within the slow cadence"
+
+
+def test_a_kubelet_checkpoint_names_pods_and_containers(tmp_path: Path) -> None:
+    """With the kubelet's directory the UID is the pod's name and each scope is matched to its
+    container by the cpuset the CPU manager recorded; the lone pod-shared sidecar, which the
+    checkpoint alone cannot tell from an exclusive container, is shared by its inherited quota."""
+    kdir = Path(__file__).resolve().parents[2] / "fixtures" / "kubelet" / "intel-2s-snc-v4"
+    root, proc = tmp_path / "cg", tmp_path / "proc"
+    init_sandbox(root, demo_topology(), mountinfo="")
+    pg = "kubepods.slice/kubepods-pod6f1f4e0a_3c1d_4e0b_9a57_0d0c2a6f5b01.slice"
+    Counters(root, pg).make(cpus="1-4,33-36", mems="0")
+    Counters(root, f"{pg}/cri-containerd-{EXCL_ID}.scope").make(cpus="1-3,33-35", mems="0")
+    Counters(root, f"{pg}/cri-containerd-{SHARED_ID}.scope").make(
+        cpus="4,36", mems="0", cpu_max="800000 100000"
+    )
+    burstable = "kubepods.slice/kubepods-burstable.slice"
+    redis = f"{burstable}/kubepods-burstable-pod9b2d7c44_8e1f_4b6a_a1c3_5e7f9d0b2c02.slice"
+    Counters(root, redis).make()
+    Counters(root, f"{redis}/cri-containerd-{PAUSE_ID}.scope").make(cpus="5,37", mems="0")
+    proc_stat(proc, {c: (0, 0) for c in range(64)})
+    request = UsageRequest(NodeSource(kubelet_dir=kdir), cgroup_root=root, proc_root=proc)
+    with open_usage(request) as session:
+        members = {(m.pod, m.container): m.pool for m in session.plan.members}
+        pools = {(p.kind, p.pod, p.container) for p in session.plan.pools}
+    assert members == {
+        ("db/postgres-0", "postgres"): "pod_exclusive",
+        ("db/postgres-0", "pg-backup"): "pod_shared",
+        ("cache/redis-0", "redis"): "node_exclusive",
+    }
+    assert {("pod_exclusive", "db/postgres-0", "postgres"), ("pod_shared", "db/postgres-0", None),
+            ("node_exclusive", "cache/redis-0", "redis")} <= pools  # fmt: skip

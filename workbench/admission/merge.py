@@ -24,6 +24,7 @@ from workbench.admission.bitmask import hint_of, ids_of, mask_of, mask_of_set
 from workbench.admission.decision import Hint
 from workbench.admission.hint_list import LazyHints, is_empty, preferred_masks
 from workbench.admission.merge_lattice import reachable_ands
+from workbench.kube import topology_policy_options as topology_options
 
 POLICY_NONE = "none"
 POLICY_BEST_EFFORT = "best-effort"
@@ -31,9 +32,8 @@ POLICY_RESTRICTED = "restricted"
 POLICY_SINGLE_NUMA_NODE = "single-numa-node"
 POLICIES = (POLICY_NONE, POLICY_BEST_EFFORT, POLICY_RESTRICTED, POLICY_SINGLE_NUMA_NODE)
 
-PREFER_CLOSEST_NUMA_NODES = "prefer-closest-numa-nodes"
-MAX_ALLOWABLE_NUMA_NODES = "max-allowable-numa-nodes"
-DEFAULT_MAX_ALLOWABLE_NUMA_NODES = 8
+PREFER_CLOSEST_NUMA_NODES = topology_options.PREFER_CLOSEST_NUMA_NODES
+MAX_ALLOWABLE_NUMA_NODES = topology_options.MAX_ALLOWABLE_NUMA_NODES
 
 ProviderMap = Mapping[str, Sequence[Hint] | None] | None
 Options = Mapping[str, bool | str]
@@ -87,26 +87,20 @@ def max_of_min_affinity_counts(lists: Sequence[Sequence[Hint]]) -> int:
     return best
 
 
+def _as_text(options: Options | None) -> dict[str, str]:
+    """Options as the kubelet's configuration holds them (strings); the Python API takes bools too."""
+    items = (options or {}).items()
+    return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in items}
+
+
 def prefer_closest(policy: str, options: Options | None) -> bool:
     """Whether `prefer-closest-numa-nodes` is in effect (never for single-numa-node)."""
-    if policy == POLICY_SINGLE_NUMA_NODE or not options:
-        return False
-    value = options.get(PREFER_CLOSEST_NUMA_NODES, False)
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+    return policy != POLICY_SINGLE_NUMA_NODE and topology_options.prefer_closest(_as_text(options))
 
 
 def numa_limit_error(numa_nodes: Sequence[int], options: Options | None) -> str | None:
     """The kubelet's start-up refusal for machines with more NUMA nodes than it allows."""
-    limit = DEFAULT_MAX_ALLOWABLE_NUMA_NODES
-    raw = (options or {}).get(MAX_ALLOWABLE_NUMA_NODES)
-    if raw is not None and not isinstance(raw, bool):
-        try:
-            limit = max(limit, int(str(raw).strip()))
-        except ValueError:
-            return f"unable to parse {MAX_ALLOWABLE_NUMA_NODES} value {raw!r}"
-    if len(numa_nodes) > limit:
-        return f"unsupported on machines with more than {limit} NUMA Nodes"
-    return None
+    return topology_options.numa_limit_problem(len(numa_nodes), _as_text(options))
 
 
 def policy_admits(policy: str, hint: Hint) -> bool:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from workbench.admission.topology_admit import Managers, build_managers
 from workbench.errors import InputError
+from workbench.kube.checkpoint_cpu import CPU_STATE
+from workbench.kube.checkpoint_memory import MEMORY_STATE
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.model import Topology
-
-CPU_STATE = "cpu_manager_state"
-MEMORY_STATE = "memory_manager_state"
 
 
 def manager_problems(managers: Managers) -> list[str]:

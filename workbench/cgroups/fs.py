@@ -36,7 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from workbench.cgroups.kernel import SANDBOX_MARKER, Kernel
+from workbench.cgroups import beneath
+from workbench.cgroups.kernel import Kernel
+from workbench.cgroups.model_files import SANDBOX_MARKER
 from workbench.errors import InputError
 
 Mode = Literal["v2", "v1", "hybrid", "sandbox", "none"]
@@ -207,32 +209,13 @@ class CgroupFS:
                 )
         return Path("/".join([self._root_str, *parts]))
 
-    def _dir_beneath(self, parts: list[str]) -> int:
-        """An O_RDONLY fd of the directory `parts` below the root, opened without following links."""
-        dirfd = os.open(self._root_str or "/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            for part in parts:
-                child = os.open(
-                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd
-                )
-                os.close(dirfd)
-                dirfd = child
-        except BaseException:
-            os.close(dirfd)
-            raise
-        return dirfd
-
     def _open_beneath(self, cgroup: str, file: str, flags: int) -> int:
-        """Open `file` of `cgroup` one component at a time, each relative to its parent's fd and
-        with O_NOFOLLOW, so a directory swapped for a symlink after `resolve` checked it still
-        cannot lead outside the root (ELOOP/ENOTDIR instead): openat2's RESOLVE_BENEATH by hand.
-        Never O_CREAT or O_TRUNC: a missing interface file is ENOENT, never created.
+        """Open `file` of `cgroup` through `beneath.open_file`: descriptor-relative, no link
+        followed, so a directory swapped for a symlink after `resolve` checked it still cannot
+        lead outside the root; a file with more than one link is not written. Never O_CREAT
+        or O_TRUNC: a missing interface file is ENOENT, never created.
         """
-        dirfd = self._dir_beneath(split_cgroup(cgroup))
-        try:
-            return os.open(file, flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
-        finally:
-            os.close(dirfd)
+        return beneath.open_file(self._root_str, split_cgroup(cgroup), file, flags)
 
     def display(self, cgroup: str, file: str = "") -> str:
         """The absolute path as shown to the operator."""
@@ -258,20 +241,8 @@ class CgroupFS:
     def read(self, cgroup: str, file: str) -> str | None:
         """The file's text without its trailing newline; None when the file or cgroup is missing."""
         self.resolve(cgroup, file)
-        try:
-            fd = self._open_beneath(cgroup, file, os.O_RDONLY)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        try:
-            chunks = []
-            while True:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(fd)
-        return b"".join(chunks).decode("utf-8", "replace").rstrip("\n")
+        text = beneath.read_text(self._root_str, split_cgroup(cgroup), file)
+        return None if text is None else text.rstrip("\n")
 
     def exists(self, cgroup: str) -> bool:
         try:
@@ -366,12 +337,7 @@ class CgroupFS:
         if self.kernel is not None:
             self.kernel.mkdir(join(cgroup))
         else:
-            *parents, name = split_cgroup(cgroup)
-            dirfd = self._dir_beneath(parents)
-            try:
-                os.mkdir(name, 0o755, dir_fd=dirfd)
-            finally:
-                os.close(dirfd)
+            beneath.mkdir(self._root_str, split_cgroup(cgroup))
 
     def rmdir(self, cgroup: str) -> None:
         """Remove one empty cgroup (no children, no processes); OSError (EBUSY...) propagates."""
@@ -382,12 +348,7 @@ class CgroupFS:
         if self.kernel is not None:
             self.kernel.rmdir(join(cgroup))
         else:
-            *parents, name = split_cgroup(cgroup)
-            dirfd = self._dir_beneath(parents)
-            try:
-                os.rmdir(name, dir_fd=dirfd)
-            finally:
-                os.close(dirfd)
+            beneath.rmdir(self._root_str, split_cgroup(cgroup))
 
 
 def _kill_after_write(spec: str) -> int | None:

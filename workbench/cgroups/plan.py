@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from workbench.admission.decision import Decision
 from workbench.cgroups.files import (
     DEFAULT_CPU_MAX,
-    describe,
     parse_controllers,
     parse_cpu_max,
     parse_memory,
@@ -155,6 +154,32 @@ def build_plan(
         names = [n for n in names if n not in finished]
     located = layout.locate(fs, ref, names)
     attach = dict(attach or {})
+    _check_attach(fs, located, attach)
+
+    tree = _Tree(fs)
+    _check_root(fs)
+    containers = [located.containers[n] for n in placements if n in located.containers]
+    # 1. directories and controllers, top-down: a parent enables them before its child is used
+    writes = _directories(tree, located, [*located.ancestors, located.pod, *containers])
+    # 2. targets
+    targets = _targets(decision, located)
+    order = [located.pod, *containers]
+    # 3. pre-checks the kernel would otherwise answer with silent narrowing or an OOM kill
+    _check_sets(tree, located.pod, targets[located.pod])
+    if not force:
+        _check_memory(tree, order, targets)
+    # 4. cpusets: grow parent-first, shrink child-first; 5. limits: raise parent-first, lower
+    # child-first; 6. processes
+    writes += _cpusets(tree, order, targets)
+    writes += _limits(tree, order, targets)
+    writes += _processes(fs, located, attach)
+    return Plan(tuple(writes), located, tuple(_notes(fs, tree, located, finished)))
+
+
+Targets = dict[str, dict[str, tuple[str, str]]]
+
+
+def _check_attach(fs: CgroupFS, located: PodCgroups, attach: Mapping[str, int]) -> None:
     for name, pid in attach.items():
         if name not in located.containers:
             raise InputError(
@@ -167,22 +192,22 @@ def build_plan(
         if fs.kernel is None and not os.path.exists(f"/proc/{pid}"):
             raise InputError(f"no process {pid} on this host", field="--attach", fix="check the PID")
 
-    tree = _Tree(fs)
-    writes: list[Write] = []
-    _check_root(fs)
 
-    # 1. directories and controllers, top-down: a parent enables them before its child is used
-    chain = [*located.ancestors, located.pod]
-    containers = [located.containers[n] for n in placements if n in located.containers]
-    for cg in [*chain, *containers]:
+def _directories(tree: _Tree, located: PodCgroups, cgroups: Sequence[str]) -> list[Write]:
+    writes: list[Write] = []
+    for cg in cgroups:
         writes.extend(_enable(tree, parent_of(cg)))
         if not tree.exists(cg):
             if not located.create:
-                raise PlanError(f"{fs.display(cg)} does not exist and this layout does not create it")
+                raise PlanError(f"{tree.fs.display(cg)} does not exist and this layout does not create it")
             writes.append(Write(cg, "", "", action="mkdir", reason="create the cgroup"))
             tree.new_dirs.add(cg)
+    return writes
 
-    # 2. targets
+
+def _targets(decision: Decision, located: PodCgroups) -> Targets:
+    """cgroup -> file -> (value, why) for the pod and each located container."""
+    placements = {c.name: c for c in decision.containers}
     # every container of the decision, found or not, so none is narrowed by its pod
     pod_cpus = CPUSet().union(*(c.cpus for c in decision.containers))
     pod_mems = CPUSet().union(*(c.mems for c in decision.containers))
@@ -193,7 +218,7 @@ def build_plan(
     if decision.pod is not None and decision.pod.mems:
         pod_mems = pod_mems.union(decision.pod.mems)
         mem_why = "pod NUMA nodes and the containers' nodes"
-    targets: dict[str, dict[str, tuple[str, str]]] = {
+    targets: Targets = {
         located.pod: {
             "cpuset.cpus": (str(pod_cpus), f"pod cpuset: {cpu_why}"),
             "cpuset.mems": (str(pod_mems), f"pod mems: {mem_why}"),
@@ -213,31 +238,38 @@ def build_plan(
             ),
             "memory.max": (c.memory_max, f"{name}: memory limit"),
         }
-    order = [located.pod, *containers]
+    return targets
 
-    # 3. pre-checks the kernel would otherwise answer with silent narrowing or an OOM kill
-    for kind, target in (("cpus", pod_cpus), ("mems", pod_mems)):
-        avail = _effective(tree, parent_of(located.pod), kind)
+
+def _check_sets(tree: _Tree, pod: str, wanted: dict[str, tuple[str, str]]) -> None:
+    for kind in ("cpus", "mems"):
+        target = CPUSet.parse(wanted[f"cpuset.{kind}"][0])
+        avail = _effective(tree, parent_of(pod), kind)
         if avail is not None and not target.issubset(avail):
             raise PlanError(
-                f"the pod needs {kind} {target} but {fs.display(parent_of(located.pod))} "
+                f"the pod needs {kind} {target} but {tree.fs.display(parent_of(pod))} "
                 f"only has {avail} (cpuset.{kind}.effective); the kernel would narrow them silently",
                 fix="free those CPUs/nodes in the parent cgroup, or preview against this node's state",
             )
-    if not force:
-        for cg in order:
-            if cg in tree.new_dirs or "memory.max" not in targets[cg]:
-                continue
-            limit = parse_memory(targets[cg]["memory.max"][0])
-            current = tree.get(cg, "memory.current")
-            if limit is not None and current is not None and limit < int(current):
-                raise PlanError(
-                    f"memory.max {limit} for {fs.display(cg)} is below its memory.current {current}: "
-                    "the kernel would reclaim and OOM-kill the workload",
-                    fix="raise the limit, or use --force to write it anyway",
-                )
 
-    # 4. cpusets: grow parent-first, shrink child-first
+
+def _check_memory(tree: _Tree, order: Sequence[str], targets: Targets) -> None:
+    for cg in order:
+        if cg in tree.new_dirs or "memory.max" not in targets[cg]:
+            continue
+        limit = parse_memory(targets[cg]["memory.max"][0])
+        current = tree.get(cg, "memory.current")
+        if limit is not None and current is not None and limit < int(current):
+            raise PlanError(
+                f"memory.max {limit} for {tree.fs.display(cg)} is below its memory.current {current}: "
+                "the kernel would reclaim and OOM-kill the workload",
+                fix="raise the limit, or use --force to write it anyway",
+            )
+
+
+def _cpusets(tree: _Tree, order: Sequence[str], targets: Targets) -> list[Write]:
+    """Grow parent-first (a set that must gain CPUs first becomes old | new), then shrink
+    child-first to the final values."""
     grow: list[Write] = []
     for cg in order:
         for file in ("cpuset.cpus", "cpuset.mems"):
@@ -255,9 +287,12 @@ def build_plan(
             if not holds(file, _current(tree, cg, file), value):
                 shrink.append(Write(cg, file, value, before=tree.get(cg, file), reason=why))
                 tree.values[(cg, file)] = value
-    writes += grow + shrink
+    return grow + shrink
 
-    # 5. limits: raise parent-first, lower child-first
+
+def _limits(tree: _Tree, order: Sequence[str], targets: Targets) -> list[Write]:
+    """`cpu.max`, then `memory.max`: raised parent-first, lowered child-first."""
+    writes: list[Write] = []
     for file, size in (("cpu.max", _quota), ("memory.max", _bytes)):
         ups: list[Write] = []
         downs: list[Write] = []
@@ -271,8 +306,11 @@ def build_plan(
             w = Write(cg, file, value, before=tree.get(cg, file), reason=why)
             (ups if size(value) >= size(now) else downs).append(w)
         writes += ups + list(reversed(downs))
+    return writes
 
-    # 6. processes
+
+def _processes(fs: CgroupFS, located: PodCgroups, attach: Mapping[str, int]) -> list[Write]:
+    writes: list[Write] = []
     for name, pid in attach.items():
         cg = located.containers[name]
         before = fs.cgroup_of_pid(pid)
@@ -281,7 +319,10 @@ def build_plan(
         writes.append(
             Write(cg, "cgroup.procs", str(pid), before=before, reason=f"attach PID {pid} to {name}")
         )
+    return writes
 
+
+def _notes(fs: CgroupFS, tree: _Tree, located: PodCgroups, finished: Sequence[str]) -> list[str]:
     notes = list(located.notes)
     if finished:
         notes.append(f"init containers have finished and have no cgroup: {', '.join(finished)}")
@@ -290,7 +331,7 @@ def build_plan(
         stray = [c for c in fs.children(located.pod) if c not in known]
         if stray:
             notes.append(f"left as they are (not in this pod's decision): {', '.join(stray)}")
-    return Plan(tuple(writes), located, tuple(notes))
+    return notes
 
 
 def plan(
@@ -345,20 +386,3 @@ def _enable(tree: _Tree, cgroup: str) -> list[Write]:
             reason=f"enable {' '.join(missing)} for the children of {cgroup or 'the root'}",
         )
     ]
-
-
-def format_diff(writes: Sequence[Write], fs: CgroupFS | None = None) -> str:
-    """One line per write: `path: old -> new  (reason)`; "(no changes)" for an empty plan."""
-    if not writes:
-        return "(no changes)"
-    lines = []
-    for w in writes:
-        path = fs.display(w.cgroup, w.file) if fs is not None else (w.target or "/")
-        if w.action == "mkdir":
-            lines.append(f"+ mkdir {path}  ({w.reason})" if w.reason else f"+ mkdir {path}")
-        elif w.action == "rmdir":
-            lines.append(f"- rmdir {path}  ({w.reason})" if w.reason else f"- rmdir {path}")
-        else:
-            text = f"  {path}: {describe(w.file, w.before)} -> {describe(w.file, w.value)}"
-            lines.append(f"{text}  ({w.reason})" if w.reason else text)
-    return "\n".join(lines)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from workbench.cgroups.fs import MOUNTINFO, parse_mountinfo
-from workbench.cgroups.kernel import (
+from workbench.cgroups.model_files import (
     ALL_CONTROLLERS,
     FAULTS_FILE,
     SANDBOX_MARKER,

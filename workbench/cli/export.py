@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
 from workbench.cli.common import add_node_options, node_source
@@ -30,7 +31,22 @@ def register(sub: Any) -> None:
     )
     e.add_argument("--cgroup-root", metavar="DIR", help="the cgroup v2 tree to read (default /sys/fs/cgroup)")
     e.add_argument("--layout", choices=KUBELET_DRIVERS, default="systemd", help="the kubelet's cgroup driver")
+    e.add_argument(
+        "-o",
+        "--format",
+        choices=("text", "openmetrics"),
+        default="text",
+        help="with --once: Prometheus text (what promtool check metrics reads) or OpenMetrics",
+    )
+    e.add_argument("--proc-root", metavar="DIR", help="a directory holding stat (default /proc)")
     e.add_argument("--once", action="store_true", help="print one scrape on stdout and exit")
+    e.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="with --once: seconds between the two samples",
+    )
     e.set_defaults(func=run)
 
 
@@ -49,18 +65,29 @@ def run(args: argparse.Namespace) -> int:
 
     host, port = parse_listen(args.listen)
     exporter = Exporter(
-        node_source(args), Path(args.cgroup_root) if args.cgroup_root else None, driver=args.layout
+        node_source(args),
+        Path(args.cgroup_root) if args.cgroup_root else None,
+        driver=args.layout,
+        proc_root=Path(args.proc_root) if args.proc_root else None,
     )
-    exporter.node()  # a bad node is one line now, not a failed scrape later
-    if args.once:
-        sys.stdout.buffer.write(server.render(exporter.families))
-        return 0
+    exporter.start()  # a bad node is one line now, not a failed scrape later
     try:
-        stop = server.serve(exporter.families, host, port)
-    except OSError as exc:
-        raise InputError(
-            f"cannot serve on {args.listen}: {exc.strerror}", field="--listen", fix="pick a free port"
-        ) from None
-    print(f"workbench: serving http://{args.listen}/metrics", file=sys.stderr)
-    stop.wait()
-    return 0
+        for note in exporter.notes:
+            print(f"workbench: {note}", file=sys.stderr)
+        if args.once:
+            # One scrape after one interval, as Prometheus would see its second scrape.
+            time.sleep(args.interval)
+            openmetrics = args.format == "openmetrics"
+            sys.stdout.buffer.write(server.render(exporter.families, openmetrics=openmetrics))
+            return 0
+        try:
+            stop = server.serve(exporter.families, host, port)
+        except OSError as exc:
+            raise InputError(
+                f"cannot serve on {args.listen}: {exc.strerror}", field="--listen", fix="pick a free port"
+            ) from None
+        print(f"workbench: serving http://{args.listen}/metrics", file=sys.stderr)
+        stop.wait()
+        return 0
+    finally:
+        exporter.close()

@@ -42,6 +42,10 @@ from workbench.journal.schema import (
 class Stamp:
     journal_id: int
     last_txn: int
+    # The journal file as this tool left it after a clean close (`fingerprint`): a journal that
+    # still matches was checked when it was opened and only written since by us, so the full
+    # check (quick_check and the row scans, which grow with the journal) is skipped.
+    verified: tuple[int, ...] | None = None
 
 
 def stamp_path(path: Path) -> Path:
@@ -51,7 +55,9 @@ def stamp_path(path: Path) -> Path:
 def read_stamp(path: Path) -> Stamp | None:
     try:
         data = json.loads(stamp_path(path).read_text())
-        return Stamp(int(data["journal_id"]), int(data["last_txn"]))
+        seen = data.get("verified")
+        verified = tuple(int(v) for v in seen) if isinstance(seen, list) else None
+        return Stamp(int(data["journal_id"]), int(data["last_txn"]), verified)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError):
@@ -66,10 +72,42 @@ def write_stamp(path: Path, stamp: Stamp) -> None:
     tmp = target.with_name(target.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
-        os.write(fd, json.dumps({"journal_id": stamp.journal_id, "last_txn": stamp.last_txn}).encode())
+        doc = {"journal_id": stamp.journal_id, "last_txn": stamp.last_txn, "verified": stamp.verified}
+        os.write(fd, json.dumps(doc).encode())
     finally:
         os.close(fd)
     os.replace(tmp, target)
+
+
+def fingerprint(path: Path) -> tuple[int, ...] | None:
+    """Identity, size and mtime of the journal and its WAL: any outside change alters it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    try:
+        wal = os.stat(str(path) + "-wal")
+        side = (wal.st_size, wal.st_mtime_ns)
+    except OSError:
+        side = (-1, -1)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, *side)
+
+
+def left_as_verified(path: Path) -> bool:
+    """Whether the journal is exactly as this tool left it after its last clean close."""
+    stamp = read_stamp(path)
+    return stamp is not None and stamp.verified is not None and stamp.verified == fingerprint(path)
+
+
+def mark_verified(path: Path) -> None:
+    """After a clean close: record the file as left (see `Stamp.verified`)."""
+    stamp = read_stamp(path)
+    if stamp is None:
+        return
+    try:
+        write_stamp(path, Stamp(stamp.journal_id, stamp.last_txn, fingerprint(path)))
+    except OSError:
+        pass
 
 
 def new_journal_id() -> int:
@@ -108,11 +146,12 @@ def db_error(path: Path, exc: sqlite3.Error, doing: str = "open") -> InputError:
     return InputError(f"cannot {doing} the journal: {exc}", source=str(path), fix="check the path and disk")
 
 
-def verify(db: sqlite3.Connection, path: Path) -> int:
-    """Check an open, existing journal; returns its schema version (0: a new, empty file)."""
+def verify(db: sqlite3.Connection, path: Path, *, thorough: bool = True) -> int:
+    """Check an open, existing journal; returns its schema version (0: a new, empty file).
+    `thorough=False` (a journal `left_as_verified`) skips quick_check and the row scans."""
     where = str(path)
     try:
-        rows = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
+        rows = [r[0] for r in db.execute("PRAGMA quick_check(5)")] if thorough else ["ok"]
         if rows != ["ok"]:
             raise JournalDamaged(where, f"SQLite's quick_check fails ({'; '.join(map(str, rows))[:200]})")
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -133,7 +172,8 @@ def verify(db: sqlite3.Connection, path: Path) -> int:
         missing = sorted(set(COLUMNS[table]) - have)
         if missing:
             raise JournalDamaged(where, f"the {table} table lacks column {', '.join(missing)}")
-    _check_rows(db, where)
+    if thorough:
+        _check_rows(db, where)
     return version
 
 
@@ -197,6 +237,6 @@ def check_stamp(db: sqlite3.Connection, path: Path) -> None:
     stamp = read_stamp(path)
     if stamp is None or stamp.journal_id != journal_id or stamp.last_txn != last:
         try:
-            write_stamp(path, Stamp(journal_id, last))
+            write_stamp(path, Stamp(journal_id, last, stamp.verified if stamp else None))
         except OSError:
             pass  # a read-only directory: the check is weaker, nothing is wrong

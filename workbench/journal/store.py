@@ -54,32 +54,10 @@ from workbench.journal.schema import (
 )
 
 __all__ = [
-    "ABORTED",
-    "APPLIED",
-    "APPLYING",
-    "CONFIRMED",
-    "LIVE",
-    "NEEDS_OPERATOR",
-    "PENDING_CONFIRM",
-    "ROLLED_BACK",
-    "ROLLING_BACK",
-    "STEP_DONE",
-    "S_CONFLICT",
-    "S_FAILED",
-    "S_INTENT",
-    "S_PLANNED",
-    "S_SKIPPED",
-    "S_UNDONE",
-    "S_UNDO_FAILED",
-    "S_VERIFIED",
-    "S_VOID",
-    "UNFINISHED",
-    "VOID",
-    "Journal",
-    "JournalDamaged",
-    "Step",
-    "Txn",
-    "journal_exists",
+    "ABORTED", "APPLIED", "APPLYING", "CONFIRMED", "LIVE", "NEEDS_OPERATOR", "PENDING_CONFIRM",
+    "ROLLED_BACK", "ROLLING_BACK", "STEP_DONE", "S_CONFLICT", "S_FAILED", "S_INTENT", "S_PLANNED",
+    "S_SKIPPED", "S_UNDONE", "S_UNDO_FAILED", "S_VERIFIED", "S_VOID", "UNFINISHED", "VOID", "Journal",
+    "JournalDamaged", "Step", "Txn", "journal_exists",
 ]
 
 
@@ -113,6 +91,8 @@ class Journal:
             # Before anything creates the file: a journal that held transactions and is now
             # missing or empty is damage, never a fresh start.
             check.check_presence(self.path)
+            # Checked in full unless it is exactly as we left it after a clean close.
+            self._trusted = check.left_as_verified(self.path)
             _create_private(self.path)
             # Autocommit mode: transactions are begun and committed explicitly below.
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
@@ -124,17 +104,19 @@ class Journal:
                 source=where,
                 fix="run as the journal's owner or pass --journal PATH",
             ) from exc
+        self._damaged = True
         try:
             self._open()
         except BaseException:
             self.db.close()
             raise
+        self._damaged = False
 
     def _open(self) -> None:
         where = str(self.path)
         self.db.row_factory = sqlite3.Row
         # Checked before any pragma could write to a damaged file.
-        version = check.verify(self.db, self.path)
+        version = check.verify(self.db, self.path, thorough=not self._trusted)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
@@ -163,12 +145,16 @@ class Journal:
             raise check.db_error(self.path, exc) from None
 
     def close(self) -> None:
+        clean = True
         try:
             self.flush()
         except sqlite3.Error:
             # Deferred progress only (disk full): recovery decides from the live tree without it.
             self.discard_pending()
+            clean = False
         self.db.close()
+        if clean and not self._damaged:
+            check.mark_verified(self.path)
 
     def discard_pending(self) -> None:
         """Forget deferred step updates that could not be written (recovery copes without them)."""
@@ -282,7 +268,7 @@ class Journal:
             self._event(db, txid, "intent", f"{len(writes)} writes")
             journal_id = int(db.execute("PRAGMA application_id").fetchone()[0])
         try:
-            check.write_stamp(self.path, check.Stamp(journal_id, txid))
+            check.write_stamp(self.path, check.Stamp(journal_id, txid, None))
         except OSError:
             pass  # the check is weaker for it, nothing is lost
         return txid

@@ -2,8 +2,8 @@
 
 Sources: kubernetes `pkg/kubelet/cm/cpumanager/policy_static.go` (`NewStaticPolicy`: reserved
 CPUs), `cpumanager/policy_options.go` (through `kube.cpu_policy_options`),
-`pkg/kubelet/cm/topologymanager/policy_options.go` (`NewPolicyOptions`,
-`CheckPolicyOptionAvailable`) and `topology_manager.go` (`NewManager`: the NUMA node limit),
+`pkg/kubelet/cm/topologymanager/policy_options.go` (through `kube.topology_policy_options`)
+and `topology_manager.go` (`NewManager`: the NUMA node limit),
 `pkg/kubelet/cm/memorymanager/policy_static.go` (`NewPolicyStatic`) and
 `memory_manager.go` (`validateReservedMemory`).
 """
@@ -12,20 +12,20 @@ from __future__ import annotations
 
 from workbench.kube.cpu_policy_options import (
     ALIGN_BY_SOCKET,
-    GO_FALSE,
     GO_TRUE,
     gated_option_problems,
     machine_problems,
-    parse_bool_problem,
 )
 from workbench.kube.model import MEMORY, NodeConfig
 from workbench.kube.problem import Problem
 from workbench.kube.reservation import reserved_cpu_count, reserved_memory_expected
+from workbench.kube.topology_policy_options import (
+    MAX_ALLOWABLE_NUMA_NODES,
+    max_allowable_numa_nodes,
+    option_problems,
+)
 from workbench.quantity import format_bytes
 from workbench.topology.model import Topology
-
-TOPOLOGY_OPTIONS = ("prefer-closest-numa-nodes", "max-allowable-numa-nodes")
-DEFAULT_MAX_NUMA_NODES = 8
 
 
 def _cpu_manager(cfg: NodeConfig, topology: Topology | None) -> list[tuple[str, str]]:
@@ -59,38 +59,15 @@ def _cpu_manager(cfg: NodeConfig, topology: Topology | None) -> list[tuple[str, 
 def _topology_manager(cfg: NodeConfig, topology: Topology | None) -> list[tuple[str, str]]:
     if cfg.topology_manager_policy == "none":
         return []
-    out: list[tuple[str, str]] = []
-    limit = DEFAULT_MAX_NUMA_NODES
-    for name, value in cfg.topology_manager_policy_options.items():
-        field = f"topologyManagerPolicyOptions.{name}"
-        if name not in TOPOLOGY_OPTIONS:
-            out.append((field, f'unknown Topology Manager Policy option: "{name}"'))
-        elif name == "max-allowable-numa-nodes":
-            try:
-                limit = int(value)
-            except ValueError:
-                out.append(
-                    (
-                        field,
-                        f'unable to convert policy option to integer "{name}": strconv.Atoi: parsing '
-                        f'"{value}": invalid syntax',
-                    )
-                )
-                limit = DEFAULT_MAX_NUMA_NODES
-                continue
-            if limit < DEFAULT_MAX_NUMA_NODES:
-                out.append(
-                    (field, f'the minimum value of "{name}" should not be less than {DEFAULT_MAX_NUMA_NODES}')
-                )
-                limit = DEFAULT_MAX_NUMA_NODES
-        elif value not in GO_TRUE | GO_FALSE:
-            out.append((field, parse_bool_problem(name, value) or ""))
-    if topology is not None and len(topology.cpu_numa_ids) > limit:
+    options = cfg.topology_manager_policy_options
+    out = [(f"topologyManagerPolicyOptions.{name}", m) for name, m in option_problems(options)]
+    limit = max_allowable_numa_nodes(options)
+    if topology is not None and len(topology.numa_ids) > limit:
         out.append(
             (
                 "topologyManagerPolicy",
                 f"unsupported on machines with more than {limit} NUMA Nodes "
-                f"(this one has {len(topology.cpu_numa_ids)}; raise max-allowable-numa-nodes)",
+                f"(this one has {len(topology.numa_ids)}; raise {MAX_ALLOWABLE_NUMA_NODES})",
             )
         )
     return out

@@ -27,9 +27,9 @@ _FNV_PRIME = 0x01000193
 
 def fnv1a32(data: bytes) -> int:
     """Go's `hash/fnv.New32a`."""
-    h = _FNV_OFFSET
+    h, prime = _FNV_OFFSET, _FNV_PRIME  # locals: this loop is the hot spot of reading a node
     for b in data:
-        h = ((h ^ b) * _FNV_PRIME) & 0xFFFFFFFF
+        h = ((h ^ b) * prime) & 0xFFFFFFFF
     return h
 
 

@@ -20,6 +20,9 @@ imports the domain inside its functions where that keeps `workbench --help` fast
 - `sandbox`: a sandbox cgroup tree (`init_sandbox`)
 - `demo`, `demo_pods`: the demo node, its seed pods and scenarios, its temporary sandbox
 - `choices`: the names the faces offer (policies, scopes, layouts), import-free
+- `usage`: live usage per owner (`open_usage`, `top_once`, `start_for_face`), with `usage_tree`
+  (pods in every layout), `usage_plan` (the tree joined with the owner model), `usage_render`
+  (`top`'s JSON and text), `usage_view` (the Usage screen's rows), `usage_demo` (synthetic load)
 
 A new use case is a new module here with a function that returns a result value and the
 functions that render it (`*_json`, `*_text`); a face then needs only a thin handler.

@@ -79,13 +79,13 @@ class PlannedCommit:
     @property
     def diff(self) -> str:
         """One line per write, paths relative to the root (short lines, the same on every run)."""
-        from workbench.cgroups.plan import format_diff
+        from workbench.cgroups.diff import format_diff
 
         return format_diff(self.writes)
 
     def diff_text(self) -> str:
         """The diff with each path under the cgroup root, as the CLI prints it."""
-        from workbench.cgroups.plan import format_diff
+        from workbench.cgroups.diff import format_diff
 
         return format_diff(self.writes, self.fs)
 

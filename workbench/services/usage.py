@@ -78,6 +78,7 @@ class UsageSession:
     label: str
     want_tasks: bool = False
     before_sample: Callable[[float], None] | None = None  # the demo's synthetic kernel
+    interval_s: float = DEFAULT_INTERVAL_S
     clock: Callable[[], float] = time.monotonic
     _prev: Sample | None = None
     _last_scan: float = 0.0
@@ -159,15 +160,16 @@ def _session(
         node, cgroup_root, proc_root, request.parent, dict(decisions or {}), sampler, Plan((), ()),
         label or str(cgroup_root), request.tasks, before_sample,
     )  # fmt: skip
+    session.interval_s = request.interval_s
     session.rescan()
     session._last_scan = session.clock()
     return session
 
 
 @contextmanager
-def open_usage(request: UsageRequest) -> Iterator[UsageSession]:
-    """A usage session on the source the request names; closed (and the demo's sandbox removed)
-    afterwards."""
+def open_usage(request: UsageRequest, node: Node | None = None) -> Iterator[UsageSession]:
+    """A usage session on the source the request names (or on `node`, a face's own view of the
+    node); closed (and the demo's sandbox removed) afterwards."""
     from workbench.services.source import load_node
 
     if request.source.demo and request.cgroup_root is None:
@@ -184,13 +186,29 @@ def open_usage(request: UsageRequest) -> Iterator[UsageSession]:
             finally:
                 session.close()
         return
-    node = load_node(request.source)
+    node = node or load_node(request.source)
     root = request.cgroup_root or HOST_CGROUP_ROOT
     session = _session(node, root, request.proc_root or HOST_PROC_ROOT, request)
     try:
         yield session
     finally:
         session.close()
+
+
+@dataclass
+class UsageHandle:
+    """An open session for a face with a lifetime of its own (a screen): `close()` ends it."""
+
+    session: UsageSession
+    close: Callable[[], None]
+
+
+def start_usage(request: UsageRequest, node: Node | None = None) -> UsageHandle:
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    session = stack.enter_context(open_usage(request, node))
+    return UsageHandle(session, stack.close)
 
 
 def top_once(request: UsageRequest, sleep: Callable[[float], None] | None = None) -> UsageReport:
@@ -201,3 +219,14 @@ def top_once(request: UsageRequest, sleep: Callable[[float], None] | None = None
         report = session.tick()
     assert report is not None
     return report
+
+
+def start_for_face(node: Node, *, tree_label: str, cgroup_root: Path | None) -> UsageHandle:
+    """A usage session for a screen showing `node`: the demo (its tree is the demo sandbox) gets
+    its own sandbox with the synthetic load; any other node is read at `cgroup_root` (default
+    the host's) with the screen's own view of the node."""
+    from workbench.services.demo import DemoSandbox
+
+    if tree_label == DemoSandbox.label:
+        return start_usage(UsageRequest(NodeSource(demo=True)))
+    return start_usage(UsageRequest(NodeSource(), cgroup_root=cgroup_root), node)

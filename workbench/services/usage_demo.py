@@ -90,7 +90,7 @@ SCRIPTS: dict[tuple[str, str], tuple[Callable[[float], float], float | None]] = 
     ("shop/cache", "redis"): (wave(0.05, 0.02, 13), None),
     ("shop/web", "nginx"): (wave(1.2, 0.4, 19), None),
     ("shop/web", "log-shipper"): (wave(0.3, 0.1, 5), 4.0),
-    ("analytics/batch", "worker"): (wave(5.2, 0.4, 29), None),
+    ("analytics/batch", "worker"): (wave(4.4, 0.4, 29), None),
 }
 
 

@@ -3,13 +3,14 @@
 The pools come from `admission.ownership.cpu_owners`, the grid's one owner model: reserved CPUs,
 the node shared pool, each pod shared pool (a pod bubble's CPUs no exclusive container holds),
 each exclusive container. Its inputs are the kubelet's view (`NodeState`, from the checkpoints)
-and, for pods the workbench placed itself, their `Decision`s. A pod found only in the tree (a
-sandbox, a node without a captured kubelet directory) gets a decision read back from the
-cgroup files the way the kubelet writes them: a pod cgroup with its own cpuset is a pod bubble;
-inside it an exclusive container has a cpuset no sibling shares and no CFS quota
-(`cpu.max max`, admission.quota: exclusive CPUs switch the quota off) while a shared container
-inherits the pod limit as its quota; outside a bubble an exclusive container's cpuset is shared
-with no other container and holds no reserved CPU.
+and, for pods the workbench placed itself, their `Decision`s. Every other pod found in the tree
+gets a decision read back from the cgroup files the way the kubelet writes them (the checkpoint
+alone cannot tell a lone pod-shared sidecar from an exclusive container; its `cpu.max` can): a
+pod cgroup with its own cpuset is a pod bubble; inside it an exclusive container has a cpuset no
+sibling shares and no CFS quota (`cpu.max max`, admission.quota: exclusive CPUs switch the quota
+off) while a shared container inherits the pod limit as its quota; outside a bubble an exclusive
+container's cpuset is shared with no other container and holds no reserved CPU. A container
+without a cpuset of its own (the pause container) holds nothing.
 """
 
 from __future__ import annotations
@@ -46,10 +47,13 @@ def _tree_isolation(pod: FoundPod, node: Node, all_found: list[FoundPod]) -> dic
     reserved = node.config.reserved_system_cpus or CPUSet()
     out: dict[str, str] = {}
     for c in pod.containers:
+        if not c.own_cpus:
+            out[c.name] = "host"  # runs wherever its parent lets it (the pause container)
+            continue
         if bubble:
-            peers = [o.cpus for o in pod.containers if o is not c]
+            peers = [o.cpus for o in pod.containers if o is not c and o.own_cpus]
         else:
-            peers = [o.cpus for p in all_found for o in p.containers if o is not c]
+            peers = [o.cpus for p in all_found for o in p.containers if o is not c and o.own_cpus]
         alone = bool(c.cpus) and c.cpus != all_cpus and all(c.cpus.isdisjoint(p) for p in peers)
         if bubble:
             out[c.name] = "container" if alone and c.quota_max and c.cpus != bubble else "pod"
@@ -133,7 +137,7 @@ def build_plan(
     known = set(node.state.pod_uids())
     pods = [_names_from_state(node, p) if p.key in known else p for p in found]
     for p in pods:
-        if p.key not in decisions and p.key not in known:
+        if p.key not in decisions and p.containers:
             decisions[p.key] = _tree_decision(p, _tree_isolation(p, node, pods), node)
     merged = _merged_state(node, decisions)
     owners = cpu_owners(merged.topology, merged.config, merged.state, decisions)

@@ -30,6 +30,7 @@ class FoundContainer:
     cpus: CPUSet  # cpuset.cpus, or the effective set when none is written
     mems: CPUSet
     quota_max: bool  # cpu.max has no quota
+    own_cpus: bool = True  # cpuset.cpus is written (not inherited: the pause container, a helper)
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ def _cpuset(fs: CgroupFS, cgroup: str, file: str) -> CPUSet:
 
 
 def _container(fs: CgroupFS, name: str, cgroup: str) -> FoundContainer:
-    cpus = _cpuset(fs, cgroup, "cpuset.cpus") or _cpuset(fs, cgroup, "cpuset.cpus.effective")
+    own = _cpuset(fs, cgroup, "cpuset.cpus")
+    cpus = own or _cpuset(fs, cgroup, "cpuset.cpus.effective")
     mems = _cpuset(fs, cgroup, "cpuset.mems") or _cpuset(fs, cgroup, "cpuset.mems.effective")
     cpu_max = (fs.read(cgroup, "cpu.max") or "max").split()
-    return FoundContainer(name, cgroup, cpus, mems, not cpu_max or cpu_max[0] == "max")
+    return FoundContainer(name, cgroup, cpus, mems, not cpu_max or cpu_max[0] == "max", bool(own))
 
 
 @dataclass(frozen=True)

@@ -4,24 +4,26 @@ data files, keys remappable by binding id, and no timers while idle."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 
+from workbench.tui import bindings
+from workbench.tui.messages import SessionChanged
 from workbench.tui.screens.node import NodeScreen
-from workbench.tui.theming import DEFAULT_THEME, MONO_THEME, load_app_themes
+from workbench.tui.theming import DEFAULT_THEME, MONO_THEME, load_theme_set
 from workbench.tui.viewmodel.keymap import keymap_paths as default_keymap_paths
 from workbench.tui.viewmodel.keymap import load_keymap
 from workbench.tui.viewmodel.session import Session
 from workbench.tui.viewmodel.themes import DEFAULT_OWNER_COLORS
 
 if TYPE_CHECKING:
-    from workbench.tui.viewmodel.commit import Committer
+    from workbench.tui.backend import CommitBackend
 
 
 class WorkbenchApp(App[None]):
@@ -38,18 +40,10 @@ class WorkbenchApp(App[None]):
         "draft": lambda: _screen("draft", "DraftScreen"),
         "commit": lambda: _screen("commit", "CommitScreen"),
         "journal": lambda: _screen("journal", "JournalScreen"),
+        "usage": lambda: _screen("usage", "UsageScreen"),
     }
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("colon", "command_palette", "Commands", show=False, id="app.palette"),
-        Binding("1", "switch_mode('node')", "Node", id="app.node"),
-        Binding("2", "switch_mode('draft')", "Draft", id="app.draft"),
-        Binding("3", "switch_mode('commit')", "Commit", id="app.commit"),
-        Binding("4", "switch_mode('journal')", "Journal", id="app.journal"),
-        Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.APP)
 
     def __init__(
         self,
@@ -58,7 +52,7 @@ class WorkbenchApp(App[None]):
         theme: str | None = None,
         keymap_paths: Iterable[Path] | None = None,
         ascii_only: bool = False,
-        committer: Committer | None = None,
+        committer: CommitBackend | None = None,
         read_only: bool = False,
         after_first_paint: Callable[[Session], Callable[[], None]] | None = None,
     ) -> None:
@@ -77,21 +71,26 @@ class WorkbenchApp(App[None]):
         # worker thread with the session, it must only read it, and returns what to apply.
         self.after_first_paint = after_first_paint
         self.ascii_only = ascii_only
-        themes, problems = load_app_themes()
-        for t in themes:
+        loaded = load_theme_set()
+        for t in loaded.themes:
             self.register_theme(t)
-        self.workbench_themes = [t.name for t in themes]
-        self.session.notices.extend(problems)
+        self.workbench_themes = [t.name for t in loaded.themes]
+        self.session.notices.extend(loaded.problems)
         wanted = MONO_THEME if self.wants_mono and theme is None else (theme or DEFAULT_THEME)
-        if wanted not in self.available_themes:
+        found = loaded.resolve(wanted) or (wanted if wanted in self.available_themes else None)
+        if found is None:
             self.session.notices.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
+            found = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = found
         paths = [p for p in (default_keymap_paths() if keymap_paths is None else keymap_paths) if p.is_file()]
-        keymap, kproblems = load_keymap(binding_ids(), paths) if paths else ({}, [])
+        keymap, kproblems = load_keymap(bindings.binding_ids(), paths) if paths else ({}, [])
         self.session.notices.extend(kproblems)
         if keymap:
             self.set_keymap(keymap)
+
+    @property
+    def keymap(self) -> Mapping[str, str]:
+        return self._keymap
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {f"owner-{k}": v for k, v in DEFAULT_OWNER_COLORS.items()}
@@ -113,7 +112,7 @@ class WorkbenchApp(App[None]):
 
     def _adopt(self, adopt: Callable[[], None]) -> None:
         adopt()
-        self._refresh_screen()
+        self.session_changed()
         self.show_notices()
 
     def show_notices(self) -> None:
@@ -128,12 +127,7 @@ class WorkbenchApp(App[None]):
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
         """(keys, id, description) of every binding, with the user's remapping applied."""
-        keymap = self._keymap
-        rows = []
-        for b in _all_bindings():
-            if b.id:
-                rows.append((keymap.get(b.id, b.key), b.id, b.description or b.action))
-        return rows
+        return bindings.binding_rows(dict(self._keymap))
 
     def action_next_theme(self) -> None:
         names = self.workbench_themes
@@ -161,22 +155,21 @@ class WorkbenchApp(App[None]):
 
         self.session.load_pod(scenario_pod(name))
         self.switch_mode("draft")
-        self._refresh_screen()
+        self.session_changed()
 
     def cycle_policy(self) -> None:
         policy = self.session.cycle_policy()
         self.notify(f"topology policy {policy}", timeout=2)
-        self._refresh_screen()
+        self.session_changed()
 
     def toggle_scope(self) -> None:
         scope = self.session.toggle_scope()
         self.notify(f"topology scope {scope}", timeout=2)
-        self._refresh_screen()
+        self.session_changed()
 
-    def _refresh_screen(self) -> None:
-        refresh = getattr(self.screen, "refresh_view", None)
-        if callable(refresh):
-            refresh()
+    def session_changed(self) -> None:
+        # A message, not a call into the screen: each screen knows what to redraw.
+        self.screen.post_message(SessionChanged())
 
     def write_allowed(self) -> bool:
         """The one gate every write path checks (k9s lesson: read-only must not leak)."""
@@ -194,19 +187,3 @@ def _screen(module: str, name: str) -> Screen[Any]:
     screen: Screen[Any] = cls()
     return screen
 
-
-def _all_bindings() -> list[Binding]:
-    from workbench.tui.screens.commit import CommitScreen
-    from workbench.tui.screens.draft import DraftScreen
-    from workbench.tui.screens.help import HelpScreen
-    from workbench.tui.screens.journal import JournalScreen
-    from workbench.tui.widgets.numa_grid import NumaGrid
-
-    out: list[Binding] = []
-    for cls in (WorkbenchApp, NodeScreen, NumaGrid, DraftScreen, CommitScreen, JournalScreen, HelpScreen):
-        out.extend(b for b in cls.BINDINGS if isinstance(b, Binding))
-    return out
-
-
-def binding_ids() -> list[str]:
-    return [b.id for b in _all_bindings() if b.id]

@@ -3,6 +3,7 @@ itself decides whether it may write (`WorkbenchApp(read_only=...)`)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -71,7 +72,7 @@ def run_demo(*, read_only: bool, theme: str | None, ascii_only: bool, screenshot
             session, box, read_only=read_only, theme=theme, ascii_only=ascii_only, seed_after_paint=True
         )
         app.run()
-    return 0
+    return exit_code(app)
 
 
 def _screenshot(app: WorkbenchApp, target: Path) -> int:
@@ -83,7 +84,17 @@ def _screenshot(app: WorkbenchApp, target: Path) -> int:
             app.save_screenshot(filename=target.name, path=str(target.parent.resolve()))
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(shoot())
+    try:
+        asyncio.run(shoot())
+    except Exception as exc:  # whatever stopped the app: one line, not a traceback
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = lines[0] if lines else type(exc).__name__
+        print(f"workbench demo: the app could not start: {reason}", file=sys.stderr)
+        target.unlink(missing_ok=True)  # a picture of a broken start is no screenshot
+        return 1
+    if app.return_code:
+        target.unlink(missing_ok=True)
+        return app.return_code
     print(target)
     return 0
 
@@ -99,7 +110,13 @@ def run_live(
     """The node `source` names (this machine by default), committing to `cgroup_root`."""
     app = live_app(source, cgroup_root=cgroup_root, read_only=read_only, theme=theme, ascii_only=ascii_only)
     app.run()
-    return 0
+    return exit_code(app)
+
+
+def exit_code(app: WorkbenchApp) -> int:
+    """Textual prints why the app could not start (a stylesheet error, an exception in a
+    handler) and sets a return code; the shell must see that failure, not 0."""
+    return app.return_code or 0
 
 
 def live_app(

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from dataclasses import dataclass
+from pathlib import PurePath
 
-from workbench.tui.viewmodel.themes import ThemeSpec, load_themes, theme_dirs
+from textual.color import Color, ColorParseError
+from textual.theme import BUILTIN_THEMES, Theme
+
+from workbench.tui.viewmodel.themes import THEME_SUFFIXES, ThemeSpec, load_themes, theme_dirs
 
 DEFAULT_THEME = "workbench-dark"
 MONO_THEME = "workbench-mono"
+
+
+def _ansi_defaults(dark: bool) -> dict[str, str]:
+    """The variables Textual's own widgets read in an ANSI theme (`$ansi-background` for
+    buttons, toasts, tooltips...) that its colour system does not generate: Textual's built-in
+    ANSI themes define them, so a theme file with `ansi = true` starts from theirs."""
+    base = BUILTIN_THEMES["ansi-dark" if dark else "ansi-light"]
+    return dict(base.variables)
+
+
+def theme_variables(spec: ThemeSpec) -> dict[str, str]:
+    """Every variable the Textual theme carries: the ANSI defaults, then the file's own."""
+    return {**(_ansi_defaults(spec.dark) if spec.ansi else {}), **spec.all_variables()}
 
 
 def to_textual(spec: ThemeSpec) -> Theme:
@@ -34,12 +50,41 @@ def to_textual(spec: ThemeSpec) -> Theme:
         success=c.get("success"),
         dark=spec.dark,
         ansi=spec.ansi,
-        variables=spec.all_variables(),
+        variables=theme_variables(spec),
     )
+
+
+@dataclass(frozen=True)
+class AppThemes:
+    themes: list[Theme]
+    problems: list[str]
+    # Other names a theme answers to: its file's name (`light` for light.toml, as the README
+    # and the theme folder show them) besides the `name` inside the file.
+    aliases: dict[str, str]
+
+    def resolve(self, wanted: str) -> str | None:
+        """The theme `wanted` names: its name, its file's name, or a path to its file."""
+        names = {t.name for t in self.themes}
+        if wanted in names:
+            return wanted
+        stem = PurePath(wanted).name
+        for suffix in THEME_SUFFIXES:
+            stem = stem.removesuffix(suffix)
+        for candidate in (self.aliases.get(stem), f"workbench-{stem}"):
+            if candidate in names:
+                return candidate
+        return None
 
 
 def load_app_themes() -> tuple[list[Theme], list[str]]:
     """The shipped themes (package data, so a wheel has them all) and the user's, as Textual
     themes, with a problem line for each file that cannot be used."""
+    loaded = load_theme_set()
+    return loaded.themes, loaded.problems
+
+
+def load_theme_set() -> AppThemes:
+    """`load_app_themes` with the other names each theme answers to."""
     specs, problems = load_themes(theme_dirs(), check=to_textual)
-    return [to_textual(spec) for spec in specs], problems
+    aliases = {PurePath(spec.source).stem: spec.name for spec in specs if spec.source}
+    return AppThemes([to_textual(spec) for spec in specs], problems, aliases)

@@ -3,30 +3,24 @@ the commit-confirmed countdown with confirm/rollback keys, and the values read b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from workbench.errors import InputError
 from workbench.services.commit import PlannedCommit
+from workbench.tui import bindings
+from workbench.tui.screens.base import WorkbenchScreen
 
-if TYPE_CHECKING:
-    from workbench.tui.app import WorkbenchApp
 
-
-class CommitScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "apply", "Apply…", id="commit.apply"),
-        Binding("y", "confirm", "Confirm", id="commit.confirm"),
-        Binding("r", "rollback", "Roll back", id="commit.rollback"),
-        Binding("R", "replan", "Re-plan", show=False, id="commit.replan"),
-    ]
+class CommitScreen(WorkbenchScreen):
+    MODE = "commit"
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.COMMIT)
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,19 +28,11 @@ class CommitScreen(Screen[None]):
         self.ticker: Timer | None = None
         self.last_result = ""
 
-    @property
-    def wb(self) -> WorkbenchApp:
-        from workbench.tui.app import WorkbenchApp
-
-        assert isinstance(self.app, WorkbenchApp)
-        return self.app
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         yield Static(id="commit-header", classes="header")
         with VerticalScroll(id="plan"):
             yield Static(id="plan-text", markup=False)
         yield Static(id="commit-status")
-        yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_view()

@@ -6,12 +6,13 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from workbench.tui import bindings
 from workbench.tui.viewmodel.scenarios import SCENARIOS, scenario_files
 
 _CSS = """
@@ -25,7 +26,7 @@ _CSS = """
 class OpenDialog(ModalScreen[str | None]):
     """Pick a scenario from the seed, a manifest from fixtures/pods, or type a path."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel", id="open.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.OPEN)
     DEFAULT_CSS = _CSS.format(name="OpenDialog")
 
     def compose(self) -> ComposeResult:
@@ -49,7 +50,7 @@ class OpenDialog(ModalScreen[str | None]):
 
 
 class SaveDialog(ModalScreen[str | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel", id="save.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.SAVE)
     DEFAULT_CSS = _CSS.format(name="SaveDialog")
 
     def __init__(self, default: str) -> None:
@@ -72,10 +73,7 @@ class SaveDialog(ModalScreen[str | None]):
 class ConfirmDialog(ModalScreen[bool]):
     """An explicit yes: `y` applies, anything else (`n`, esc) does not."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes, apply", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.CONFIRM)
     DEFAULT_CSS = _CSS.format(name="ConfirmDialog")
 
     def __init__(self, question: str, detail: str = "") -> None:

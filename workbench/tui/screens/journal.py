@@ -3,45 +3,30 @@ selected one; conflicts and void entries explained in words."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from workbench.errors import InputError
 from workbench.services.journal_explain import txn_detail, txn_row
 from workbench.services.journal_query import History
+from workbench.tui import bindings
+from workbench.tui.screens.base import WorkbenchScreen
 
-if TYPE_CHECKING:
-    from workbench.tui.app import WorkbenchApp
 
-
-class JournalScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "rollback", "Roll back", id="journal.rollback"),
-        Binding("j", "down", "Down", show=False, id="journal.down"),
-        Binding("k", "up", "Up", show=False, id="journal.up"),
-        Binding("slash", "filter", "Filter", id="journal.filter"),
-        Binding("g", "reload", "Reload", show=False, id="journal.reload"),
-        Binding("escape", "clear", "Clear", show=False, id="journal.clear"),
-    ]
+class JournalScreen(WorkbenchScreen):
+    MODE = "journal"
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.JOURNAL)
 
     def __init__(self) -> None:
         super().__init__()
         self.history: list[History] = []
         self.match = ""
 
-    @property
-    def wb(self) -> WorkbenchApp:
-        from workbench.tui.app import WorkbenchApp
-
-        assert isinstance(self.app, WorkbenchApp)
-        return self.app
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         yield Static(id="journal-header", classes="header")
         yield DataTable(id="journal-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="journal-detail"):
@@ -49,7 +34,6 @@ class JournalScreen(Screen[None]):
         yield Input(
             placeholder="filter by state, operator or pod (esc clears)", id="jfilter", classes="hidden"
         )
-        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

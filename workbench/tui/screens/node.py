@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from workbench.services.ownership import Owner, pod_cpus
 from workbench.topology.cpuset import CPUSet
+from workbench.tui import bindings
+from workbench.tui.screens.base import WorkbenchScreen
 from workbench.tui.viewmodel.node_view import cpu_info, devices_text, distance_text, header, pod_lines
 from workbench.tui.widgets.legend import Legend
 from workbench.tui.widgets.numa_grid import NumaGrid
 
-if TYPE_CHECKING:
-    from workbench.tui.app import WorkbenchApp
 
-
-class NodeScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_pod", "Next pod", id="node.next_pod"),
-        Binding("slash", "filter", "Filter", id="node.filter"),
-        Binding("L", "legend", "Legend", id="node.legend"),
-        Binding("i", "panel", "Pods/distances", id="node.panel"),
-        Binding("escape", "clear", "Clear", show=False, id="node.clear"),
-    ]
+class NodeScreen(WorkbenchScreen):
+    MODE = "node"
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.NODE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,24 +31,16 @@ class NodeScreen(Screen[None]):
         self.match = ""
         self._shown = False
 
-    @property
-    def wb(self) -> WorkbenchApp:
-        from workbench.tui.app import WorkbenchApp
-
-        assert isinstance(self.app, WorkbenchApp)
-        return self.app
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         yield Static(id="node-header", classes="header")
         with Horizontal(id="node-body"):
-            yield NumaGrid(id="grid")
+            yield NumaGrid(id="grid", ascii_only=self.wb.ascii_only)
             with VerticalScroll(id="side"):
                 yield Static(id="pods", classes="panel")
                 yield Static(id="distances", classes="panel")
                 yield Static(id="devices", classes="panel")
-                yield Legend(id="side-legend", classes="panel")
+                yield Legend(id="side-legend", classes="panel", ascii_only=self.wb.ascii_only)
         yield Static(id="cpu-info", classes="status")
-        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#pods", Static).border_title = "Pods"
@@ -86,8 +71,9 @@ class NodeScreen(Screen[None]):
         self._update_info(grid.cursor)
 
     def _update_pods(self) -> None:
-        lines = pod_lines(self.owners, self.match)
-        text = "\n".join(("▶ " if k == self.selected_pod else "  ") + line for k, line in lines)
+        lines = pod_lines(self.owners, self.match, self.wb.ascii_only)
+        mark = ">" if self.wb.ascii_only else "▶"
+        text = "\n".join((f"{mark} " if k == self.selected_pod else "  ") + line for k, line in lines)
         self.query_one("#pods", Static).update(Content(text or "no pods hold CPUs"))
         grid = self.query_one(NumaGrid)
         if self.selected_pod:
@@ -98,7 +84,8 @@ class NodeScreen(Screen[None]):
             grid.set_highlight(CPUSet())
 
     def _update_info(self, cpu: int | None) -> None:
-        self.query_one("#cpu-info", Static).update(cpu_info(self.wb.session.topology, self.owners, cpu))
+        view = self.query_one(NumaGrid).machine_view
+        self.query_one("#cpu-info", Static).update(cpu_info(self.wb.session.topology, self.owners, cpu, view))
 
     def on_numa_grid_cursor_moved(self, event: NumaGrid.CursorMoved) -> None:
         self._update_info(event.cpu)
@@ -155,4 +142,5 @@ class NodeScreen(Screen[None]):
         if found:
             found.first().toggle_class("hidden")
         else:
-            self.mount(Legend(compact=True, id="legend-strip"), before=self.query_one(Footer))
+            strip = Legend(compact=True, ascii_only=self.wb.ascii_only, id="legend-strip")
+            self.mount(strip, before=self.query_one(Footer))

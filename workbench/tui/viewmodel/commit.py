@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from workbench.services.admit import Decision
     from workbench.services.commit import PlannedCommit, Write
     from workbench.services.journal_query import History
+    from workbench.tui.backend import CommitBackend
 
 __all__ = ["Committer", "Pending", "write_refusal"]
 
@@ -41,7 +42,7 @@ class Pending:
         return seconds_left(self.deadline_boot)
 
 
-def write_refusal(read_only: bool, committer: Committer | None) -> str:
+def write_refusal(read_only: bool, committer: CommitBackend | None) -> str:
     """Why the app must not write at all ("" when it may): asked for, or the tree refuses."""
     if read_only:
         return "--read-only"

@@ -14,7 +14,15 @@ from typing import Literal
 from workbench.services.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
-from workbench.tui.viewmodel.owners import ASCII_GLYPHS, ASCII_PREVIEW_GLYPH, GLYPHS, PREVIEW_GLYPH
+from workbench.tui.viewmodel.machine_view import NO_NODE, Box, MachineView, machine_view
+from workbench.tui.viewmodel.owners import (
+    ASCII_GLYPHS,
+    ASCII_HIDDEN_GLYPH,
+    ASCII_PREVIEW_GLYPH,
+    GLYPHS,
+    HIDDEN_GLYPH,
+    PREVIEW_GLYPH,
+)
 
 Role = Literal["text", "border", "title", "cpu", "run", "dim"]
 Direction = Literal["left", "right", "up", "down"]
@@ -29,6 +37,7 @@ class Cell:
     cpus: CPUSet = field(default_factory=CPUSet)  # every CPU this cell stands for
     preview: bool = False
     node: int | None = None  # the NUMA node a box title names
+    hidden: bool = False  # a CPU the kubelet cannot see (it has no owner there)
 
 
 Line = tuple[Cell, ...]
@@ -60,16 +69,9 @@ def _gib(size: int) -> str:
     return f"{gib:.0f}G" if gib >= 10 or gib == int(gib) else f"{gib:.1f}G"
 
 
-def _cores_of_node(topology: Topology, node: int) -> list[list[int]]:
-    """Cores of a NUMA node, each as its CPUs sorted, cores ordered by their lowest CPU."""
-    cores: dict[int, list[int]] = {}
-    for cpu in topology.cpus:
-        if cpu.numa == node:
-            cores.setdefault(cpu.core, []).append(cpu.id)
-    return sorted((sorted(v) for v in cores.values()), key=lambda c: c[0])
-
-
-def _glyph(owner: Owner | None, preview: bool, ascii_only: bool) -> str:
+def _glyph(owner: Owner | None, preview: bool, ascii_only: bool, hidden: bool = False) -> str:
+    if hidden:
+        return ASCII_HIDDEN_GLYPH if ascii_only else HIDDEN_GLYPH
     if preview:
         return ASCII_PREVIEW_GLYPH if ascii_only else PREVIEW_GLYPH
     kind = owner.kind if owner else OwnerKind.SHARED
@@ -77,18 +79,19 @@ def _glyph(owner: Owner | None, preview: bool, ascii_only: bool) -> str:
 
 
 def _columns(
-    cores: list[list[int]],
+    cores: Sequence[Sequence[int]],
     owners: Mapping[int, Owner],
     preview: CPUSet,
     id_width: int,
     collapse: bool,
     ascii_only: bool,
+    hidden: Mapping[int, str],
 ) -> list[list[Cell]]:
     """One list of cells per column (a core, or a run of identical cores), one cell per thread row."""
     threads = max((len(c) for c in cores), default=1)
 
-    def key(core: list[int]) -> tuple[object, ...]:
-        return tuple((owners.get(c), c in preview) for c in core)
+    def key(core: Sequence[int]) -> tuple[object, ...]:
+        return tuple((owners.get(c), c in preview, c in hidden) for c in core)
 
     cols: list[list[Cell]] = []
     i = 0
@@ -109,10 +112,10 @@ def _columns(
                 first = run[0][t] if t < len(run[0]) else None
                 owner = owners.get(first) if first is not None else None
                 pv = first in preview if first is not None else False
-                text = _glyph(owner, pv, ascii_only) + str(ids)
-                col.append(
-                    Cell(text, "run", first, owner.kind if owner else None, ids, pv) if ids else Cell("")
-                )
+                hid = first in hidden
+                text = _glyph(owner, pv, ascii_only, hid) + str(ids)
+                kind = owner.kind if owner else None
+                col.append(Cell(text, "run", first, kind, ids, pv, hidden=hid) if ids else Cell(""))
             cols.append(col)
             i = j + 1
             continue
@@ -123,8 +126,10 @@ def _columns(
                     cpu = core[t]
                     owner = owners.get(cpu)
                     pv = cpu in preview
-                    text = _glyph(owner, pv, ascii_only) + str(cpu).rjust(id_width)
-                    col.append(Cell(text, "cpu", cpu, owner.kind if owner else None, CPUSet([cpu]), pv))
+                    hid = cpu in hidden
+                    text = _glyph(owner, pv, ascii_only, hid) + str(cpu).rjust(id_width)
+                    kind = owner.kind if owner else None
+                    col.append(Cell(text, "cpu", cpu, kind, CPUSet([cpu]), pv, hidden=hid))
                 else:
                     col.append(Cell(""))
             cols.append(col)
@@ -133,7 +138,9 @@ def _columns(
     out = []
     for col in cols:
         w = max(len(c.text) for c in col)
-        out.append([Cell(c.text.ljust(w), c.role, c.cpu, c.kind, c.cpus, c.preview) for c in col])
+        out.append(
+            [Cell(c.text.ljust(w), c.role, c.cpu, c.kind, c.cpus, c.preview, hidden=c.hidden) for c in col]
+        )
     return out
 
 
@@ -171,7 +178,8 @@ def _box(
 
 def _node_box(
     topology: Topology,
-    node: int,
+    view: MachineView,
+    box: Box,
     owners: Mapping[int, Owner],
     preview: CPUSet,
     memory: Mapping[int, tuple[int, int]],
@@ -180,17 +188,20 @@ def _node_box(
     collapse: bool,
     ascii_only: bool,
 ) -> _Box:
-    cores = _cores_of_node(topology, node)
-    total = topology.node_by_id[node].memory_bytes if node in topology.node_by_id else 0
-    used, mem_total = memory.get(node, (0, total))
-    title = f"NUMA {node}"
+    node, cores = box.node, box.cores
+    sep = " - " if ascii_only else " · "
+    title = f"NUMA {node}" if node is not None else NO_NODE
+    used, mem_total = memory.get(node, (0, box.memory_bytes)) if node is not None else (0, 0)
     if mem_total:
-        title += f"{' - ' if ascii_only else ' · '}{_gib(mem_total - used)} free/{_gib(mem_total)}"
-    devices = [d.name for d in topology.devices if d.numa == node]
+        title += f"{sep}{_gib(mem_total - used)} free/{_gib(mem_total)}"
+    devices = [d.name for d in topology.devices if node is not None and d.numa == node]
+    unseen = sum(1 for core in cores for c in core if c in view.hidden)
     footer = ("dev " + ",".join(devices)) if devices else ""
+    if unseen:  # lstopo marks disallowed PUs; here: what the kubelet does not see
+        footer = f"{footer}{sep if footer else ''}{unseen} not seen by the kubelet"
     if not cores:
         return _box(title, [[Cell("memory only", "dim")]], len("memory only") + 2, ascii_only, footer, node)
-    cols = _columns(cores, owners, preview, id_width, collapse, ascii_only)
+    cols = _columns(cores, owners, preview, id_width, collapse, ascii_only, view.hidden)
     threads = len(cols[0])
     # wrap columns into bands that fit max_width (box border and padding take 4 cells)
     bands: list[list[list[Cell]]] = [[]]
@@ -226,6 +237,7 @@ def layout_grid(
     collapse: bool | None = None,
     ascii_only: bool = False,
     max_lines: int | None = None,
+    view: MachineView | None = None,
 ) -> GridLayout:
     """Lay the node out in `width` columns.
 
@@ -234,28 +246,22 @@ def layout_grid(
     """
     preview = preview or CPUSet()
     memory = memory or {}
-    id_width = len(str(max((c.id for c in topology.cpus), default=0)))
+    view = view or machine_view(topology)
+    id_width = len(str(max((c.id for c in view.machine.cpus), default=0)))
     width = max(width, 24)
 
     def build(do_collapse: bool) -> GridLayout:
         lines: list[Line] = []
-        nodes_by_socket: dict[int, list[int]] = {}
-        for node in topology.numa_ids:
-            if zoom is not None and node != zoom:
+        for band in view.bands:
+            shown = [b for b in band.boxes if zoom is None or b.node == zoom]
+            if not shown:
                 continue
-            sockets = topology.sockets_of_numa([node])
-            sock = min(sockets) if sockets else -1
-            nodes_by_socket.setdefault(sock, []).append(node)
-        for sock in sorted(nodes_by_socket):
-            nodes = nodes_by_socket[sock]
-            header = f"Socket {sock}" if sock >= 0 else "Memory-only nodes"
+            header = band.title
             if zoom is not None:
                 header += f"{' - ' if ascii_only else ' · '}zoomed on NUMA {zoom}"
             lines.append((Cell(header, "title"),))
-            boxes = [
-                _node_box(topology, n, owners, preview, memory, width, id_width, do_collapse, ascii_only)
-                for n in nodes
-            ]
+            args = (owners, preview, memory, width, id_width, do_collapse, ascii_only)
+            boxes = [_node_box(topology, view, b, *args) for b in shown]
             rows: list[list[_Box]] = [[]]
             row_w = 0
             for box in boxes:

@@ -14,6 +14,8 @@ GLYPHS: Mapping[OwnerKind, str] = {
     OwnerKind.EXCLUSIVE: "█",
 }
 PREVIEW_GLYPH = "◆"
+# A CPU the machine runs but the kubelet cannot see (lstopo's "disallowed" PUs).
+HIDDEN_GLYPH = "?"
 # Plain-ASCII fallbacks for terminals without a UTF-8 locale (lstopo's rule).
 ASCII_GLYPHS: Mapping[OwnerKind, str] = {
     OwnerKind.SHARED: ".",
@@ -23,3 +25,4 @@ ASCII_GLYPHS: Mapping[OwnerKind, str] = {
     OwnerKind.EXCLUSIVE: "#",
 }
 ASCII_PREVIEW_GLYPH = "*"
+ASCII_HIDDEN_GLYPH = "?"

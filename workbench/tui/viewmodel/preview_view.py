@@ -42,7 +42,9 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
-def preview_lines(preview: Preview, show_timing: bool = True) -> list[tuple[str, str]]:
+def preview_lines(
+    preview: Preview, show_timing: bool = True, ascii_only: bool = False
+) -> list[tuple[str, str]]:
     """(style tag, text) lines: tags are '', 'ok', 'bad', 'head', 'dim', 'err', 'advice'."""
     out: list[tuple[str, str]] = []
     result = preview.result
@@ -69,7 +71,7 @@ def preview_lines(preview: Preview, show_timing: bool = True) -> list[tuple[str,
         for line in _table([("provider", "resource", "NUMA masks"), *hint_rows(d.providers, d.hint)])
     ]
     if d.admitted:
-        out.append(("head", "Placement (◆ on the grid)"))
+        out.append(("head", f"Placement ({'*' if ascii_only else '◆'} on the grid)"))
         out += [("", line) for line in _table(container_rows(d))]
         if d.pod is not None:
             out.append(

@@ -6,14 +6,23 @@ from textual.content import Content
 from textual.widgets import Static
 
 from workbench.services.ownership import DESCRIPTIONS, OwnerKind
-from workbench.tui.viewmodel.owners import GLYPHS, PREVIEW_GLYPH
+from workbench.tui.viewmodel.owners import (
+    ASCII_GLYPHS,
+    ASCII_HIDDEN_GLYPH,
+    ASCII_PREVIEW_GLYPH,
+    GLYPHS,
+    HIDDEN_GLYPH,
+    PREVIEW_GLYPH,
+)
 
 
-def legend_content(compact: bool = False) -> Content:
+def legend_content(compact: bool = False, ascii_only: bool = False) -> Content:
+    glyphs, preview = (ASCII_GLYPHS, ASCII_PREVIEW_GLYPH) if ascii_only else (GLYPHS, PREVIEW_GLYPH)
     parts: list[str] = []
     for kind in OwnerKind:
-        parts.append(f"[$owner-{kind.value} bold]{GLYPHS[kind]}[/] {DESCRIPTIONS[kind]}")
-    parts.append(f"[$owner-preview bold]{PREVIEW_GLYPH}[/] draft would take")
+        parts.append(f"[$owner-{kind.value} bold]{glyphs[kind]}[/] {DESCRIPTIONS[kind]}")
+    parts.append(f"[$owner-preview bold]{preview}[/] draft would take")
+    parts.append(f"[italic]{ASCII_HIDDEN_GLYPH if ascii_only else HIDDEN_GLYPH}[/] not seen by the kubelet")
     parts.append("[reverse]n[/] cursor  [underline]n[/] related")
     return Content.from_markup(("  " if compact else "\n").join(parts))
 
@@ -23,5 +32,12 @@ class Legend(Static):
     Legend { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, compact: bool = False, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(legend_content(compact), id=id, classes=classes)
+    def __init__(
+        self,
+        compact: bool = False,
+        *,
+        ascii_only: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(legend_content(compact, ascii_only), id=id, classes=classes)

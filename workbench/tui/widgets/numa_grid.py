@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -18,20 +18,15 @@ from textual.strip import Strip
 from workbench.services.ownership import Owner, OwnerKind, related_cpus
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
+from workbench.tui import bindings
 from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
+from workbench.tui.viewmodel.machine_view import MachineView, machine_view
 
 
 class NumaGrid(ScrollView, can_focus=True):
     """Sockets > NUMA nodes > cores > hyperthreads, each CPU with its owner's glyph and colour."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "move('left')", "Left", show=False, id="grid.left"),
-        Binding("right,l", "move('right')", "Right", show=False, id="grid.right"),
-        Binding("up,k", "move('up')", "Up", show=False, id="grid.up"),
-        Binding("down,j", "move('down')", "Down", show=False, id="grid.down"),
-        Binding("z", "zoom", "Zoom node", id="grid.zoom"),
-        Binding("c", "collapse", "Collapse runs", show=False, id="grid.collapse"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.GRID)
 
     COMPONENT_CLASSES = {
         "numa-grid--shared",
@@ -45,6 +40,7 @@ class NumaGrid(ScrollView, can_focus=True):
         "numa-grid--dim",
         "numa-grid--cursor",
         "numa-grid--related",
+        "numa-grid--hidden",
     }
 
     DEFAULT_CSS = """
@@ -60,6 +56,7 @@ class NumaGrid(ScrollView, can_focus=True):
     NumaGrid > .numa-grid--dim { color: $foreground-muted; }
     NumaGrid > .numa-grid--cursor { text-style: reverse bold; }
     NumaGrid > .numa-grid--related { text-style: underline; }
+    NumaGrid > .numa-grid--hidden { color: $foreground-muted; text-style: italic; }
     """
 
     class CursorMoved(Message):
@@ -68,7 +65,14 @@ class NumaGrid(ScrollView, can_focus=True):
             self.grid = grid
             self.cpu = cpu
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        ascii_only: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.topology: Topology | None = None
         self.owners: Mapping[int, Owner] = {}
@@ -78,8 +82,9 @@ class NumaGrid(ScrollView, can_focus=True):
         self.cursor: int | None = None
         self.zoom: int | None = None
         self.collapse: bool | None = None
-        self.ascii_only = False
+        self.ascii_only = ascii_only  # `--ascii`: + - | boxes and ASCII glyphs (lstopo's rule)
         self.grid_layout: GridLayout | None = None
+        self.machine_view: MachineView | None = None  # of `topology`, kept while it is the same
         self._strips: dict[int, Strip] = {}
         self._related: CPUSet = CPUSet()
         self._related_nodes: CPUSet = CPUSet()
@@ -93,6 +98,8 @@ class NumaGrid(ScrollView, can_focus=True):
         preview: CPUSet | None = None,
         memory: dict[int, tuple[int, int]] | None = None,
     ) -> None:
+        if self.machine_view is None or topology is not self.topology:
+            self.machine_view = machine_view(topology)
         self.topology = topology
         self.owners = owners
         self.preview = preview or CPUSet()
@@ -119,6 +126,7 @@ class NumaGrid(ScrollView, can_focus=True):
             collapse=self.collapse,
             ascii_only=self.ascii_only,
             max_lines=height,
+            view=self.machine_view,
         )
         if self.cursor is None or self.cursor not in self.grid_layout.positions:
             self.cursor = move(self.grid_layout, None, "right")
@@ -127,8 +135,13 @@ class NumaGrid(ScrollView, can_focus=True):
         self._invalidate()
 
     def _update_related(self) -> None:
-        if self.topology is not None and self.cursor is not None:
+        if self.topology is not None and self.cursor is not None and self.cursor in self.topology.cpu_by_id:
             self._related = related_cpus(self.topology, self.owners, self.cursor)
+        elif self.machine_view is not None and self.cursor is not None:
+            # A CPU the kubelet cannot see: its thread siblings as the machine has them.
+            m = self.machine_view.machine
+            found = m.cpu_by_id.get(self.cursor)
+            self._related = m.cpus_by_core[found.core] if found else CPUSet()
         else:
             self._related = CPUSet()
         self._related_nodes = CPUSet()
@@ -169,8 +182,8 @@ class NumaGrid(ScrollView, can_focus=True):
     def action_zoom(self) -> None:
         if self.topology is None:
             return
-        if self.zoom is None and self.cursor is not None:
-            self.zoom = self.topology.cpu_by_id[self.cursor].numa
+        if self.zoom is None and self.cursor is not None and self.machine_view is not None:
+            self.zoom = self.machine_view.machine.cpu_by_id[self.cursor].numa
         else:
             self.zoom = None
         self.scroll_to(y=0, animate=False)
@@ -213,7 +226,9 @@ class NumaGrid(ScrollView, can_focus=True):
             return self.get_component_rich_style(f"numa-grid--{cell.role}")
         if cell.role not in ("cpu", "run"):
             return Style()
-        if cell.preview:
+        if cell.hidden:
+            style = self.get_component_rich_style("numa-grid--hidden")
+        elif cell.preview:
             style = self.get_component_rich_style("numa-grid--preview")
         else:
             kind = cell.kind or OwnerKind.SHARED

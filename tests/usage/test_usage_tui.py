@@ -1,0 +1,96 @@
+"""The Usage screen (5) on the demo node at 80x24 and 160x50: rows with bars and history, which
+limit binds, the heat strip, findings; `/` filters, `U` sorts; nothing is sampled while hidden."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbench.cgroups.sandbox import init_sandbox
+from workbench.services.demo import DemoSandbox
+
+pytest.importorskip("textual")
+
+
+def _text(app: Any) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+def _run(
+    tmp_path: Path, size: tuple[int, int], body: Callable[[Any, Any], Coroutine[Any, Any, None]]
+) -> None:
+    from workbench.tui.launch import demo_app
+    from workbench.tui.viewmodel.session import demo_session
+
+    session = demo_session()
+    session.show_timing = False
+    box = DemoSandbox(tmp_path / "cgroup", tmp_path / "journal.db")
+    init_sandbox(box.cgroup_root, session.topology)
+    app = demo_app(session, box, keymap_paths=[])
+
+    async def go() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await pilot.press("5")
+            await pilot.pause(1.6)  # one interval: the first report is on screen
+            await body(app, pilot)
+
+    asyncio.run(go())
+
+
+def _line(text: str, needle: str) -> str:
+    return next((line for line in text.splitlines() if needle in line), "")
+
+
+def test_usage_screen_at_80x24(tmp_path: Path) -> None:
+    async def body(app: Any, pilot: Any) -> None:
+        text = _text(app)
+        assert "Usage · demo node, synthetic load · every 1.0 s" in text
+        backup = _line(text, "db/postgres backup")
+        assert "█" in backup and "/2" in backup, backup  # a bar and cores of the 2-CPU pool
+        assert "shared pool 11,43 is throttled" in text
+        assert len(text.splitlines()) <= 24 and max(len(x) for x in text.splitlines()) <= 80
+
+    _run(tmp_path, (80, 24), body)
+
+
+def test_usage_screen_at_160x50_says_which_limit_binds(tmp_path: Path) -> None:
+    async def body(app: Any, pilot: Any) -> None:
+        text = _text(app)
+        assert "capped by CFS quota" in _line(text, "db/postgres backup")
+        assert "capped by cpuset width" in _line(text, "ml/ml-trainer mesh-proxy")
+        heat = next(line.strip() for line in text.splitlines() if line.strip().startswith("N0 "))
+        assert "N3 " in heat and set(heat) & set("·░▒▓█"), heat  # the heat strip, a glyph per CPU
+        assert "N1! " in _line(text, "analytics/batch worker")  # memory off the planned node
+        for kind in ("is saturated", "foreign work on CPUs", "uses 0.", "is throttled"):
+            assert kind in text, kind
+
+    _run(tmp_path, (160, 50), body)
+
+
+def test_filter_sort_and_no_sampling_while_hidden(tmp_path: Path) -> None:
+    async def body(app: Any, pilot: Any) -> None:
+        await pilot.press("slash", *"mesh", "enter")
+        await pilot.pause()
+        rows = [line for line in _text(app).splitlines() if "/" in line and "·" in line or "█" in line]
+        assert any("mesh-proxy" in r for r in rows) and not any("postgres" in r for r in rows)
+        await pilot.press("escape", "U")
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("DataTable")
+        first = table.get_row_at(0)[0]
+        assert "ml-trainer" in first or "mesh-proxy" in first, first  # the fullest row first
+        await pilot.press("1")
+        seen = screen.report
+        await pilot.pause(2.2)
+        assert screen.report is seen, "sampled while the screen was hidden"
+        await pilot.press("5")
+        await pilot.pause(1.4)
+        assert screen.report is not seen
+
+    _run(tmp_path, (120, 40), body)

@@ -1,0 +1,54 @@
+"""Fault injection for the sandbox's kernel model (tests and demos), read from `.workbench-faults`
+in the sandbox root (one rule per line) and from WORKBENCH_CGROUP_FAULTS (rules separated by
+commas): `errno-at-write:N:ERRNO` fails the model's Nth write attempt (1-based) with ERRNO (a
+name such as EIO or a number) before anything changes; `errno-on:CGROUP/FILE:ERRNO` fails
+every write to that file.
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+
+from workbench.cgroups.model_files import FAULTS_FILE
+from workbench.errors import InputError
+
+
+def _errno_value(name: str) -> int:
+    if name.isdigit():
+        return int(name)
+    code = getattr(errno, name.upper(), None)
+    if not isinstance(code, int):
+        raise InputError(f"unknown errno {name!r}", source=FAULTS_FILE, fix="use a name such as EIO")
+    return code
+
+
+@dataclass(frozen=True)
+class Fault:
+    errno: int
+    at_write: int | None = None
+    target: str | None = None
+
+
+def parse_faults(text: str) -> list[Fault]:
+    """Rules `errno-at-write:N:ERRNO` and `errno-on:CGROUP/FILE:ERRNO` (lines or commas)."""
+    faults: list[Fault] = []
+    for raw in text.replace(",", "\n").splitlines():
+        rule = raw.strip()
+        if not rule or rule.startswith("#"):
+            continue
+        kind, _, rest = rule.partition(":")
+        arg, _, code = rest.rpartition(":")
+        if kind == "errno-at-write" and arg.isdigit():
+            faults.append(Fault(_errno_value(code), at_write=int(arg)))
+        elif kind == "errno-on" and arg:
+            faults.append(Fault(_errno_value(code), target=arg.strip("/")))
+        else:
+            raise InputError(
+                f"unknown fault rule {rule!r}",
+                source=FAULTS_FILE,
+                fix="use errno-at-write:N:ERRNO or errno-on:CGROUP/FILE:ERRNO",
+            )
+    return faults
+
+

@@ -1,0 +1,41 @@
+"""What every workbench screen shares: the mode tabs on top and the footer below the screen's
+own widgets, the host app seen through its protocol (no import of the app, which opens the
+screens), and a redraw when the session changes."""
+
+from __future__ import annotations
+
+from typing import ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from workbench.tui.host import Host
+from workbench.tui.messages import SessionChanged
+from workbench.tui.widgets.mode_tabs import ModeTabs
+
+
+class WorkbenchScreen(Screen[None]):
+    MODE: ClassVar[str] = ""
+
+    @property
+    def wb(self) -> Host:
+        return cast(Host, self.app)
+
+    def compose(self) -> ComposeResult:
+        # `--ascii`: the stylesheet draws panel borders with + - | (workbench.tcss `.-ascii`).
+        self.set_class(self.wb.ascii_only, "-ascii")
+        yield ModeTabs(self.MODE, self.wb.keymap)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets, between the tabs and the footer."""
+        yield from ()
+
+    def refresh_view(self) -> None:
+        """Redraw everything from the session."""
+
+    def on_session_changed(self, event: SessionChanged) -> None:
+        event.stop()
+        self.refresh_view()

@@ -1,0 +1,152 @@
+"""The pod budget form: one row of fields for the pod, and a block per container. Each field is
+a `FieldInput` that knows the draft path it edits; an edit posts `FieldChanged(path, value)` and
+the screen, which owns the draft, decides what follows. The editor only draws a draft and marks
+the fields with problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual import on
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+from workbench.tui.messages import ContainerFocused, FieldChanged
+from workbench.tui.viewmodel import draft as dm
+from workbench.tui.viewmodel.shown import shown
+
+# (draft field, label) of a resource row, in screen order.
+_RESOURCES = (("cpu", "cpu"), ("cpu_limit", "limit"), ("memory", "mem"), ("memory_limit", "limit"))
+HINT = "a add · s sidecar · x remove · e exclusive/shared · K kind · esc then keys"
+
+
+class FieldInput(Input):
+    """One draft field; `path` is `pod.<field>` or `c<index>.<field>`."""
+
+    def __init__(self, path: str, value: str, *, wide: bool = False) -> None:
+        super().__init__(shown(value), compact=True, classes="wide" if wide else "")
+        self.path = path
+
+    @property
+    def container(self) -> int | None:
+        scope = self.path.partition(".")[0]
+        return int(scope[1:]) if scope.startswith("c") else None
+
+
+class DraftEditor(VerticalScroll):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shape: tuple[str, ...] | None = None
+
+    # ---- drawing ---------------------------------------------------------------------------
+    async def show(self, draft: dm.Draft, current: int) -> None:
+        """Draw `draft`: the fields are remounted only when the containers changed (remounting
+        dozens of inputs restyles them all); otherwise their values are set in place."""
+        shape = tuple(c.kind for c in draft.containers)
+        if shape != self._shape or not self.children:
+            self._shape = shape
+            with self.app.batch_update():
+                await self.remove_children()
+                await self.mount_all(self._widgets(draft))
+        else:
+            self._set_values(draft)
+        self.show_heads(draft, current)
+
+    def _widgets(self, d: dm.Draft) -> list[Widget]:
+        out: list[Widget] = [Static(id="pod-head", classes="container-head")]
+        out.append(self._row("pod", [("name", "name", d.name), ("namespace", "namespace", d.namespace)]))
+        out.append(self._resources("pod", d))
+        out.append(Static("", classes="error-text", name="pod"))
+        for i, c in enumerate(d.containers):
+            out.append(Static(classes="container-head", name=f"head-c{i}"))
+            out.append(self._row(f"c{i}", [("name", "name", c.name)]))
+            out.append(self._resources(f"c{i}", c))
+            out.append(Static("", classes="error-text", name=f"c{i}"))
+        out.append(Static(HINT, classes="status"))
+        return out
+
+    def _row(self, scope: str, fields: list[tuple[str, str, str]]) -> Horizontal:
+        widgets: list[Widget] = []
+        for n, (name, label, value) in enumerate(fields):
+            widgets.append(Label(label, classes="first" if n == 0 else ""))
+            widgets.append(FieldInput(f"{scope}.{name}", value, wide=True))
+        return Horizontal(*widgets, classes="field-row")
+
+    def _resources(self, scope: str, values: dm.Draft | dm.DraftContainer) -> Horizontal:
+        widgets: list[Widget] = []
+        for n, (name, label) in enumerate(_RESOURCES):
+            widgets.append(Label(label, classes="first" if n == 0 else ""))
+            widgets.append(FieldInput(f"{scope}.{name}", getattr(values, name)))
+        return Horizontal(*widgets, classes="field-row res-row")
+
+    def _set_values(self, d: dm.Draft) -> None:
+        for box in self.query(FieldInput):
+            value = shown(dm.get_field(d, box.path))
+            if box.value != value:
+                # The draft already holds it: setting the box is no edit of the operator's.
+                with box.prevent(Input.Changed):
+                    box.value = value
+
+    def show_heads(self, d: dm.Draft, current: int) -> None:
+        self.query_one("#pod-head", Static).update(f"Pod budget  (source: {shown(d.source or 'new')})")
+        for head in self.query(".container-head"):
+            if head.name and head.name.startswith("head-c"):
+                i = int(head.name[6:])
+                if i < len(d.containers):
+                    c = d.containers[i]
+                    mark = "▶" if i == current else " "
+                    mode = "exclusive" if c.exclusive else "shared"
+                    assert isinstance(head, Static)
+                    head.update(f"{mark} {c.kind} · {mode}")
+
+    def mark_errors(self, errors: Mapping[str, str]) -> None:
+        """Mark each field with a problem and list the problems under the pod or container."""
+        for box in self.query(FieldInput):
+            bad = box.path in errors
+            if box.has_class("-invalid") != bad:  # every class change restyles the widget
+                box.set_class(bad, "-invalid")
+            box.tooltip = shown(errors[box.path]) if bad else None
+        for text in self.query(".error-text").results(Static):
+            scope = text.name or ""
+            msgs = [
+                f"⚠ {shown(p.split('.', 1)[1] if '.' in p else p)}: {shown(r)}"
+                for p, r in errors.items()
+                if p == scope or p.startswith(scope + ".")
+            ]
+            text.update("\n".join(msgs))
+
+    # ---- fields ------------------------------------------------------------------------------
+    def field(self, path: str) -> FieldInput | None:
+        for box in self.query(FieldInput):
+            if box.path == path:
+                return box
+        return None
+
+    def focus_field(self, path: str) -> None:
+        box = self.field(path)
+        if box is not None:
+            box.focus()
+
+    def focused_path(self) -> str | None:
+        focused = self.screen.focused
+        return focused.path if isinstance(focused, FieldInput) else None
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        box = event.input
+        if not isinstance(box, FieldInput):
+            return
+        self.post_message(FieldChanged(box.path, event.value))
+        safe = shown(event.value)
+        if safe != event.value:
+            # Pasted text a terminal cannot draw as it is: the draft gets it (and says what is
+            # wrong with it), the box shows it escaped and cut.
+            with box.prevent(Input.Changed):
+                box.value = safe
+
+    def on_descendant_focus(self, event: object) -> None:
+        focused = self.screen.focused
+        if isinstance(focused, FieldInput) and focused.container is not None:
+            self.post_message(ContainerFocused(focused.container))
