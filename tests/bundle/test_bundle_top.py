@@ -13,9 +13,10 @@ VM = BUNDLES / "vm-real-kernel.tar.gz"
 def test_the_real_kernel_capture_shows_the_throttled_worker(run: Run) -> None:
     code, out, err = run("top", "--bundle", VM, "--once")
     assert code == 0, err
-    worker = next(line for line in out.splitlines() if line.startswith("node_exclusive") and "worker" in line)
+    worker = next(line for line in out.splitlines() if line.split()[:2] == ["vm/real-kernel-pod", "worker"])
     # cpu.max 50000/100000 on a busy loop: about half a CPU used, every period throttled.
-    used = float(worker.split()[5])
+    used = float(worker.split()[4])
+    assert worker.split()[6] == "100%"  # THR
     assert 0.3 < used <= 0.55 and "capped by CFS quota" in worker
     assert "usage over 1.0" in out  # the capture's samples were 1 s apart
 
