@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from workbench.usage.sampler import Sample
 
 
-def replay_reports(request: UsageRequest) -> list[UsageReport]:
-    """One report per pair of consecutive samples, oldest first."""
+def replay_reports(request: UsageRequest, *, whole: bool = False) -> list[UsageReport]:
+    """One report per pair of consecutive samples, oldest first (`whole`: one report over the
+    capture's whole span, first sample to last)."""
     from workbench.services.bundle_open import replay
     from workbench.services.commit import open_tree
     from workbench.services.source import load_node
@@ -64,7 +65,7 @@ def replay_reports(request: UsageRequest) -> list[UsageReport]:
     assert plan is not None
     label = f"{path} (captured {r.count} samples)"
     reports = []
-    for prev, cur in pairwise(samples):
+    for prev, cur in [(samples[0], samples[-1])] if whole else pairwise(samples):
         a = attribute(plan, prev, cur)
         reports.append(UsageReport(a.interval_s, a, findings(a), plan.notes, (), label))
     return reports
