@@ -11,7 +11,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import KUBELET, PODS, Run, make_cgroup_tree, unpack_sysfs
+from bundle_helpers import KUBELET, PODS, Run, make_cgroup_tree, unpack_sysfs
 
 from workbench.bundle.reader import Bundle
 from workbench.bundle.replay import sample_roots

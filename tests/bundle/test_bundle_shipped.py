@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLES, PODS, Run
+from bundle_helpers import BUNDLES, PODS, Run
 
 from workbench.bundle.reader import Bundle
 from workbench.bundle.replay import sample_roots

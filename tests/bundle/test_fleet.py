@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLES, KUBELET, PODS, Run
+from bundle_helpers import BUNDLES, KUBELET, PODS, Run
 
 from workbench.services import bundle_capture as bc
 from workbench.services.source import NodeSource
@@ -86,3 +86,16 @@ def test_an_unreadable_bundle_is_named_and_the_others_decided(run: Run, fleet: P
 def test_no_bundles_is_bad_input(run: Run, tmp_path: Path) -> None:
     code, _, err = run("fleet", "admit", PODS / "postgres.yaml", "--bundles", tmp_path)
     assert code == 2 and "no bundles" in err
+
+
+def test_fleet_top_lists_pools_across_nodes_most_throttled_first(run: Run, fleet: Path) -> None:
+    (fleet / "broken.tar.gz").write_bytes(b"junk")
+    code, out, err = run("fleet", "top", "--bundles", fleet, "-o", "json")
+    pools = json.loads(out)["pools"]
+    assert code == 2 and "broken.tar.gz" in err and err.count("\n") == 3  # broken, fresh, busy: 1 sample
+    shares = [p["throttled_ratio"] or 0.0 for p in pools]
+    assert shares == sorted(shares, reverse=True)
+    top = pools[0]
+    # The real kernel's busy worker (capped at half a CPU) is throttled every period.
+    assert top["node"] == "vm-real-kernel" and top["throttled_ratio"] > 0.9
+    assert {p["node"] for p in pools} == {"vm-real-kernel", "demo-node"}

@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import IO
@@ -188,11 +188,26 @@ class Bundle:
     # ---- extraction ------------------------------------------------------------------------
     def extract(self, prefixes: Iterable[str]) -> Path:
         """Make every member under `prefixes` a file below `root` (checked); returns `root`."""
+        self._stream(tuple(prefixes), self._write)
+        return self.root
+
+    def load(self, prefixes: Iterable[str]) -> dict[str, bytes]:
+        """Every member under `prefixes`, checked, in memory (path -> data); nothing written."""
+        found: dict[str, bytes] = {}
         wanted = tuple(prefixes)
+        self._stream(wanted, found.__setitem__, again=True)
+        return found
+
+    def _stream(
+        self, wanted: tuple[str, ...], sink: Callable[[str, bytes], None], *, again: bool = False
+    ) -> None:
+        """Read on to the last member under `wanted` and give each one (checked) to `sink`;
+        members already given are skipped unless `again` (their data is not kept here)."""
         files = self.manifest.files
-        indexes = [i for i, f in enumerate(files) if f.path.startswith(wanted) and f.path not in self._done]
+        done = set() if again else self._done
+        indexes = [i for i, f in enumerate(files) if f.path.startswith(wanted) and f.path not in done]
         if not indexes:
-            return self.root
+            return
         if indexes[0] < self._next:
             self._open_stream()  # an earlier section than the stream is at: start again
         try:
@@ -201,8 +216,8 @@ class Bundle:
                 info = self._advance(entry.path)
                 if info is None:
                     raise self._fail(f"truncated: the archive ends before {entry.path}")
-                if entry.path.startswith(wanted) and entry.path not in self._done:
-                    self._write(entry.path, self._read(info, entry))
+                if entry.path.startswith(wanted) and entry.path not in done:
+                    sink(entry.path, self._read(info, entry))
                 else:
                     self._tar.skip()  # type: ignore[union-attr]
                 self._next += 1
@@ -210,7 +225,6 @@ class Bundle:
             raise self._fail(f"truncated or corrupted archive ({exc or type(exc).__name__})") from None
         except OSError as exc:
             raise self._fail(f"cannot read: {exc.strerror or exc}") from None
-        return self.root
 
     def _write(self, path: str, data: bytes) -> None:
         parent, _, _ = path.rpartition("/")

@@ -4,7 +4,6 @@ directories the topology reader listed), and sample k as a cgroup root plus a pr
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from workbench.bundle.layout import (
 from workbench.bundle.manifest import check_path
 from workbench.bundle.reader import Bundle
 from workbench.errors import InputError
+from workbench.topology.sysfs_files import ReadLog
 
 
 def listing_doc(listings: dict[str, tuple[tuple[str, bool], ...]], root_prefix: str) -> bytes:
@@ -31,29 +31,33 @@ def listing_doc(listings: dict[str, tuple[tuple[str, bool], ...]], root_prefix: 
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sysfs_root(bundle: Bundle) -> Path:
-    """The extracted sysfs tree, with every directory entry the reader saw on the node (empty
-    placeholders for the files it listed but did not read)."""
-    root = bundle.extract((SYSFS, SYSFS_LISTING))
-    listing = root / SYSFS_LISTING
+# Where a bundle's sysfs tree seems to be while it is replayed: paths only, never on disk.
+VIRTUAL_ROOT = "/workbench-bundle-sysfs"
+
+
+def sysfs_log(bundle: Bundle) -> ReadLog:
+    """The files and listings the topology reader used on the node, below `VIRTUAL_ROOT`, for
+    `sysfs_files.replaying`: the reader then gives the same machine without a tree on disk."""
+    data = bundle.load((SYSFS, SYSFS_LISTING))
+    raw = data.pop(SYSFS_LISTING, b"{}")
     try:
-        doc = json.loads(listing.read_bytes()) if listing.is_file() else {}
-    except ValueError:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
         raise InputError("not JSON", source=bundle.label, field=SYSFS_LISTING) from None
-    if not isinstance(doc, dict):
-        raise InputError("expected an object", source=bundle.label, field=SYSFS_LISTING)
-    base = SYSFS.rstrip("/")
-    bundle.ensure_dir(base)
-    entries_count = sum(len(v) if isinstance(v, list) else 0 for v in doc.values())
-    if entries_count > bundle.limits.files:
+    if not isinstance(doc, dict) or not all(isinstance(v, list) for v in doc.values()):
         raise InputError(
-            f"refused: {entries_count} entries (at most {bundle.limits.files})",
+            "expected directory -> [[name, is_dir]...]", source=bundle.label, field=SYSFS_LISTING
+        )
+    count = sum(len(v) for v in doc.values())
+    if count > bundle.limits.files:
+        raise InputError(
+            f"refused: {count} entries (at most {bundle.limits.files})",
             source=bundle.label,
             field=SYSFS_LISTING,
         )
+    listings: dict[str, tuple[tuple[str, bool], ...]] = {}
     for directory, entries in doc.items():
-        if not isinstance(entries, list):
-            raise InputError("expected lists of [name, is_dir]", source=bundle.label, field=SYSFS_LISTING)
+        names = []
         for entry in entries:
             if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)):
                 raise InputError("expected [name, is_dir]", source=bundle.label, field=SYSFS_LISTING)
@@ -61,15 +65,10 @@ def sysfs_root(bundle: Bundle) -> Path:
             why = check_path(rel, bundle.limits) if "/" not in entry[0] else "a '/' in a name"
             if why is not None:
                 raise InputError(f"refused: {rel!r} has {why}", source=bundle.label, field=SYSFS_LISTING)
-            if entry[1]:
-                bundle.ensure_dir(f"{base}/{rel}")
-            else:
-                parent = f"{base}/{rel}".rpartition("/")[0]
-                bundle.ensure_dir(parent)
-                path = root / base / rel
-                if not os.path.lexists(path):
-                    path.touch(mode=0o600)
-    return root / base
+            names.append((entry[0], bool(entry[1])))
+        listings[f"{VIRTUAL_ROOT}/{directory}" if directory else VIRTUAL_ROOT] = tuple(names)
+    files = {f"{VIRTUAL_ROOT}/{path[len(SYSFS) :]}": content for path, content in data.items()}
+    return ReadLog(files, listings)
 
 
 @dataclass(frozen=True)
@@ -145,6 +144,23 @@ def sample_roots(bundle: Bundle, k: int) -> SampleRoots:
     return SampleRoots(bundle.root / cg, bundle.root / prefix / "proc", times[k])
 
 
+def sample_in_place(bundle: Bundle, k: int, target: str = "replay") -> SampleRoots:
+    """Sample `k` written over the same files each time (below `target`): a sampler that tells
+    a re-made cgroup by its files' inodes sees one live tree whose counters move, as on the node."""
+    times = bundle.manifest.samples
+    if not 0 <= k < len(times):
+        raise InputError(f"no sample {k}: the bundle holds {len(times)}", source=bundle.label)
+    bundle.extract((CGROUP_SETTINGS, sample_prefix(k)))
+    cg, proc = f"{target}/cgroup", f"{target}/proc"
+    if not (bundle.root / cg).exists():
+        settings = _texts(bundle, CGROUP_SETTINGS) if bundle.has(CGROUP_SETTINGS) else {}
+        _lay_out(bundle, cg, settings)
+    _lay_out(bundle, cg, _texts(bundle, sample_counters(k)))
+    stat = bundle.root / sample_prefix(k) / "proc" / "stat"
+    _lay_out(bundle, proc, {"stat": stat.read_text()} if stat.is_file() else {})
+    return SampleRoots(bundle.root / cg, bundle.root / proc, times[k])
+
+
 def sample_count(bundle: Bundle) -> int:
     return len(bundle.manifest.samples)
 
@@ -156,5 +172,5 @@ __all__ = [
     "listing_doc",
     "sample_count",
     "sample_roots",
-    "sysfs_root",
+    "sysfs_log",
 ]

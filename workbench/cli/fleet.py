@@ -34,6 +34,21 @@ def register(sub: Any) -> None:
     )
     add_format_option(p)
     p.set_defaults(func=run_admit)
+    t: argparse.ArgumentParser = actions.add_parser(
+        "top",
+        help="pools across captured nodes, most throttled first",
+        description="Every pool (exclusive container, pod shared pool, node shared pool) of every "
+        "bundle over its capture's span (first sample to last), sorted by throttled share.",
+    )
+    t.add_argument(
+        "--bundles",
+        nargs="+",
+        required=True,
+        metavar="DIR_OR_FILE",
+        help="bundle files or directories of them",
+    )
+    add_format_option(t)
+    t.set_defaults(func=run_top)
 
 
 def run_admit(args: argparse.Namespace) -> int:
@@ -41,5 +56,14 @@ def run_admit(args: argparse.Namespace) -> int:
 
     result = fleet.fleet_admit(args.pod_file, [Path(b) for b in args.bundles], pod_name=args.pod)
     emit(args.format, result, fleet.fleet_json, fleet.fleet_text)
+    warn(result.errors)
+    return result.exit_code
+
+
+def run_top(args: argparse.Namespace) -> int:
+    from workbench.services import fleet_top
+
+    result = fleet_top.fleet_top([Path(b) for b in args.bundles])
+    emit(args.format, result, fleet_top.fleet_top_json, fleet_top.fleet_top_text)
     warn(result.errors)
     return result.exit_code

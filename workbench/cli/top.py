@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_format_option, add_node_options, emit, node_source
+from workbench.cli.common import add_bundle_option, add_format_option, add_node_options, emit, node_source
 
 
 def register(sub: Any) -> None:
@@ -24,6 +24,7 @@ def register(sub: Any) -> None:
         ),
     )
     add_node_options(t)
+    add_bundle_option(t)
     t.add_argument("--cgroup-root", metavar="DIR", help="cgroup v2 root to read (default /sys/fs/cgroup; "
                    "with --demo and none: the demo's own sandbox with a synthetic load)")  # fmt: skip
     t.add_argument("--proc-root", metavar="DIR", help="a directory holding stat (default /proc)")
@@ -54,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
         parent=args.parent,
         tasks=args.tasks,
     )
+    if request.source.bundle is not None:
+        from workbench.services.bundle_replay import replay_reports
+
+        # A capture replays its samples: one report per interval (the first with --once).
+        for replayed in replay_reports(request)[: 1 if args.once else args.count or None]:
+            emit(args.format, replayed, usage_json, lambda r: usage_text(r) + "\n")
+        return 0
     if args.once:
         emit(args.format, top_once(request), usage_json, usage_text)
         return 0

@@ -5,14 +5,22 @@ that is gone when the caller is done. Input from a bundle is untrusted (see bund
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.bundle.layout import KUBELET, MACHINE, TOPOLOGY_SPEC
+from workbench.bundle.layout import KUBELET, TOPOLOGY_SPEC
 from workbench.bundle.reader import Bundle
-from workbench.bundle.replay import SampleRoots, cgroup_root, sample_roots, sysfs_root
+from workbench.bundle.replay import (
+    VIRTUAL_ROOT,
+    SampleRoots,
+    cgroup_root,
+    sample_in_place,
+    sample_roots,
+    sysfs_log,
+)
 from workbench.errors import InputError
+from workbench.topology.sysfs_files import ReadLog, replaying
 
 KUBELET_CONFIG = f"{KUBELET}config.yaml"
 
@@ -33,7 +41,8 @@ class Parts:
     """Where the extracted bundle's parts are: the machine (a sysfs root or a spec), the kubelet
     directory, and the cgroup tree (None when not asked for or not captured)."""
 
-    sysfs_root: Path | None
+    sysfs_root: Path | None  # a virtual root: read it inside `replaying(sysfs)`
+    sysfs: ReadLog | None
     topology_spec: Path | None
     machine_name: str | None
     kubelet_dir: Path
@@ -42,10 +51,10 @@ class Parts:
 
 def parts(bundle: Bundle, *, cgroup: bool = False) -> Parts:
     m = bundle.manifest
-    root = bundle.extract((MACHINE, KUBELET))
+    root = bundle.extract((TOPOLOGY_SPEC, KUBELET))  # the sysfs files stay in memory
     sysfs = spec = None
     if m.machine == "sysfs":
-        sysfs = sysfs_root(bundle)
+        sysfs = sysfs_log(bundle)
     elif bundle.has(TOPOLOGY_SPEC):
         spec = root / TOPOLOGY_SPEC
     else:
@@ -53,7 +62,8 @@ def parts(bundle: Bundle, *, cgroup: bool = False) -> Parts:
     if not bundle.has(KUBELET_CONFIG):
         raise InputError(f"no {KUBELET_CONFIG}", source=bundle.label, fix="capture the node again")
     tree = cgroup_root(bundle) if cgroup else None
-    return Parts(sysfs, spec, m.machine_name or None, root / KUBELET.rstrip("/"), tree)
+    virtual = Path(VIRTUAL_ROOT) if sysfs is not None else None
+    return Parts(virtual, sysfs, spec, m.machine_name or None, root / KUBELET.rstrip("/"), tree)
 
 
 @contextmanager
@@ -62,7 +72,9 @@ def open_parts(path: Path, *, cgroup: bool = False) -> Iterator[tuple[Parts, str
     raised meanwhile name the bundle's members instead of the temporary directory."""
     with Bundle(path) as bundle:
         try:
-            yield parts(bundle, cgroup=cgroup), f"{bundle.label}:{KUBELET}"
+            found = parts(bundle, cgroup=cgroup)
+            with replaying(found.sysfs) if found.sysfs is not None else nullcontext():
+                yield found, f"{bundle.label}:{KUBELET}"
         except InputError as exc:
             raise renamed(exc, bundle) from None
 
@@ -92,8 +104,17 @@ class Replay:
         return self.bundle.manifest.interval
 
     def roots(self, k: int) -> SampleRoots:
+        """Sample k in a directory of its own."""
         try:
             return sample_roots(self.bundle, k)
+        except InputError as exc:
+            raise renamed(exc, self.bundle) from None
+
+    def play(self, k: int) -> SampleRoots:
+        """Sample k written over one tree (the same files for every k): what a sampler reading
+        the same roots tick after tick sees on the node."""
+        try:
+            return sample_in_place(self.bundle, k)
         except InputError as exc:
             raise renamed(exc, self.bundle) from None
 

@@ -87,8 +87,11 @@ def _machine(bundle: Bundle, cache: MachineCache) -> Topology:
                 _spec(bundle.root / member, f"{bundle.label}:{member}")
             )
         return cache.topologies[digest]
+    from workbench.topology.sysfs_files import ReadLog, replaying
+
     found = parts(bundle)
-    return plain_topology(NodeSource(sysfs_root=found.sysfs_root, machine_name=found.machine_name))
+    with replaying(found.sysfs or ReadLog()):
+        return plain_topology(NodeSource(sysfs_root=found.sysfs_root, machine_name=found.machine_name))
 
 
 def open_node(path: Path, cache: MachineCache) -> tuple[str, Node]:

@@ -17,7 +17,7 @@ from workbench.topology.machine import Machine, MachineCPU
 from workbench.topology.model import Topology
 from workbench.topology.sysfs_caches import CacheFinder, cadvisor_reads_caches
 from workbench.topology.sysfs_cpus import read_cpus, read_online
-from workbench.topology.sysfs_files import numbered
+from workbench.topology.sysfs_files import is_dir, numbered
 from workbench.topology.sysfs_nodes import read_nodes
 from workbench.topology.sysfs_pci import PCI_RESOURCES, pci_devices
 
@@ -35,7 +35,7 @@ def read_machine(root: Path | str = "/", *, name: str | None = None) -> Machine:
     """The machine whose sysfs is mounted under `root` (`/` for this one), every online CPU."""
     root_s = os.fspath(root).rstrip("/") or ""
     cpu_root = f"{root_s}/sys/devices/system/cpu"
-    if not os.path.isdir(cpu_root):
+    if not is_dir(cpu_root):
         raise InputError(
             "no sys/devices/system/cpu directory",
             source=cpu_root,

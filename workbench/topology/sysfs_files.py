@@ -7,7 +7,9 @@ are listed one level at a time and only single files are opened.
 Every read goes through this module, so it can say which files the reader used: inside
 `with recording() as log:` each file read is kept in `log.files` (path -> the bytes read) and
 each directory listed in `log.listings` (path -> its entries and whether each is a directory).
-A capture bundle stores exactly that, and the same reader gives the same machine from it.
+A capture bundle stores exactly that, and inside `with replaying(log):` the reader reads those
+instead of the file system (a file or directory the log lacks is missing), so it gives the same
+machine from a bundle without writing a tree of tiny files anywhere.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class ReadLog:
 
 
 _LOG: ContextVar[ReadLog | None] = ContextVar("sysfs_read_log", default=None)
+_REPLAY: ContextVar[ReadLog | None] = ContextVar("sysfs_replay", default=None)
 
 
 @contextmanager
@@ -47,6 +50,32 @@ def recording() -> Iterator[ReadLog]:
         _LOG.reset(token)
 
 
+@contextmanager
+def replaying(log: ReadLog) -> Iterator[None]:
+    """Read `log` (from a recording) instead of the file system in this context."""
+    token = _REPLAY.set(log)
+    try:
+        yield
+    finally:
+        _REPLAY.reset(token)
+
+
+def _names(directory: str) -> list[str]:
+    """os.listdir, or the replayed listing (FileNotFoundError when it has none)."""
+    tree = _REPLAY.get()
+    if tree is None:
+        return os.listdir(directory)
+    names = tree.listings.get(directory)
+    if names is None:
+        raise FileNotFoundError(directory)
+    return [name for name, _ in names]
+
+
+def is_dir(path: str) -> bool:
+    tree = _REPLAY.get()
+    return os.path.isdir(path) if tree is None else path in tree.listings
+
+
 def _listed(directory: str, names: list[str]) -> None:
     log = _LOG.get()
     if log is not None and directory not in log.listings:
@@ -57,6 +86,10 @@ def _listed(directory: str, names: list[str]) -> None:
 
 def read_text(path: str) -> str | None:
     """Text of a sysfs file without NUL bytes and surrounding whitespace; None if absent."""
+    tree = _REPLAY.get()
+    if tree is not None:
+        replayed = tree.files.get(path)
+        return None if replayed is None else replayed.decode("ascii", "replace").replace("\x00", "").strip()
     try:
         fd = os.open(path, os.O_RDONLY)
     except (FileNotFoundError, NotADirectoryError):
@@ -123,7 +156,7 @@ def read_list_or_mask(base: str, list_name: str, mask_name: str) -> CPUSet | Non
 def numbered(directory: str, prefix: str) -> list[int]:
     """Sorted N of the `prefixN` entries in `directory` (not following any link)."""
     try:
-        names = os.listdir(directory)
+        names = _names(directory)
     except (FileNotFoundError, NotADirectoryError):
         return []
     except OSError as exc:
@@ -136,7 +169,7 @@ def numbered(directory: str, prefix: str) -> list[int]:
 def listing(directory: str) -> set[str]:
     """Names in a directory; empty when it is missing or unreadable (an optional probe)."""
     try:
-        names = os.listdir(directory)
+        names = _names(directory)
     except OSError:
         return set()
     _listed(directory, names)
@@ -146,7 +179,7 @@ def listing(directory: str) -> set[str]:
 def entries(directory: str) -> list[str] | None:
     """Names in a directory, None when it is missing (not following any link)."""
     try:
-        names = os.listdir(directory)
+        names = _names(directory)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from types import MappingProxyType
 
 from workbench.errors import InputError
@@ -10,6 +9,7 @@ from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import NumaNode
 from workbench.topology.sysfs_files import (
     entries,
+    is_dir,
     numbered,
     read_int,
     read_list,
@@ -84,7 +84,7 @@ def _distance_row(node_dir: str) -> list[int] | None:
 def read_nodes(root: str, online: list[int]) -> NodesRead:
     """The machine's NUMA nodes, as hwloc reads them: online CPUs only, the first node listing wins."""
     node_root = f"{root}/sys/devices/system/node"
-    node_ids = numbered(node_root, "node") if os.path.isdir(node_root) else []
+    node_ids = numbered(node_root, "node") if is_dir(node_root) else []
     if not node_ids:
         # hwloc then makes one node, 0, with every CPU and the machine's memory.
         node = NumaNode(id=0, cpus=CPUSet(online), memory_bytes=meminfo_total(f"{root}/proc/meminfo"))
