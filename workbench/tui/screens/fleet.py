@@ -16,18 +16,20 @@ from textual.widgets import DataTable, Input, Static
 from workbench.services.fleet_view import COLUMNS, FleetRow, arrange, cells, detail, fleet_rows
 from workbench.tui import bindings
 from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.screens.table_filter import TableFilter
 
 if TYPE_CHECKING:
     from workbench.tui.fleet_app import FleetApp
 
 
-class FleetScreen(WorkbenchScreen):
+class FleetScreen(TableFilter, WorkbenchScreen):
     MODE = "fleet"
     DEFAULT_CSS = """
     FleetScreen #fleet-table { height: 1fr; }
     FleetScreen #fleet-header { height: auto; padding: 0 1; }
     FleetScreen #fleet-detail { height: auto; max-height: 4; padding: 0 1; }
     """
+    FILTER_ID = "ffilter"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.FLEET)
 
     def __init__(self) -> None:
@@ -120,22 +122,3 @@ class FleetScreen(WorkbenchScreen):
         self.sort = key
         self.refresh_view()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#ffilter", Input)
-        box.remove_class("hidden")
-        box.focus()
-
-    def action_clear(self) -> None:
-        box = self.query_one("#ffilter", Input)
-        box.value, self.match = "", ""
-        box.add_class("hidden")
-        self.query_one(DataTable).focus()
-        self.refresh_view()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.match = event.value
-        self.refresh_view()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.input.add_class("hidden")
-        self.query_one(DataTable).focus()

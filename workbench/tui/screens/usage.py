@@ -18,6 +18,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 from workbench.services.usage_view import UsageHistory, UsageRow, arrange, heat_rows, usage_rows
 from workbench.tui import bindings
+from workbench.tui.screens.table_filter import TableFilter
 from workbench.tui.viewmodel.usage_glyphs import bar, heat, pct, sparkline
 
 if TYPE_CHECKING:
@@ -30,12 +31,13 @@ BAR, SPARK = 8, 12
 FINDINGS_EVERY = 5
 
 
-class UsageScreen(Screen[None]):
+class UsageScreen(TableFilter, Screen[None]):
     DEFAULT_CSS = """
     UsageScreen #usage-table { height: 1fr; }
     UsageScreen #usage-heat { height: auto; max-height: 4; padding: 0 1; }
     UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; color: $warning; }
     """
+    FILTER_ID = "ufilter"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.USAGE)
 
     def __init__(self) -> None:
@@ -210,25 +212,6 @@ class UsageScreen(Screen[None]):
             (self.timer.pause if self.paused else self.timer.resume)()
         self._header()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#ufilter", Input)
-        box.remove_class("hidden")
-        box.focus()
-
-    def action_clear(self) -> None:
-        box = self.query_one("#ufilter", Input)
-        box.value, self.match = "", ""
-        box.add_class("hidden")
-        self.query_one(DataTable).focus()
-        self.refresh_view()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.match = event.value
-        self.refresh_view()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.input.add_class("hidden")
-        self.query_one(DataTable).focus()
 
 
 def _set_cell(table: DataTable[str], row: str, column: str, value: str, at: Coordinate) -> None:
