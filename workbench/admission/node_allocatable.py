@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from workbench.admission.memory_state import hugepage_resource
 from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, NodeConfig
-from workbench.kube.reservation import reserved_memory_expected
+from workbench.kube.reservation import hard_eviction_memory
 from workbench.topology.model import Topology
 
 PODS = "pods"
@@ -80,8 +80,7 @@ def node_allocatable(
     machine = set(capacity) - {PODS}  # what cadvisor reports, and so what can be reserved
     kube = {k: v for k, v in config.kube_reserved.items() if k in machine}
     system = {k: v for k, v in config.system_reserved.items() if k in machine}
-    expected = reserved_memory_expected(config, topology) or {}
-    evict_memory = expected.get(MEMORY, 0) - kube.get(MEMORY, 0) - system.get(MEMORY, 0)
+    evict_memory = hard_eviction_memory(config, topology) or 0
     eviction = {MEMORY: evict_memory} if evict_memory > 0 else {}
     allocatable: dict[str, int] = {}
     for name, value in capacity.items():

@@ -23,6 +23,15 @@ def reserved_cpu_count(cfg: NodeConfig) -> int:
     return -(-milli // 1000)
 
 
+def hard_eviction_memory(cfg: NodeConfig, topology: Topology | None) -> int | None:
+    """Bytes the hard `memory.available` threshold keeps back (0 when it cannot be read: the
+    config check reports that; None: a percentage and no topology to take it of)."""
+    try:
+        return eviction_memory(cfg.eviction_hard.get(MEMORY_AVAILABLE), topology)
+    except ValueError:
+        return 0
+
+
 def reserved_memory_expected(cfg: NodeConfig, topology: Topology | None) -> dict[str, int] | None:
     """Node Allocatable reservation per memory type: kube + system reserved + hard eviction
     (None: a percentage threshold and no topology to take it of)."""
@@ -31,10 +40,7 @@ def reserved_memory_expected(cfg: NodeConfig, topology: Topology | None) -> dict
         for name, value in res.items():
             if is_memory_resource(name):
                 out[name] = out.get(name, 0) + value
-    try:
-        eviction = eviction_memory(cfg.eviction_hard.get(MEMORY_AVAILABLE), topology)
-    except ValueError:
-        eviction = 0
+    eviction = hard_eviction_memory(cfg, topology)
     if eviction is None:
         return None
     if eviction:
