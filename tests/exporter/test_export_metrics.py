@@ -143,3 +143,32 @@ def test_a_bad_listen_address_is_one_line(listen: str, capsys: pytest.CaptureFix
     assert main(["export", "--demo", "--listen", listen]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--listen" in err[0]
+
+
+def test_a_container_spread_over_many_numa_nodes_keeps_to_its_series_budget(
+    committed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, proc = committed
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    # pg-backup's memory on all four NUMA nodes: only the three holding most get a series.
+    spread = {0: (400 << 20, 0), 1: (300 << 20, 0), 2: (10 << 20, 0), 3: (200 << 20, 0)}
+    Counters(root, f"{POD}/pg-backup").memory(910 << 20, numa=spread)
+    exporter = Exporter(NodeSource(demo=True), root, proc_root=proc)
+    exporter.start()
+    try:
+        clock[0] += 1.0
+        got = _samples(server.render(exporter.families, openmetrics=False))
+    finally:
+        exporter.close()
+    numa = {
+        dict(ls)["numa_node"]: v
+        for (n, ls), v in got.items()
+        if n == "workbench_container_memory_numa_bytes" and ("container", "pg-backup") in ls
+    }
+    assert numa == {"0": 400 << 20, "1": 300 << 20, "3": 200 << 20}
+    series = [ls for _, ls in got if ("container", "pg-backup") in ls]
+    assert len(series) <= 15
+    # the bytes on nodes the kubelet did not plan (postgres-0 is planned on node 0) are all counted
+    off = _value(got, "workbench_container_memory_off_plan_bytes", container="pg-backup")
+    assert off == (300 + 10 + 200) << 20

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workbench.kube.model import MEMORY
 from workbench.services.metric_family import Family
 from workbench.services.ownership import OwnerKind, memory_rows, ownership
 
@@ -54,7 +55,7 @@ def numa_families(node: Node) -> list[Family]:
         reserved = sum(1 for k in kinds if k is OwnerKind.RESERVED)
         cpus_alloc.add(float(len(cpus) - reserved), str(numa))
         cpus_taken.add(float(sum(1 for k in kinds if k in TAKEN)), str(numa))
-    rows = {r["numa"]: r for r in memory_rows(node.state) if r["resource"] == "memory"}
+    rows = {r["numa"]: r for r in memory_rows(node.state) if r["resource"] == MEMORY}
     for numa_node in node.topology.numa_nodes:
         row = rows.get(numa_node.id)
         mem_alloc.add(float(row["allocatable"] if row else numa_node.memory_bytes), str(numa_node.id))

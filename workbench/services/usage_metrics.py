@@ -43,7 +43,8 @@ def container_labels(c: ContainerFigures) -> tuple[str, str, str, str]:
 class UsageTotals:
     """Counters kept across scrapes: seconds of CPU used, throttled, foreign, by series labels."""
 
-    cpu: dict[tuple[str, ...], float] = field(default_factory=dict)
+    pool_cpu: dict[tuple[str, ...], float] = field(default_factory=dict)
+    container_cpu: dict[tuple[str, ...], float] = field(default_factory=dict)
     throttled: dict[tuple[str, ...], float] = field(default_factory=dict)
     foreign: dict[tuple[str, ...], float] = field(default_factory=dict)
 
@@ -76,7 +77,7 @@ def pool_families(pools: Iterable[PoolFigures], dt: float, totals: UsageTotals) 
     for p in pools:
         labels = pool_labels(p)
         capacity.add(p.capacity_cores, *labels)
-        used.add(_accumulate(totals.cpu, labels, (p.usage_cores or 0.0) * dt), *labels)
+        used.add(_accumulate(totals.pool_cpu, labels, (p.usage_cores or 0.0) * dt), *labels)
         foreign.add(_accumulate(totals.foreign, labels, (p.foreign_cores or 0.0) * dt), *labels)
         if p.usage_cores is not None:
             usage.add(p.usage_cores, *labels)
@@ -114,7 +115,7 @@ def container_families(
     for c in containers:
         labels = container_labels(c)
         r = c.rates
-        used.add(_accumulate(totals.cpu, ("c", *labels), r.usage_cores * dt if r else None), *labels)
+        used.add(_accumulate(totals.container_cpu, labels, r.usage_cores * dt if r else None), *labels)
         throttled.add(_accumulate(totals.throttled, labels, r.throttled_s if r else None), *labels)
         if r is not None:
             ratio.add(r.throttled_ratio, *labels)
