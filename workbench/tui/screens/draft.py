@@ -99,6 +99,7 @@ class DraftScreen(WorkbenchScreen):
         set_content(
             self.query_one("#draft-header", Static),
             header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason),
+            fixed_height=True,
         )
         self.query_one(PreviewPanel).show(
             preview,
@@ -115,7 +116,7 @@ class DraftScreen(WorkbenchScreen):
         )
         if self.load_problem:
             status = f"not loaded: {self.load_problem}"
-        set_content(self.query_one("#draft-status", Static), status)
+        set_content(self.query_one("#draft-status", Static), status, fixed_height=True)
 
     @on(FieldChanged)
     def field_changed(self, event: FieldChanged) -> None:

@@ -90,7 +90,8 @@ class DraftEditor(VerticalScroll):
                     box.value = value
 
     def show_heads(self, d: dm.Draft, current: int) -> None:
-        set_content(self.query_one("#pod-head", Static), f"Pod budget  (source: {shown(d.source or 'new')})")
+        pod_head = f"Pod budget  (source: {shown(d.source or 'new')})"
+        set_content(self.query_one("#pod-head", Static), pod_head, fixed_height=True)
         for head in self.query(".container-head"):
             if head.name and head.name.startswith("head-c"):
                 i = int(head.name[6:])
@@ -99,7 +100,7 @@ class DraftEditor(VerticalScroll):
                     mark = "▶" if i == current else " "
                     mode = "exclusive" if c.exclusive else "shared"
                     assert isinstance(head, Static)
-                    set_content(head, f"{mark} {c.kind} · {mode}")
+                    set_content(head, f"{mark} {c.kind} · {mode}", fixed_height=True)
 
     def mark_errors(self, errors: Mapping[str, str]) -> None:
         """Mark each field with a problem and list the problems under the pod or container."""

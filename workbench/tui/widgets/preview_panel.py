@@ -29,10 +29,11 @@ _TAGS = {
 }
 
 
-def set_content(widget: Static, content: str | Content) -> None:
-    """`widget.update(content)` unless it already shows it: an update lays the screen out again."""
+def set_content(widget: Static, content: str | Content, *, fixed_height: bool = False) -> None:
+    """`widget.update(content)` unless it already shows it: an update lays the screen out again,
+    which `fixed_height` (a one-line header or status whose CSS height is fixed) spares."""
     if widget.content != content:
-        widget.update(content)
+        widget.update(content, layout=not fixed_height)
 
 
 class PreviewPanel(VerticalScroll, can_focus=True):
