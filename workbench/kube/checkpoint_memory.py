@@ -10,28 +10,56 @@ Which version a file is, and whether its checksum holds, is
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from workbench.kube.checkpoint_checksums import ChecksumCheck, memory_checksum
 from workbench.kube.checkpoint_json import Findings, checkpoint_body, go_field, mapping, uint
 from workbench.kube.model import MemoryBlock, MemoryTable, NumaMemoryState
+from workbench.record import Record, setfield
 from workbench.topology.cpuset import NR_CPUS
 
 MEMORY_STATE = "memory_manager_state"
 _TABLE_FIELDS = ("total", "systemReserved", "allocatable", "reserved", "free")
 
 
-@dataclass(frozen=True)
-class MemoryCheckpoint:
+class MemoryCheckpoint(Record):
     version: str
     policy: str
     machine: Mapping[int, NumaMemoryState] | None
     assignments: Mapping[str, Mapping[str, tuple[MemoryBlock, ...]]]
     pod_blocks: Mapping[str, tuple[MemoryBlock, ...]]
-    problems: tuple[str, ...] = ()
-    checksum: ChecksumCheck | None = field(default=None, compare=False)
+    problems: tuple[str, ...]
+    checksum: ChecksumCheck | None
+
+    __slots__ = _fields = (
+        "version",
+        "policy",
+        "machine",
+        "assignments",
+        "pod_blocks",
+        "problems",
+        "checksum",
+    )
+    _uncompared = frozenset({"checksum"})
+
+    def __init__(
+        self,
+        version: str,
+        policy: str,
+        machine: Mapping[int, NumaMemoryState] | None,
+        assignments: Mapping[str, Mapping[str, tuple[MemoryBlock, ...]]],
+        pod_blocks: Mapping[str, tuple[MemoryBlock, ...]],
+        problems: tuple[str, ...] = (),
+        checksum: ChecksumCheck | None = None,
+    ) -> None:
+        setfield(self, "version", version)
+        setfield(self, "policy", policy)
+        setfield(self, "machine", machine)
+        setfield(self, "assignments", assignments)
+        setfield(self, "pod_blocks", pod_blocks)
+        setfield(self, "problems", problems)
+        setfield(self, "checksum", checksum)
 
 
 def _blocks(raw: Any, what: str, out: Findings) -> tuple[MemoryBlock, ...]:
