@@ -44,3 +44,30 @@ def test_topology_of_a_sysfs_tree_loads_no_dataclasses(tree: Path, fmt: str) -> 
 def test_admit_on_the_demo_node_loads_no_dataclasses(fmt: str) -> None:
     pod = str(REPO / "workbench/data/pods/postgres.yaml")
     assert _heavy_imports("admit", pod, "--demo", "-o", fmt) == "[]"
+
+
+@pytest.mark.parametrize(
+    ("argv", "collecting"),
+    [
+        (["topology", "--demo"], False),
+        (["admit", "pod.yaml", "--demo"], False),
+        (["top", "--once"], True),
+        (["demo"], True),
+        ([], True),
+    ],
+)
+def test_the_launcher_collects_garbage_only_for_commands_that_keep_running(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], collecting: bool
+) -> None:
+    import gc
+
+    from workbench.cli import launch, main
+
+    seen: list[bool] = []
+    monkeypatch.setattr(main, "main", lambda words: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(sys, "argv", ["workbench", *argv])
+    try:
+        assert launch.run() == 0
+    finally:
+        gc.enable()
+    assert seen == [collecting]
