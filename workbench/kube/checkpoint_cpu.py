@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.kube.checkpoint_checksums import ChecksumCheck, cpu_checksum
 from workbench.kube.checkpoint_json import Findings, checkpoint_body, cpuset, go_field, mapping
 from workbench.record import Record, setfield
 from workbench.topology.cpuset import CPUSet
+
+if TYPE_CHECKING:
+    from workbench.kube.checkpoint_checksums import ChecksumCheck
 
 CPU_STATE = "cpu_manager_state"
 
@@ -109,6 +111,9 @@ def parse_cpu_checkpoint(doc: Any, label: str = CPU_STATE) -> CPUCheckpoint:
     if not isinstance(doc, Mapping):
         out.add("checkpoint is corrupted: not a JSON object")
         return CPUCheckpoint("?", "", CPUSet(), {}, {}, problems=tuple(out.items))
+    # Checksums (Go value printing, FNV) load only when a checkpoint is read.
+    from workbench.kube.checkpoint_checksums import cpu_checksum
+
     check = cpu_checksum(doc)
     body, policy = checkpoint_body(doc, check.dual, out)
     default = cpuset(go_field(body, "defaultCpuSet", ""), "defaultCpuSet", out) or CPUSet()

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.kube.checkpoint_checksums import ChecksumCheck, memory_checksum
 from workbench.kube.checkpoint_json import Findings, checkpoint_body, go_field, mapping, uint
 from workbench.kube.model import MemoryBlock, MemoryTable, NumaMemoryState
 from workbench.record import Record, setfield
 from workbench.topology.cpuset import NR_CPUS
+
+if TYPE_CHECKING:
+    from workbench.kube.checkpoint_checksums import ChecksumCheck
 
 MEMORY_STATE = "memory_manager_state"
 _TABLE_FIELDS = ("total", "systemReserved", "allocatable", "reserved", "free")
@@ -137,6 +139,9 @@ def parse_memory_checkpoint(doc: Any, label: str = MEMORY_STATE) -> MemoryCheckp
     if not isinstance(doc, Mapping):
         out.add("checkpoint is corrupted: not a JSON object")
         return MemoryCheckpoint("?", "", None, {}, {}, tuple(out.items))
+    # Checksums (Go value printing, FNV) load only when a checkpoint is read.
+    from workbench.kube.checkpoint_checksums import memory_checksum
+
     check = memory_checksum(doc)
     body, policy = checkpoint_body(doc, check.dual, out)
     machine = _machine_state(go_field(body, "machineState"), out)
