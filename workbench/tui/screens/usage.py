@@ -16,10 +16,17 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from workbench.services.usage_view import UsageHistory, UsageRow, arrange, heat_rows, usage_rows
+from workbench.services.usage_view import (
+    HISTORY_EVERY,
+    UsageHistory,
+    UsageRow,
+    arrange,
+    heat_rows,
+    usage_rows,
+)
 from workbench.tui import bindings
 from workbench.tui.screens.table_filter import TableFilter
-from workbench.tui.viewmodel.usage_glyphs import bar, heat, pct, sparkline
+from workbench.tui.viewmodel.usage_glyphs import HEAT, bar, heat, pct, sparkline, steady, steady_level
 
 if TYPE_CHECKING:
     from workbench.services.usage import UsageHandle, UsageReport
@@ -27,7 +34,12 @@ if TYPE_CHECKING:
 
 # The figures first, so 80 columns show what matters; the CPU lists and NUMA split scroll in.
 COLUMNS = ("owner", "use", "cores", "history", "thr", "psi", "limit", "kind", "cpus", "numa")
+# The history column's header says how long one of its points is.
+HEADERS = {"history": f"history {HISTORY_EVERY}s"}
 BAR, SPARK = 8, 12
+# Display resolution: usage in 0.05 core, shares in whole percent (what a reader takes in at
+# 1 Hz); a figure moves on the screen only when it moves by that much (see `steady`).
+CORE_STEP, SHARE_STEP = 0.05, 0.01
 FINDINGS_EVERY = 5
 
 
@@ -55,6 +67,10 @@ class UsageScreen(TableFilter, Screen[None]):
         self.report: UsageReport | None = None
         self.problem = ""
         self.texts: dict[str, str] = {}
+        self.heights: dict[str, int] = {}
+        # What each row and CPU shows now (held until the figure moves by a display step).
+        self.held: dict[str, tuple[float | None, float | None, float | None]] = {}
+        self.held_busy: dict[int, float | None] = {}
         self.reports = 0
         self.finding_subjects: tuple[tuple[str, str], ...] = ()
 
@@ -76,7 +92,7 @@ class UsageScreen(TableFilter, Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for name in COLUMNS:
-            table.add_column(name, key=name)
+            table.add_column(HEADERS.get(name, name), key=name)
         self._open()
         self.query_one(DataTable).focus()
 
@@ -141,10 +157,19 @@ class UsageScreen(TableFilter, Screen[None]):
             self._update("#usage-findings", text)
 
     def _update(self, selector: str, text: str) -> None:
-        """Repaint a line of text only when it changed (each repaint is bytes to the terminal)."""
-        if self.texts.get(selector) != text:
-            self.texts[selector] = text
-            self.query_one(selector, Static).update(text)
+        """Repaint a text only when it changed (each repaint is bytes to the terminal), and lay
+        the screen out again only when its height changed: a layout repaints the table's
+        scrollbar, a thousand bytes."""
+        if self.texts.get(selector) == text:
+            return
+        self.texts[selector] = text
+        widget = self.query_one(selector, Static)
+        widget.update(text, layout=False)
+        widget.clear_cached_dimensions()
+        height = widget.get_content_height(widget.size, self.size, widget.content_size.width)
+        if self.heights.get(selector) != height:
+            self.heights[selector] = height
+            widget.refresh(layout=True)
 
     def _header(self) -> None:
         r = self.report
@@ -159,14 +184,28 @@ class UsageScreen(TableFilter, Screen[None]):
         text = f"Usage · {where} · {state}{extra}"
         self._update("#usage-header", self.problem or text)
 
+    def _hold(self, row: UsageRow) -> tuple[float | None, float | None, float | None]:
+        """The row's usage, throttled share and pressure at display resolution, held while the
+        measured figures stay within a step of what is shown."""
+        was = self.held.get(row.key, (None, None, None))
+        now = (
+            steady(was[0], row.usage, CORE_STEP),
+            steady(was[1], row.throttled, SHARE_STEP),
+            steady(was[2], row.psi, SHARE_STEP),
+        )
+        self.held[row.key] = now
+        return now
+
     def _cells(self, row: UsageRow) -> tuple[str, ...]:
         ascii_only = self.wb.ascii_only
         owner = row.owner if row.pool_row else f"  {row.owner}"
         owner = owner if len(owner) <= 26 else owner[:25] + "…"
-        cores = "-" if row.usage is None else f"{row.usage:.2f}/{row.capacity:g}"
+        usage, throttled, psi = self._hold(row)
+        cores = "-" if usage is None else f"{usage:.2f}/{row.capacity:g}"
+        share = None if usage is None or row.capacity <= 0 else min(1.0, usage / row.capacity)
         return (
-            owner, bar(row.share, BAR, ascii_only=ascii_only), cores,
-            sparkline(row.history, SPARK, ascii_only=ascii_only), pct(row.throttled), pct(row.psi),
+            owner, bar(share, BAR, ascii_only=ascii_only), cores,
+            sparkline(row.history, SPARK, ascii_only=ascii_only), pct(throttled), pct(psi),
             row.limit, row.kind, row.cpus, row.numa,
         )  # fmt: skip
 
@@ -196,9 +235,13 @@ class UsageScreen(TableFilter, Screen[None]):
             return
         topo = self.wb.session.topology
         lines = []
+        held = self.held_busy
         for h in heat_rows(self.report, ((n.id, n.cpus) for n in topo.numa_nodes)):
             if h.cpus:
-                lines.append(f"N{h.numa} {heat(h.busy, ascii_only=self.wb.ascii_only)}")
+                for cpu, busy in zip(h.cpus, h.busy, strict=True):
+                    held[cpu] = steady_level(held.get(cpu), busy, len(HEAT))
+                shown = [held[cpu] for cpu in h.cpus]
+                lines.append(f"N{h.numa} {heat(shown, ascii_only=self.wb.ascii_only)}")
         self._update("#usage-heat", "  ".join(lines))
 
     def action_sort(self, key: str) -> None:
