@@ -113,19 +113,25 @@ def _container_row(c: ContainerFigures) -> UsageRow:
     )  # fmt: skip
 
 
-def usage_rows(report: UsageReport, history: UsageHistory) -> list[UsageRow]:
-    """Each pool followed by its containers (an exclusive pool's one container is the pool)."""
+def usage_rows(report: UsageReport, history: UsageHistory, *, collapse: bool = False) -> list[UsageRow]:
+    """Each pool followed by its containers (an exclusive pool's one container is the pool;
+    with `collapse`, so is a pod shared pool's only container: one row, not the same figures
+    twice)."""
     a = report.attribution
     history.advance()
     by_cgroup = {c.member.cgroup: c for c in a.containers}
     rows: list[UsageRow] = []
     for p in a.pools:
         row = _pool_row(p)
+        mine = [by_cgroup[cg] for cg in p.spec.members if cg in by_cgroup]
+        if collapse and p.spec.kind == "pod_shared" and len(mine) == 1:
+            m = mine[0].member
+            rows.append(replace(row, owner=f"{m.pod} {m.container}", numa=_numa(mine[0])))
+            continue
         if p.spec.kind in ("pod_shared", "node_shared"):
             rows.append(row)
-            rows += [_container_row(by_cgroup[cg]) for cg in p.spec.members if cg in by_cgroup]
+            rows += [_container_row(c) for c in mine]
             continue
-        mine = [by_cgroup[cg] for cg in p.spec.members if cg in by_cgroup]
         rows.append(replace(row, numa=_numa(mine[0])) if len(mine) == 1 else row)
     return [_with_history(r, history) for r in rows]
 
