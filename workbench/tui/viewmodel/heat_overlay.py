@@ -46,11 +46,11 @@ def heat_legend(*, ascii_only: bool = False) -> str:
     ramp = HEAT_ASCII if ascii_only else HEAT
     n = len(ramp)
     steps = " ".join(f"{g}<{100 * (i + 1) // n}" for i, g in enumerate(ramp[:-1]))
-    at_least = ">=" if ascii_only else "≥"
+    at_least, sep = (">=", " - ") if ascii_only else ("≥", " · ")
     # Short enough for 80 columns: the last interval's busy share, `?` before the first one.
     return (
         f"heat: {steps} {ramp[-1]}{at_least}{100 * (n - 1) // n}% busy"
-        f" · {NO_FIGURE} no figure yet · id colour = owner"
+        f"{sep}{NO_FIGURE} no figure yet{sep}id colour = owner"
     )
 
 
