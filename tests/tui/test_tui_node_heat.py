@@ -80,6 +80,7 @@ def _app(tmp_path: Path, **kw: Any) -> Any:
 async def _heat_on(pilot: Pilot[None], script: Script) -> None:
     """`u`, then one scripted interval later the screen's sample (its timer's callback)."""
     await pilot.press("u")
+    await pilot.app.workers.wait_for_complete()  # the feed opens in a thread
     await pilot.pause()
     script.advance()
     pilot.app.screen.sample_heat()
@@ -107,6 +108,7 @@ def test_u_shows_each_cpus_busy_level_and_u_again_hides_it(tmp_path: Path, scrip
             grid = app.screen.query_one(NumaGrid)
             owners_view = screen_text(app)
             await pilot.press("u")
+            await app.workers.wait_for_complete()
             await pilot.pause()
             text = screen_text(app)
             assert "heat: ·<20 ░<40 ▒<60 ▓<80 █≥80% busy · ? no figure yet" in text

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from workbench.errors import InputError
 from workbench.services import usage_heat
@@ -38,6 +39,7 @@ class NodeScreen(WorkbenchScreen):
         self.busy: Mapping[int, float] | None = None  # the last interval's busy shares
         self.feed: usage_heat.BusyFeed | None = None
         self.heat_timer: Timer | None = None
+        self._opening = False
         self._info = ""
 
     def compose_body(self) -> ComposeResult:
@@ -129,36 +131,52 @@ class NodeScreen(WorkbenchScreen):
             self.query_one("#heat-legend").add_class("hidden")
             self._update_info(grid.cursor)
             return
-        if self.feed is None and not self._open_feed():
-            self.heat_on = False
-            return
-        self.query_one("#heat-legend").remove_class("hidden")
+        found = self.query("#heat-legend")
+        if found:
+            found.first().remove_class("hidden")
+        else:
+            legend = Static(heat_legend(ascii_only=self.wb.ascii_only), id="heat-legend", markup=False)
+            self.mount(legend.add_class("status"), before=self.query_one("#cpu-info"))
         if self.heat_timer is not None:
             self.heat_timer.resume()
+        elif self.feed is None and not self._opening:
+            # Opening the demo's sandbox (its pods committed through the journal) takes most
+            # of a second: in a thread, with `?` on every CPU meanwhile.
+            self._opening = True
+            self.run_worker(self._open_feed, thread=True, group="heat", exit_on_error=False)
         self._show_heat()
 
-    def _open_feed(self) -> bool:
+    def _open_feed(self) -> usage_heat.BusyFeed:
         from workbench.services.source import Node
 
         s, committer = self.wb.session, self.wb.committer
-        try:
-            self.feed = usage_heat.start_busy_feed(
-                Node(s.topology, s.config, s.state),
-                tree_label=committer.label if committer is not None else "",
-                cgroup_root=committer.root if committer is not None else None,
-            )
-        except InputError as exc:
-            self.notify(f"heat: {exc.line()}", severity="warning")
-            return False
-        self.feed.tick()  # the first sample: figures come one interval later
-        self.mount(
-            Static(
-                heat_legend(ascii_only=self.wb.ascii_only), id="heat-legend", classes="status", markup=False
-            ),
-            before=self.query_one("#cpu-info"),
+        feed = usage_heat.start_busy_feed(
+            Node(s.topology, s.config, s.state),
+            tree_label=committer.label if committer is not None else "",
+            cgroup_root=committer.root if committer is not None else None,
         )
-        self.heat_timer = self.set_interval(self.feed.interval_s, self.sample_heat)
-        return True
+        feed.tick()  # the first sample: figures come one interval later
+        return feed
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "heat" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self._opening = False
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"heat: {error.line() if isinstance(error, InputError) else error}", severity="warning"
+            )
+            if self.heat_on:
+                self.action_heat()
+            return
+        feed = event.worker.result
+        assert isinstance(feed, usage_heat.BusyFeed)
+        if not self.is_mounted:
+            feed.close()
+            return
+        self.feed = feed
+        self.heat_timer = self.set_interval(feed.interval_s, self.sample_heat, pause=not self.heat_on)
 
     def sample_heat(self) -> None:
         if self.feed is None or not self.heat_on:
