@@ -65,9 +65,29 @@ def test_the_launcher_collects_garbage_only_for_commands_that_keep_running(
 
     seen: list[bool] = []
     monkeypatch.setattr(main, "main", lambda words: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(launch, "end_now", lambda code: None)
     monkeypatch.setattr(sys, "argv", ["workbench", *argv])
     try:
         assert launch.run() == 0
     finally:
         gc.enable()
     assert seen == [collecting]
+
+
+def test_a_read_only_command_ends_without_tear_down_and_loses_no_output(tree: Path) -> None:
+    """`topology` ends through `os._exit` once its output is flushed: the whole document
+    arrives (in a pipe, where stdout is block-buffered) and the exit code is the command's."""
+    argv = ["topology", "--sysfs-root", str(tree), "-o", "json"]
+    hooked = (
+        "import atexit; atexit.register(print, 'tear-down ran')\nfrom workbench.cli.launch import run\nrun()"
+    )
+    out = subprocess.run([sys.executable, "-c", hooked, *argv], capture_output=True, text=True)
+    assert out.returncode == 0 and "tear-down ran" not in out.stdout
+    plain = "from workbench.cli.main import main\nraise SystemExit(main())"
+    whole = subprocess.run([sys.executable, "-c", plain, *argv], capture_output=True, text=True, check=True)
+    assert out.stdout == whole.stdout and whole.stdout.rstrip().endswith("}")
+    missing = str(tree / "missing.yaml")
+    bad = subprocess.run(
+        [sys.executable, "-m", "workbench", "admit", missing, "--demo"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("workbench: ")
