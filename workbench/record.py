@@ -20,9 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
 
-R = TypeVar("R", bound="_Base")
+# `typing` costs ~5-9 ms to import and these modules need it for annotations only (mypy reads a
+# module-level TYPE_CHECKING as typing's).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    R = TypeVar("R", bound="_Base")
 
 # The one empty read-only mapping every record's mapping fields default to (it cannot change, so
 # sharing it is what `default_factory=lambda: MappingProxyType({})` gave, minus the allocations).
@@ -114,3 +119,34 @@ def replace(obj: R, /, **changes: Any) -> R:
     values.update(changes)
     make: Any = obj.__class__
     return make(**values)  # type: ignore[no-any-return]
+
+
+_NOT_COPIED = frozenset({"__module__", "__qualname__", "__annotations__", "__doc__", "__dict__"})
+
+
+class _NamedTupleMeta(type):
+    """What `class X(typing.NamedTuple)` makes, without importing `typing`: the
+    `collections.namedtuple` of the annotated fields (defaults from the class body) with the
+    body's methods and docstring. Modules import `typing.NamedTuple` for mypy and this at runtime."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> Any:
+        if not bases:
+            return super().__new__(mcls, name, bases, ns)
+        from collections import namedtuple
+
+        fields = list(ns.get("__annotations__", {}))
+        defaults = [ns[f] for f in fields if f in ns]
+        if any(f not in ns for f in fields[len(fields) - len(defaults) :]):
+            raise TypeError(f"{name}: a field without a default follows one with a default")
+        cls = namedtuple(name, fields, defaults=defaults, module=ns.get("__module__"))  # type: ignore[misc]
+        for key, value in ns.items():
+            if key not in _NOT_COPIED and key not in fields:
+                setattr(cls, key, value)
+        if ns.get("__doc__"):
+            cls.__doc__ = ns["__doc__"]
+        cls.__annotations__ = ns.get("__annotations__", {})
+        return cls
+
+
+class NamedTuple(metaclass=_NamedTupleMeta):
+    """Base of a `class X(NamedTuple)` at runtime (see `_NamedTupleMeta`)."""
