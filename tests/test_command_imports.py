@@ -55,11 +55,14 @@ def test_admit_on_the_demo_node_loads_no_dataclasses(fmt: str) -> None:
         (["topology", "--demo"], False),
         (["admit", "pod.yaml", "--demo"], False),
         (["top", "--once"], True),
+        (["commit", "pod.yaml", "--demo"], True),
+        (["fleet", "admit", "pod.yaml"], True),
+        (["journal", "--help"], False),
         (["demo"], True),
         ([], True),
     ],
 )
-def test_the_launcher_collects_garbage_only_for_commands_that_keep_running(
+def test_the_launcher_skips_garbage_collection_only_for_help_and_read_only_commands(
     monkeypatch: pytest.MonkeyPatch, argv: list[str], collecting: bool
 ) -> None:
     import gc

@@ -5,8 +5,9 @@ read-only ones.
 Start-up allocates hundreds of thousands of objects (modules, classes, the parsed node) and
 almost none of them is garbage, yet the collector walks them all every few thousand
 allocations: 6-10 ms of a 50-100 ms `topology` or `admit`. Reference counting still frees what
-a command drops; only cycles wait for the exit. Commands that keep running (the app, the
-exporter, `top`) get the collector back before they start.
+a command drops; only cycles wait for the exit. So the collector stays off only for `--help`
+and the read-only commands below, whose work is bounded by their (capped) input; everything else
+(the app, the exporter, `top`, commits, fleets of bundles, captures) collects as usual.
 
 At exit the interpreter collects and frees every object and module one by one (~10-15 ms after
 `topology` of a 256-CPU node); a command that only reads and prints has nothing to finish, so
@@ -20,9 +21,8 @@ import gc
 import os
 import sys
 
-# Commands that run until stopped (None: no command, which opens the app).
-LONG_RUNNING = frozenset({"tui", "demo", "export", "top", None})
-# Commands that only read their inputs and print: nothing is left to close at exit.
+# Commands that only read their inputs and print: nothing is left to close at exit, and what
+# they allocate is bounded by their input.
 READ_ONLY = frozenset({"topology", "admit", "validate", "node"})
 
 
@@ -32,7 +32,7 @@ def run() -> int:
 
     argv = sys.argv[1:]
     command = command_named(argv)
-    if command in LONG_RUNNING:
+    if command not in READ_ONLY and "-h" not in argv and "--help" not in argv:
         gc.enable()
     code = main(argv)
     if command in READ_ONLY:
