@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_demo_app
 from screen_text import screen_text
 from textual.pilot import Pilot
+from tui_helpers import build_demo_app
 
 from workbench.services import usage_heat
 from workbench.tui.viewmodel.grid import cell_at
 from workbench.tui.viewmodel.usage_glyphs import HEAT, HEAT_ASCII
 from workbench.tui.widgets.numa_grid import NumaGrid
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "usage"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "usage"))  # usage_kit: the counter writers
 from usage_kit import proc_stat  # noqa: E402
 
 
