@@ -7,7 +7,7 @@ from tui_helpers import make_topology
 from workbench.admission.ownership import cpu_owners
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.tui.viewmodel.grid import layout_grid
-from workbench.tui.viewmodel.heat_overlay import changed_lines, heat_legend, heat_marks
+from workbench.tui.viewmodel.heat_overlay import changed_lines, heat_legend, heat_marks, held_shares
 from workbench.tui.viewmodel.usage_glyphs import HEAT
 
 
@@ -44,3 +44,15 @@ def test_legend_names_every_level_and_fits_80_columns() -> None:
         assert len(text) <= 78 and "no figure yet" in text
     assert all(g in heat_legend() for g in HEAT)
     assert heat_legend(ascii_only=True).isascii()
+
+
+def test_a_cpu_idling_on_a_band_edge_keeps_its_glyph() -> None:
+    topo = make_topology()
+    layout = layout_grid(topo, cpu_owners(topo, NodeConfig(), NodeState()), 160, collapse=False)
+    held = None
+    shown = []
+    for share in (0.39, 0.41, 0.38, 0.42, 0.9):  # across the 40% edge, then really busier
+        held = held_shares(held, {3: share})
+        shown.append(heat_marks(layout, held)[3][0])
+    assert shown[:4] == [HEAT[1]] * 4 and shown[4] == HEAT[4]
+    assert held_shares(held, None) is None

@@ -19,7 +19,7 @@ from workbench.services.ownership import Owner, pod_cpus
 from workbench.topology.cpuset import CPUSet
 from workbench.tui import bindings
 from workbench.tui.screens.base import WorkbenchScreen
-from workbench.tui.viewmodel.heat_overlay import busy_text, heat_legend, heat_marks
+from workbench.tui.viewmodel.heat_overlay import busy_text, heat_legend, heat_marks, held_shares
 from workbench.tui.viewmodel.node_view import cpu_info, devices_text, distance_text, header, pod_lines
 from workbench.tui.widgets.legend import Legend
 from workbench.tui.widgets.numa_grid import NumaGrid
@@ -37,6 +37,7 @@ class NodeScreen(WorkbenchScreen):
         self._shown = False
         self.heat_on = False  # the heat overlay (`u`)
         self.busy: Mapping[int, float] | None = None  # the last interval's busy shares
+        self.held: Mapping[int, float] | None = None  # what the marks show (held_shares)
         self.feed: usage_heat.BusyFeed | None = None
         self.heat_timer: Timer | None = None
         self._opening = False
@@ -182,12 +183,13 @@ class NodeScreen(WorkbenchScreen):
         if self.feed is None or not self.heat_on:
             return
         self.busy = self.feed.tick()
+        self.held = held_shares(self.held, self.busy)
         self._show_heat()
 
     def _show_heat(self) -> None:
         grid = self.query_one(NumaGrid)
         if grid.grid_layout is not None:
-            grid.set_heat(heat_marks(grid.grid_layout, self.busy, ascii_only=self.wb.ascii_only))
+            grid.set_heat(heat_marks(grid.grid_layout, self.held, ascii_only=self.wb.ascii_only))
         self._update_info(grid.cursor)
 
     def on_numa_grid_relaid(self, event: NumaGrid.Relaid) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workbench.tui.viewmodel.grid import GridLayout
-from workbench.tui.viewmodel.usage_glyphs import HEAT, HEAT_ASCII, heat
+from workbench.tui.viewmodel.usage_glyphs import HEAT, HEAT_ASCII, heat, steady_level
 
 NO_FIGURE = "?"
 
@@ -32,6 +32,23 @@ def heat_marks(
                 continue
             glyph = heat([sum(shares) / len(shares)], ascii_only=ascii_only)
             out[cell.cpu] = (glyph, ramp.index(glyph))
+    return out
+
+
+def held_shares(
+    held: Mapping[int, float] | None, busy: Mapping[int, float] | None
+) -> dict[int, float] | None:
+    """The shares the marks are drawn from: each CPU's level is kept while its busy share stays
+    near it (`steady_level`, as the Usage screen's heat strips), so a CPU idling on a band's
+    edge does not flip its glyph, and repaint its line, every second."""
+    if busy is None:
+        return None
+    held = held or {}
+    out: dict[int, float] = {}
+    for cpu, share in busy.items():
+        level = steady_level(held.get(cpu), share, len(HEAT))
+        if level is not None:
+            out[cpu] = level
     return out
 
 
