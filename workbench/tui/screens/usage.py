@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -53,8 +53,12 @@ MAX_FINDINGS = 8
 class UsageScreen(TableFilter, Screen[None]):
     DEFAULT_CSS = """
     UsageScreen #usage-table { height: 1fr; }
-    UsageScreen #usage-heat { height: auto; max-height: 4; padding: 0 1; }
-    UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; }
+    UsageScreen #usage-heat {
+        layout: grid; grid-size: 3; grid-gutter: 0 2; grid-rows: auto;
+        height: auto; max-height: 4; padding: 0 1;
+    }
+    UsageScreen #usage-heat Static { height: auto; }
+    UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; overflow: hidden hidden; }
     UsageScreen #usage-findings Static { height: auto; color: $warning; }
     """
     FILTER_ID = "ufilter"
@@ -89,7 +93,11 @@ class UsageScreen(TableFilter, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Usage · starting…", id="usage-header", classes="header")
         yield CellTable([HEADERS.get(c, c) for c in COLUMNS], WIDTHS, id="usage-table")
-        yield Static(id="usage-heat", markup=False)
+        # One strip per NUMA node: a CPU whose glyph changed repaints its node's strip only.
+        with Grid(id="usage-heat"):
+            for node in self.wb.session.topology.numa_nodes:
+                if node.cpus:
+                    yield Static(id=f"usage-heat-{node.id}", markup=False)
         # One text per finding: a finding whose figure changed repaints only itself.
         with VerticalScroll(id="usage-findings", can_focus=False):
             for i in range(MAX_FINDINGS):
@@ -172,6 +180,8 @@ class UsageScreen(TableFilter, Screen[None]):
             return
         self.texts[selector] = text
         widget = self.query_one(selector, Static)
+        if widget.display != bool(text):
+            widget.display = bool(text)  # an empty text takes no line
         widget.update(text, layout=False)
         widget.clear_cached_dimensions()
         height = widget.get_content_height(widget.size, self.size, widget.content_size.width)
@@ -227,15 +237,22 @@ class UsageScreen(TableFilter, Screen[None]):
         if self.report is None:
             return
         topo = self.wb.session.topology
-        lines = []
+        lines: list[tuple[int, str]] = []
         held = self.held_busy
         for h in heat_rows(self.report, ((n.id, n.cpus) for n in topo.numa_nodes)):
             if h.cpus:
                 for cpu, busy in zip(h.cpus, h.busy, strict=True):
                     held[cpu] = steady_level(held.get(cpu), busy, len(HEAT))
                 shown = [held[cpu] for cpu in h.cpus]
-                lines.append(f"N{h.numa} {heat(shown, ascii_only=self.wb.ascii_only)}")
-        self._update("#usage-heat", "  ".join(lines))
+                lines.append((h.numa, f"N{h.numa} {heat(shown, ascii_only=self.wb.ascii_only)}"))
+        for node, text in lines:
+            self._update(f"#usage-heat-{node}", text)
+
+    def on_resize(self) -> None:
+        """As many NUMA strips side by side as fit the width."""
+        strips = [len(n.cpus) + 3 + len(str(n.id)) for n in self.wb.session.topology.numa_nodes if n.cpus]
+        fit = (self.size.width - 2 + 2) // (max(strips, default=1) + 2)
+        self.query_one("#usage-heat").styles.grid_size_columns = max(1, min(len(strips), fit))
 
     def action_sort(self, key: str) -> None:
         self.descending = not self.descending if self.sort == key else True
