@@ -46,7 +46,7 @@ WIDTHS = (26, BAR + 9, SPARK, 10, 10, 4, 4, 4)
 # only when it moves by that much (see `steady`), so noise below it repaints nothing.
 CORE_STEPS = (0.05, 0.1, 0.2, 0.5, 1.0)
 SHARE_STEP = 0.01
-FINDINGS_EVERY = 10
+FINDINGS_EVERY = 30  # reports between redraws of the findings' figures (the header says so)
 MAX_FINDINGS = 8
 
 
@@ -195,7 +195,7 @@ class UsageScreen(TableFilter, Screen[None]):
         state = (
             "paused"
             if self.paused
-            else (f"every {self.handle.session.interval_s:g} s" if r and self.handle else "first sample…")
+            else (self._cadence() if r and self.handle else "first sample…")
         )
         extra = f" · filter {self.match!r}" if self.match else ""
         extra += f" · sort {self.sort}{'↓' if self.descending else '↑'}" if self.sort else ""
@@ -213,6 +213,10 @@ class UsageScreen(TableFilter, Screen[None]):
         )
         self.held[row.key] = now
         return now
+
+    def _cadence(self) -> str:
+        interval = self.handle.session.interval_s if self.handle else 1.0
+        return f"every {interval:g} s · findings {interval * FINDINGS_EVERY:g} s"
 
     def _cells(self, row: UsageRow) -> tuple[str, ...]:
         ascii_only = self.wb.ascii_only
