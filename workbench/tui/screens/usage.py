@@ -6,6 +6,7 @@ interval, and updates only the cells that changed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
@@ -202,9 +203,10 @@ class UsageScreen(TableFilter, Screen[None]):
         text = f"Usage · {where} · {state}{extra}"
         self._update("#usage-header", self.problem or text)
 
-    def _hold(self, row: UsageRow) -> tuple[float | None, float | None, float | None]:
-        """The row's usage, throttled share and pressure at display resolution, held while the
-        measured figures stay within a step of what is shown."""
+    def _hold(self, row: UsageRow) -> UsageRow:
+        """The row with its usage, throttled share and pressure at display resolution, held
+        while the measured figures stay within a step of what is shown (so a sort by them does
+        not reorder rows on noise either)."""
         was = self.held.get(row.key, (None, None, None))
         now = (
             steady(was[0], row.usage, core_step(row.capacity)),
@@ -212,7 +214,7 @@ class UsageScreen(TableFilter, Screen[None]):
             steady(was[2], row.psi, SHARE_STEP),
         )
         self.held[row.key] = now
-        return now
+        return replace(row, usage=now[0], throttled=now[1], psi=now[2])
 
     def _cadence(self) -> str:
         interval = self.handle.session.interval_s if self.handle else 1.0
@@ -222,7 +224,7 @@ class UsageScreen(TableFilter, Screen[None]):
         ascii_only = self.wb.ascii_only
         owner = row.owner if row.pool_row else f"  {row.owner}"
         owner = owner if len(owner) <= 26 else owner[:25] + "…"
-        usage, throttled, psi = self._hold(row)
+        usage, throttled, psi = row.usage, row.throttled, row.psi
         step = core_step(row.capacity)
         cores = "-" if usage is None else f"{usage:.{2 if step < 0.1 else 1}f}/{row.capacity:g}"
         share = None if usage is None or row.capacity <= 0 else min(1.0, usage / row.capacity)
@@ -233,7 +235,8 @@ class UsageScreen(TableFilter, Screen[None]):
         )  # fmt: skip
 
     def _table(self) -> None:
-        rows = arrange(self.rows, match=self.match, sort=self.sort, descending=self.descending)
+        held = [self._hold(r) for r in self.rows]
+        rows = arrange(held, match=self.match, sort=self.sort, descending=self.descending)
         # The table repaints only the cells whose text changed.
         self.query_one(CellTable).set_rows([self._cells(r) for r in rows], [r.key for r in rows])
 
