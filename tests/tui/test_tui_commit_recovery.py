@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import build_demo_app
 from screen_text import screen_text
+from tui_helpers import build_demo_app
 
 from workbench.cgroups.sandbox import snapshot
 from workbench.services.journal_query import history

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import build_demo_app
 from screen_text import screen_text
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_helpers import build_demo_app
 
 from workbench.cgroups.sandbox import snapshot
 from workbench.tui.app import WorkbenchApp

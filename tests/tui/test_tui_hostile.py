@@ -9,10 +9,10 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from conftest import build_demo_app
 from screen_text import screen_text
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_helpers import build_demo_app
 
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.widgets.draft_editor import DraftEditor, FieldInput

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_demo_app
 from screen_text import screen_text
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_helpers import build_demo_app
 
 from workbench.tui.widgets.numa_grid import NumaGrid
 

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import build_demo_app
 from screen_text import screen_text
 from textual.app import App
 from textual.pilot import Pilot
+from tui_helpers import build_demo_app
 
 from workbench.tui.app import WorkbenchApp
 

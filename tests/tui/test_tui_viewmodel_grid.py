@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType as M
 
-from conftest import make_topology
+from tui_helpers import make_topology
 
 from workbench.admission.ownership import OwnerKind, cpu_owners, pods_on_node, related_cpus
 from workbench.kube.model import NodeConfig, NodeState

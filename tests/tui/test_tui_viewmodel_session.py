@@ -120,3 +120,35 @@ def test_fixture_manifests_load_into_the_draft_and_decide() -> None:
         p = s.preview(advise=False)
         assert p.decision is not None, path
         assert dm.to_podspec(dm.from_podspec(p.result.pod)).pod == p.result.pod  # type: ignore[arg-type]
+
+
+def test_a_state_decided_before_is_not_decided_again_until_the_node_changes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Undoing an edit (or p four times) comes back to a decision already made: the preview
+    is that decision, without a new admission; a pod placed on the node decides anew."""
+    import workbench.services.admit as admit
+
+    s = demo_session()
+    calls: list[str] = []
+    real = admit.decide
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[3].name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(admit, "decide", counting)
+    first = s.preview(advise=False)
+    start = s.draft
+    s.set_draft(dm.toggle_exclusive(start, 0))
+    other = s.preview(advise=False)
+    s.set_draft(start)
+    assert s.preview(advise=False) is first
+    policy = s.config.topology_manager_policy
+    for _ in range(4):
+        s.cycle_policy()
+        s.preview(advise=False)
+    assert s.config.topology_manager_policy == policy and s.preview(advise=False) is first
+    assert len(calls) == 5  # the draft, the toggled draft, three other policies
+    assert other.decision is not None and first.decision is not None
+    s.place(scenario_pod("ml-trainer"))
+    assert s.preview(advise=False) is not first
+    assert len(calls) == 7  # the placed pod, then the draft on the new node state

@@ -8,13 +8,12 @@ so a failure names what broke. Never touches this machine's cgroups: the guest h
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from vm_gate import HARNESS, require_vm
+from vm_gate import require_vm, run_guest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -55,28 +54,16 @@ def guest_report() -> dict[str, dict[str, Any]]:
         "numa_nodes": SOCKETS * NODES_PER_SOCKET,
         "distances": DISTANCES,
     }
-    cmd = [
-        "bash", str(HARNESS),
+    harness = [
         "--sockets", str(SOCKETS), "--cores", str(CORES), "--threads", str(THREADS),
         "--nodes-per-socket", str(NODES_PER_SOCKET), "--mem-per-node", "256",
         "--dist", ";".join(" ".join(str(v) for v in row) for row in DISTANCES),
         "--timeout", "420",
         "-e", "PYTHONDONTWRITEBYTECODE=1",
-        "--", sys.executable, str(HERE / "guest_check.py"), json.dumps(expected),
     ]  # fmt: skip
     # TCG on a shared 2-core machine: a loaded host has taken over 240 s for the whole guest run.
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=480)
-    checks: dict[str, dict[str, Any]] = {}
-    for line in proc.stdout.splitlines():
-        idx = line.find("CHECK ")
-        if idx >= 0:
-            rec = json.loads(line[idx + len("CHECK ") :])
-            checks[rec["name"]] = rec
-    if not checks:
-        tail = f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
-        pytest.fail(f"the guest reported nothing (exit {proc.returncode}):\n{tail}")
-    checks["_exit"] = {"name": "_exit", "ok": True, "detail": f"exit {proc.returncode} (124: timeout)"}
-    return checks
+    guest = [sys.executable, str(HERE / "guest_check.py"), json.dumps(expected)]
+    return run_guest(harness, guest, timeout=480)
 
 
 @pytest.mark.parametrize("name", EXPECTED_CHECKS)

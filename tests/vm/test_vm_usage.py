@@ -4,14 +4,12 @@ into the guest's own tree, run spinners, and check what the usage view reports
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from vm_gate import HARNESS, require_vm
+from vm_gate import require_vm, run_guest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -35,29 +33,16 @@ pytestmark = [pytest.mark.vm, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def guest_report() -> dict[str, dict[str, Any]]:
     require_vm()  # skips on a developer's machine, fails in CI, with the reason
-    cmd = [
-        "bash", str(HARNESS), "--sockets", "1", "--cores", "4", "--threads", "1",
+    harness = [
+        "--sockets", "1", "--cores", "4", "--threads", "1",
         "--nodes-per-socket", "1", "--mem-per-node", "768", "--timeout", "400",
         "-e", "PYTHONDONTWRITEBYTECODE=1", "-e", f"PYTHONPATH={REPO}",
-        "--", sys.executable, str(HERE / "guest_usage.py"),
     ]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=460)
-    checks: dict[str, dict[str, Any]] = {}
-    for line in proc.stdout.splitlines():
-        idx = line.find("CHECK ")
-        if idx >= 0:
-            rec = json.loads(line[idx + len("CHECK ") :])
-            checks[rec["name"]] = rec
-    if not checks:
-        tail = f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
-        pytest.fail(f"the guest reported nothing (exit {proc.returncode}):\n{tail}")
-    for rec in checks.values():
-        print(f"{rec['name']}: {'ok' if rec['ok'] else 'FAILED'}: {rec['detail'][:300]}")  # shown with -s
-    return checks
+    return run_guest(harness, [sys.executable, str(HERE / "guest_usage.py")], timeout=460)
 
 
 @pytest.mark.parametrize("name", EXPECTED_CHECKS)
 def test_guest_usage_check(guest_report: dict[str, dict[str, Any]], name: str) -> None:
     rec = guest_report.get(name)
-    assert rec is not None, f"the guest did not run {name}: {sorted(guest_report)}"
+    assert rec is not None, f"the guest did not run {name} ({guest_report['_exit']['detail']})"
     assert rec["ok"], f"{name}: {rec.get('detail')}"

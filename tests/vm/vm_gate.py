@@ -7,12 +7,14 @@ if it fails. On a developer's machine without root or qemu they skip with the re
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +65,24 @@ def require_vm(
     why = failed or reason()
     if why is not None:
         pytest.fail(f"the real-kernel VM tests cannot run in CI: {why}", pytrace=False)
+
+
+def run_guest(harness_args: list[str], guest: list[str], timeout: float) -> dict[str, dict[str, Any]]:
+    """Boot the VM with `harness_args`, run `guest` in it, and return its `CHECK {json}` lines by
+    name, plus `_exit` (the harness's exit; 124 is its timeout). Fails the test with the output's
+    tail when the guest reported nothing."""
+    cmd = ["bash", str(HARNESS), *harness_args, "--", *guest]
+    proc = subprocess.run(cmd, cwd=HERE.parent.parent, capture_output=True, text=True, timeout=timeout)
+    checks: dict[str, dict[str, Any]] = {}
+    for line in proc.stdout.splitlines():
+        idx = line.find("CHECK ")
+        if idx >= 0:
+            rec = json.loads(line[idx + len("CHECK ") :])
+            checks[rec["name"]] = rec
+    if not checks:
+        tail = f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+        pytest.fail(f"the guest reported nothing (exit {proc.returncode}):\n{tail}")
+    for rec in checks.values():
+        print(f"{rec['name']}: {'ok' if rec['ok'] else 'FAILED'}: {rec['detail'][:300]}")  # shown with -s
+    checks["_exit"] = {"name": "_exit", "ok": True, "detail": f"exit {proc.returncode} (124: timeout)"}
+    return checks

@@ -11,12 +11,12 @@ the pod shared pool.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from workbench.admission.checkpoint_isolation import checkpoint_isolation
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
@@ -41,6 +41,7 @@ DESCRIPTIONS: Mapping[OwnerKind, str] = {
     OwnerKind.POD_SHARED: "pod shared pool",
     OwnerKind.EXCLUSIVE: "exclusive container",
 }
+UNSURE = "exclusive or pod shared pool (the checkpoint cannot tell)"
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,12 @@ class Owner:
     pod: str = ""  # pod key (uid or namespace/name)
     label: str = ""  # pod name for people
     containers: tuple[str, ...] = ()
+    # Read from a checkpoint that cannot tell an exclusive set from the pod shared pool of a lone
+    # shared container (admission.checkpoint_isolation): drawn as exclusive, described as either.
+    unsure: bool = False
 
     def describe(self) -> str:
-        text = DESCRIPTIONS[self.kind]
+        text = UNSURE if self.unsure else DESCRIPTIONS[self.kind]
         if self.label:
             text += f" · {self.label}"
         if self.containers:
@@ -103,21 +107,19 @@ def _from_state(uid: str, state: NodeState, owners: dict[int, Owner]) -> None:
         return
     for cpu in bubble:
         owners[cpu] = Owner(OwnerKind.BUBBLE, uid, label)
-    # The set held by more than one container is the pod shared pool; a set held by one container
-    # alone is exclusive unless it is the whole bubble (a lone shared container).
-    counts = Counter(entries.values())
-    pool = max((s for s, n in counts.items() if n > 1), key=len, default=None)
+    levels = checkpoint_isolation(entries, bubble)
     for name, cpus in entries.items():
-        shared = cpus == pool or (cpus == bubble and len(entries) > 1 and pool is None)
-        kind = OwnerKind.POD_SHARED if shared else OwnerKind.EXCLUSIVE
+        level = levels[name]
+        kind = OwnerKind.POD_SHARED if level == "pod" else OwnerKind.EXCLUSIVE
         for cpu in cpus:
             prev = owners.get(cpu)
             names = prev.containers if prev and prev.pod == uid else ()
-            if prev and prev.kind is OwnerKind.EXCLUSIVE and kind is OwnerKind.POD_SHARED:
-                kind_here = OwnerKind.EXCLUSIVE
-            else:
-                kind_here = kind
-            owners[cpu] = Owner(kind_here, uid, label, names + (name,))
+            # An exclusive set overlapping the pool (standard init containers reuse CPUs) stays
+            # exclusive: the CPU is pinned while that container runs.
+            pinned = prev is not None and prev.pod == uid and prev.kind is OwnerKind.EXCLUSIVE
+            kind_here = OwnerKind.EXCLUSIVE if pinned else kind
+            unsure = level == "pod-or-container" or (pinned and prev is not None and prev.unsure)
+            owners[cpu] = Owner(kind_here, uid, label, names + (name,), unsure)
 
 
 def cpu_owners(

@@ -260,11 +260,35 @@ featureGates:
 """
 
 
+def demo_config_document() -> dict[str, Any]:
+    """`DEMO_CONFIG_YAML` as its parsed document, written out so the demo starts without a YAML
+    parser (a test checks that the two agree)."""
+    return {
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "cgroupDriver": "systemd",
+        "cpuManagerPolicy": "static",
+        "reservedSystemCPUs": "0",
+        "memoryManagerPolicy": "Static",
+        "kubeReserved": {"memory": "500Mi"},
+        "systemReserved": {"memory": "424Mi"},
+        "evictionHard": {
+            "memory.available": "100Mi",
+            "nodefs.available": "10%",
+            "nodefs.inodesFree": "5%",
+            "imagefs.available": "15%",
+        },
+        "reservedMemory": [{"numaNode": 0, "limits": {"memory": "1Gi"}}],
+        "topologyManagerPolicy": "restricted",
+        "topologyManagerScope": "pod",
+        "featureGates": {"PodLevelResources": True, "PodLevelResourceManagers": True},
+    }
+
+
 def demo_config() -> NodeConfig:
     """The demo node's kubelet: static CPU manager with CPU 0 reserved, Static memory manager
     (1Gi reserved on node 0 = 500Mi kube + 424Mi system + 100Mi eviction), topology manager
     `restricted` with scope `pod`, both pod-level gates on, systemd cgroups."""
-    docs = load_documents(DEMO_CONFIG_YAML, "<demo>")
-    cfg, problems = config_from_mapping(docs[0], "<demo>")
+    cfg, problems = config_from_mapping(demo_config_document(), "<demo>")
     assert not problems, problems
     return cfg

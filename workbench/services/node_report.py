@@ -79,18 +79,12 @@ def _block_dict(b: MemoryBlock) -> dict[str, Any]:
 
 
 def _isolation(state: NodeState, uid: str, name: str) -> str:
-    # The checkpoint does not say why a container holds its set: a set shared by several
-    # containers of a pod is its shared pool; inside a bubble a set of one container may be
-    # exclusive or the pool of a lone shared container ("bubble").
-    cpus = state.cpu_assignments.get(uid, {})
-    cs = cpus.get(name)
-    if cs is None:
+    from workbench.admission.checkpoint_isolation import checkpoint_isolation
+
+    entries = state.cpu_assignments.get(uid, {})
+    if name not in entries:
         return "host"
-    if sum(1 for other in cpus.values() if other == cs) > 1:
-        return "pod"
-    if state.pod_cpusets.get(uid) is not None and len(cpus) > 1:
-        return "bubble"
-    return "container"
+    return checkpoint_isolation(entries, state.pod_cpusets.get(uid))[name]
 
 
 def _container_view(state: NodeState, topology: Topology | None, uid: str, name: str) -> dict[str, Any]:

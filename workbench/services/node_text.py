@@ -10,7 +10,7 @@ from workbench.quantity import format_bytes
 _ISOLATION = {
     "container": "exclusive",
     "pod": "pod shared pool",
-    "bubble": "in pod bubble",
+    "pod-or-container": "excl. or pool",
     "host": "node pool",
 }
 
@@ -106,6 +106,13 @@ def node_document_text(doc: dict[str, Any]) -> str:
         lines += ["Pods         none with pinned CPUs, memory or devices", ""]
     for pod in doc["pods"]:
         lines += _pod(pod)
+    if any(c["isolation"] == "pod-or-container" for p in doc["pods"] for c in p["containers"]):
+        lines += [
+            "excl. or pool: the checkpoint records the same sets for an exclusive container and for",
+            "a lone shared container's pod shared pool; the container's cpu.max tells them apart",
+            "(`workbench top --cgroup-root DIR`).",
+            "",
+        ]
     lines += _memory(doc["memory"])
     lines += _devices_and_problems(doc)
     return "\n".join(lines) + "\n"

@@ -26,7 +26,7 @@ from workbench.tui.viewmodel.node_view import header
 from workbench.tui.viewmodel.session import CPU_OPTIONS, Preview
 from workbench.tui.viewmodel.shown import shown
 from workbench.tui.widgets.draft_editor import DraftEditor
-from workbench.tui.widgets.preview_panel import PreviewPanel
+from workbench.tui.widgets.preview_panel import PreviewPanel, set_content
 
 
 class DraftScreen(WorkbenchScreen):
@@ -96,8 +96,9 @@ class DraftScreen(WorkbenchScreen):
 
     def _show(self, preview: Preview) -> None:
         s = self.wb.session
-        self.query_one("#draft-header", Static).update(
-            header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason)
+        set_content(
+            self.query_one("#draft-header", Static),
+            header(s.topology.name, s.source, s.config, s.read_only, s.read_only_reason),
         )
         self.query_one(PreviewPanel).show(
             preview,
@@ -114,7 +115,7 @@ class DraftScreen(WorkbenchScreen):
         )
         if self.load_problem:
             status = f"not loaded: {self.load_problem}"
-        self.query_one("#draft-status", Static).update(status)
+        set_content(self.query_one("#draft-status", Static), status)
 
     @on(FieldChanged)
     def field_changed(self, event: FieldChanged) -> None:
@@ -154,11 +155,16 @@ class DraftScreen(WorkbenchScreen):
         if self.wb.session.draft.containers:
             await self._edit(dm.cycle_kind(self.wb.session.draft, self.current))
 
+    # The header and the preview's first line name the policy and scope: no toast (one is a
+    # widget mounted, and another removed two seconds later, for every key), and only the
+    # decision is redrawn, not the form.
     def action_policy(self) -> None:
-        self.wb.cycle_policy()
+        self.wb.session.cycle_policy()
+        self.redecide()
 
     def action_scope(self) -> None:
-        self.wb.toggle_scope()
+        self.wb.session.toggle_scope()
+        self.redecide()
 
     def action_option(self) -> None:
         s = self.wb.session

@@ -41,6 +41,20 @@ class Preview:
         return "admitted" if self.decision.admitted else "rejected"
 
 
+_CONFIGS_KEPT = 16
+_DRAFTS_KEPT = 32
+
+
+@dataclass
+class _Decided:
+    """Decisions on one node state: (config, {draft: preview}) pairs, newest last."""
+
+    topology: Topology
+    state: NodeState
+    placed: tuple[str, ...]
+    configs: list[tuple[NodeConfig, dict[Draft, Preview]]] = field(default_factory=list)
+
+
 @dataclass
 class Session:
     topology: Topology
@@ -56,6 +70,10 @@ class Session:
     # Off in snapshot tests: the decision time differs run to run.
     show_timing: bool = True
     _preview: Preview | None = None
+    # Decisions already made on this node state, per config then per draft: switching the
+    # policy or toggling a container back returns to a state decided before (one admission on a
+    # 512-CPU node, with its listed hints, is several frames).
+    _decided: _Decided | None = None
     # The ownership view of the node as it was last computed, and what it was computed from.
     _ownership: tuple[NodeState, NodeConfig, tuple[str, ...], Ownership] | None = None
 
@@ -154,6 +172,11 @@ class Session:
             done = self.with_advice(self._preview)
             self.adopt_advice(self._preview, done)
             return done
+        known = self._known()
+        cached = known.get(self.draft)
+        if cached is not None and (cached.advised or not advise):
+            self._preview = cached
+            return cached
         from workbench.services.admit import decide
 
         start = time.perf_counter()
@@ -163,7 +186,33 @@ class Session:
             decision = decide(self.topology, self.config, self.state, result.pod, advise=advise)
         advised = advise or decision is None or decision.admitted
         self._preview = Preview(result, decision, time.perf_counter() - start, advised)
+        self._remember(self._preview)
         return self._preview
+
+    def _known(self) -> dict[Draft, Preview]:
+        """The decisions made for the current node state and config, by draft."""
+        decided = self._decided
+        placed = tuple(self.placed)
+        if (
+            decided is None
+            or decided.state is not self.state
+            or decided.topology is not self.topology
+            or decided.placed != placed
+        ):
+            decided = self._decided = _Decided(self.topology, self.state, placed)
+        for config, known in decided.configs:
+            if config is self.config or config == self.config:
+                return known
+        known = {}
+        decided.configs.append((self.config, known))
+        del decided.configs[:-_CONFIGS_KEPT]
+        return known
+
+    def _remember(self, preview: Preview) -> None:
+        known = self._known()
+        if len(known) >= _DRAFTS_KEPT:
+            known.pop(next(iter(known)))
+        known[self.draft] = preview
 
     def with_advice(self, preview: Preview) -> Preview:
         """`preview` with the advice for a rejection filled in. Pure (reads only immutable
@@ -179,6 +228,7 @@ class Session:
         """Cache `done` unless the draft or the node changed since `asked` was decided."""
         if self._preview is asked:
             self._preview = done
+            self._remember(done)
             return True
         return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,8 +18,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-
-import yaml
 
 from workbench.errors import InputError
 
@@ -148,11 +147,22 @@ def load_theme_file(path: Traversable) -> ThemeSpec:
         data = _read(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", source=str(path)) from None
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+    except Exception as exc:
+        if not _parse_error(exc):
+            raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         kind = "TOML" if path.name.endswith(".toml") else "YAML"
         raise InputError(f"not valid {kind}: {first}", source=str(path)) from None
     return parse_theme(data, str(path))
+
+
+def _parse_error(exc: Exception) -> bool:
+    """A TOML or YAML syntax error. YAML is imported only when a YAML theme is read (the shipped
+    themes are TOML: no YAML parser at start), so a YAML error implies the module is loaded."""
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return True
+    yaml = sys.modules.get("yaml")
+    return yaml is not None and isinstance(exc, yaml.YAMLError)
 
 
 def builtin_theme_dir() -> Traversable:

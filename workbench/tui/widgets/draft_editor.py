@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 from workbench.tui.messages import ContainerFocused, FieldChanged
 from workbench.tui.viewmodel import draft as dm
 from workbench.tui.viewmodel.shown import shown
+from workbench.tui.widgets.preview_panel import set_content
 
 # (draft field, label) of a resource row, in screen order.
 _RESOURCES = (("cpu", "cpu"), ("cpu_limit", "limit"), ("memory", "mem"), ("memory_limit", "limit"))
@@ -89,7 +90,7 @@ class DraftEditor(VerticalScroll):
                     box.value = value
 
     def show_heads(self, d: dm.Draft, current: int) -> None:
-        self.query_one("#pod-head", Static).update(f"Pod budget  (source: {shown(d.source or 'new')})")
+        set_content(self.query_one("#pod-head", Static), f"Pod budget  (source: {shown(d.source or 'new')})")
         for head in self.query(".container-head"):
             if head.name and head.name.startswith("head-c"):
                 i = int(head.name[6:])
@@ -98,7 +99,7 @@ class DraftEditor(VerticalScroll):
                     mark = "▶" if i == current else " "
                     mode = "exclusive" if c.exclusive else "shared"
                     assert isinstance(head, Static)
-                    head.update(f"{mark} {c.kind} · {mode}")
+                    set_content(head, f"{mark} {c.kind} · {mode}")
 
     def mark_errors(self, errors: Mapping[str, str]) -> None:
         """Mark each field with a problem and list the problems under the pod or container."""
@@ -106,7 +107,9 @@ class DraftEditor(VerticalScroll):
             bad = box.path in errors
             if box.has_class("-invalid") != bad:  # every class change restyles the widget
                 box.set_class(bad, "-invalid")
-            box.tooltip = shown(errors[box.path]) if bad else None
+            tip = shown(errors[box.path]) if bad else None
+            if box.tooltip != tip:
+                box.tooltip = tip
         for text in self.query(".error-text").results(Static):
             scope = text.name or ""
             msgs = [
@@ -114,7 +117,7 @@ class DraftEditor(VerticalScroll):
                 for p, r in errors.items()
                 if p == scope or p.startswith(scope + ".")
             ]
-            text.update("\n".join(msgs))
+            set_content(text, "\n".join(msgs))
 
     # ---- fields ------------------------------------------------------------------------------
     def field(self, path: str) -> FieldInput | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -28,10 +29,30 @@ _TAGS = {
 }
 
 
+def set_content(widget: Static, content: str | Content) -> None:
+    """`widget.update(content)` unless it already shows it: an update lays the screen out again."""
+    if widget.content != content:
+        widget.update(content)
+
+
 class PreviewPanel(VerticalScroll, can_focus=True):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ascii_only = ascii_only
+        # The text of the last few previews (the same decision comes back when a key is undone).
+        self._texts: dict[tuple[int, bool], tuple[Preview, Content]] = {}
+        self._drawn: tuple[object, ...] | None = None
+
+    # The arrows scroll at once: an animated scroll repaints for many frames after each key.
+    def action_scroll_up(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_down(animate=False)
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-text")
@@ -49,17 +70,30 @@ class PreviewPanel(VerticalScroll, can_focus=True):
         cpus: CPUSet,
         memory: dict[int, tuple[int, int]],
     ) -> None:
+        set_content(self.query_one("#preview-text", Static), self._text(preview, show_timing))
+        grid = self.query_one("#preview-grid", NumaGrid)
+        zoom = None
+        if preview.decision and preview.decision.hint and preview.decision.hint.mask:
+            mask = sorted(preview.decision.hint.mask)
+            zoom = mask[0] if len(mask) == 1 else None
+        drawn = (topology, owners, cpus, memory, zoom)
+        if drawn != self._drawn:  # a grid layout of a 512-CPU node takes a frame or two
+            self._drawn = drawn
+            grid.zoom = zoom
+            grid.show(topology, owners, preview=cpus, memory=memory)
+
+    def _text(self, preview: Preview, show_timing: bool) -> Content:
+        key = (id(preview), show_timing)
+        known = self._texts.get(key)
+        if known is not None and known[0] is preview:
+            return known[1]
         lines = preview_lines(preview, show_timing, self.ascii_only)
         # Decisions quote the draft's names and values: each line drawn as one safe line.
         text = Content("\n").join(
             Content.styled(shown(line, 400), _TAGS[tag]) if tag else Content(shown(line, 400))
             for tag, line in lines
         )
-        self.query_one("#preview-text", Static).update(text)
-        grid = self.query_one("#preview-grid", NumaGrid)
-        zoom = None
-        if preview.decision and preview.decision.hint and preview.decision.hint.mask:
-            mask = sorted(preview.decision.hint.mask)
-            zoom = mask[0] if len(mask) == 1 else None
-        grid.zoom = zoom
-        grid.show(topology, owners, preview=cpus, memory=memory)
+        if len(self._texts) >= 32:
+            self._texts.pop(next(iter(self._texts)))
+        self._texts[key] = (preview, text)
+        return text
