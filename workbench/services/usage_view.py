@@ -16,7 +16,7 @@ from workbench.services.usage_render import BINDS_TEXT
 from workbench.usage.attribution import ContainerFigures, PoolFigures
 
 HISTORY = 30  # points of history per row
-HISTORY_EVERY = 5  # reports per point (5 s at the default interval)
+HISTORY_EVERY = 10  # reports per point (10 s at the default interval: 12 points show 2 minutes)
 SORT_KEYS = ("owner", "usage", "throttled", "psi")
 KIND_LABELS = {
     "pod_exclusive": "pod excl",
@@ -57,7 +57,7 @@ class UsageRow:
 class UsageHistory:
     """The last `HISTORY` points of each row's usage share (None for a gap), one point per
     `every` reports: the mean of those reports. A history that shifts every second makes every
-    row change every second; one that moves every 5 s still shows a minute's trend."""
+    row change every second; one that moves every 10 s still shows two minutes' trend."""
 
     every: int = HISTORY_EVERY
     points: dict[str, deque[float | None]] = field(default_factory=dict)

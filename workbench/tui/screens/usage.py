@@ -6,11 +6,12 @@ interval, and updates only the cells that changed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -46,15 +47,19 @@ WIDTHS = (26, BAR + 9, SPARK, 10, 10, 4, 4, 4)
 # only when it moves by that much (see `steady`), so noise below it repaints nothing.
 CORE_STEPS = (0.05, 0.1, 0.2, 0.5, 1.0)
 SHARE_STEP = 0.01
-FINDINGS_EVERY = 10
+FINDINGS_EVERY = 30  # reports between redraws of the findings' figures (the header says so)
 MAX_FINDINGS = 8
 
 
 class UsageScreen(TableFilter, Screen[None]):
     DEFAULT_CSS = """
     UsageScreen #usage-table { height: 1fr; }
-    UsageScreen #usage-heat { height: auto; max-height: 4; padding: 0 1; }
-    UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; }
+    UsageScreen #usage-heat {
+        layout: grid; grid-size: 3; grid-gutter: 0 2; grid-rows: auto;
+        height: auto; max-height: 4; padding: 0 1;
+    }
+    UsageScreen #usage-heat Static { height: auto; }
+    UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; overflow: hidden hidden; }
     UsageScreen #usage-findings Static { height: auto; color: $warning; }
     """
     FILTER_ID = "ufilter"
@@ -89,7 +94,11 @@ class UsageScreen(TableFilter, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Usage · starting…", id="usage-header", classes="header")
         yield CellTable([HEADERS.get(c, c) for c in COLUMNS], WIDTHS, id="usage-table")
-        yield Static(id="usage-heat", markup=False)
+        # One strip per NUMA node: a CPU whose glyph changed repaints its node's strip only.
+        with Grid(id="usage-heat"):
+            for node in self.wb.session.topology.numa_nodes:
+                if node.cpus:
+                    yield Static(id=f"usage-heat-{node.id}", markup=False)
         # One text per finding: a finding whose figure changed repaints only itself.
         with VerticalScroll(id="usage-findings", can_focus=False):
             for i in range(MAX_FINDINGS):
@@ -172,6 +181,8 @@ class UsageScreen(TableFilter, Screen[None]):
             return
         self.texts[selector] = text
         widget = self.query_one(selector, Static)
+        if widget.display != bool(text):
+            widget.display = bool(text)  # an empty text takes no line
         widget.update(text, layout=False)
         widget.clear_cached_dimensions()
         height = widget.get_content_height(widget.size, self.size, widget.content_size.width)
@@ -185,16 +196,17 @@ class UsageScreen(TableFilter, Screen[None]):
         state = (
             "paused"
             if self.paused
-            else (f"every {self.handle.session.interval_s:g} s" if r and self.handle else "first sample…")
+            else (self._cadence() if r and self.handle else "first sample…")
         )
         extra = f" · filter {self.match!r}" if self.match else ""
         extra += f" · sort {self.sort}{'↓' if self.descending else '↑'}" if self.sort else ""
         text = f"Usage · {where} · {state}{extra}"
         self._update("#usage-header", self.problem or text)
 
-    def _hold(self, row: UsageRow) -> tuple[float | None, float | None, float | None]:
-        """The row's usage, throttled share and pressure at display resolution, held while the
-        measured figures stay within a step of what is shown."""
+    def _hold(self, row: UsageRow) -> UsageRow:
+        """The row with its usage, throttled share and pressure at display resolution, held
+        while the measured figures stay within a step of what is shown (so a sort by them does
+        not reorder rows on noise either)."""
         was = self.held.get(row.key, (None, None, None))
         now = (
             steady(was[0], row.usage, core_step(row.capacity)),
@@ -202,13 +214,17 @@ class UsageScreen(TableFilter, Screen[None]):
             steady(was[2], row.psi, SHARE_STEP),
         )
         self.held[row.key] = now
-        return now
+        return replace(row, usage=now[0], throttled=now[1], psi=now[2])
+
+    def _cadence(self) -> str:
+        interval = self.handle.session.interval_s if self.handle else 1.0
+        return f"every {interval:g} s · findings {interval * FINDINGS_EVERY:g} s"
 
     def _cells(self, row: UsageRow) -> tuple[str, ...]:
         ascii_only = self.wb.ascii_only
         owner = row.owner if row.pool_row else f"  {row.owner}"
         owner = owner if len(owner) <= 26 else owner[:25] + "…"
-        usage, throttled, psi = self._hold(row)
+        usage, throttled, psi = row.usage, row.throttled, row.psi
         step = core_step(row.capacity)
         cores = "-" if usage is None else f"{usage:.{2 if step < 0.1 else 1}f}/{row.capacity:g}"
         share = None if usage is None or row.capacity <= 0 else min(1.0, usage / row.capacity)
@@ -219,7 +235,8 @@ class UsageScreen(TableFilter, Screen[None]):
         )  # fmt: skip
 
     def _table(self) -> None:
-        rows = arrange(self.rows, match=self.match, sort=self.sort, descending=self.descending)
+        held = [self._hold(r) for r in self.rows]
+        rows = arrange(held, match=self.match, sort=self.sort, descending=self.descending)
         # The table repaints only the cells whose text changed.
         self.query_one(CellTable).set_rows([self._cells(r) for r in rows], [r.key for r in rows])
 
@@ -227,15 +244,22 @@ class UsageScreen(TableFilter, Screen[None]):
         if self.report is None:
             return
         topo = self.wb.session.topology
-        lines = []
+        lines: list[tuple[int, str]] = []
         held = self.held_busy
         for h in heat_rows(self.report, ((n.id, n.cpus) for n in topo.numa_nodes)):
             if h.cpus:
                 for cpu, busy in zip(h.cpus, h.busy, strict=True):
                     held[cpu] = steady_level(held.get(cpu), busy, len(HEAT))
                 shown = [held[cpu] for cpu in h.cpus]
-                lines.append(f"N{h.numa} {heat(shown, ascii_only=self.wb.ascii_only)}")
-        self._update("#usage-heat", "  ".join(lines))
+                lines.append((h.numa, f"N{h.numa} {heat(shown, ascii_only=self.wb.ascii_only)}"))
+        for node, text in lines:
+            self._update(f"#usage-heat-{node}", text)
+
+    def on_resize(self) -> None:
+        """As many NUMA strips side by side as fit the width."""
+        strips = [len(n.cpus) + 3 + len(str(n.id)) for n in self.wb.session.topology.numa_nodes if n.cpus]
+        fit = (self.size.width - 2 + 2) // (max(strips, default=1) + 2)
+        self.query_one("#usage-heat").styles.grid_size_columns = max(1, min(len(strips), fit))
 
     def action_sort(self, key: str) -> None:
         self.descending = not self.descending if self.sort == key else True
