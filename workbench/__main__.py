@@ -1,3 +1,3 @@
-from workbench.cli.main import main
+from workbench.cli.launch import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -12,10 +12,11 @@ Lives below every layer because both topology specs (`memory: 64Gi`) and pods us
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache, total_ordering
 from typing import Literal
+
+from workbench.record import Record, setfield
 
 Format = Literal["DecimalSI", "BinarySI", "DecimalExponent"]
 
@@ -108,15 +109,20 @@ def _ceil_div_10(value: Fraction, exponent: int) -> int:
 
 
 @total_ordering
-@dataclass(frozen=True, eq=False)
-class Quantity:
+class Quantity(Record):
     """An exact resource amount plus the format the API server would print it in.
 
     Equality, hashing and ordering use the amount only (`Quantity.Cmp`), so `1Gi == 1024Mi`.
     """
 
     amount: Fraction
-    format: Format = "DecimalSI"
+    format: Format
+
+    __slots__ = _fields = ("amount", "format")
+
+    def __init__(self, amount: Fraction, format: Format = "DecimalSI") -> None:
+        setfield(self, "amount", amount)
+        setfield(self, "format", format)
 
     # ---- construction -------------------------------------------------------------
     @classmethod

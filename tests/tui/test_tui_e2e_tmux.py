@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -12,7 +13,10 @@ import pytest
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
-SOCKET = f"wbtest{os.getpid()}"
+# One private tmux server per demo started: a server still shutting down after the previous
+# test's kill-server made the next new-session on the same socket fail now and then.
+_starts = itertools.count()
+SOCKET = f"wbtest{os.getpid()}-0"
 
 
 def tmux(*args: str) -> str:
@@ -43,6 +47,8 @@ def start_demo(columns: int, *, no_color: bool = False) -> Iterator[None]:
     env["TERM"] = "xterm-256color"
     if no_color:
         env["NO_COLOR"] = "1"
+    global SOCKET
+    SOCKET = f"wbtest{os.getpid()}-{next(_starts)}"
     # A private tmux server (-L) so nothing else's sessions are touched.
     subprocess.run(
         ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "demo", "-x", str(columns), "-y", "24"]

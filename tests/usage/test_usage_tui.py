@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +87,8 @@ def test_filter_sort_and_no_sampling_while_hidden(tmp_path: Path) -> None:
         await pilot.press("escape", "U")
         await pilot.pause()
         screen = app.screen
-        table = screen.query_one("DataTable")
-        first = table.get_row_at(0)[0]
+        table = screen.query_one("#usage-table")
+        first = table.row(0)[0]
         assert "ml-trainer" in first or "mesh-proxy" in first, first  # the fullest row first
         await pilot.press("1")
         seen = screen.report
@@ -101,3 +102,71 @@ def test_filter_sort_and_no_sampling_while_hidden(tmp_path: Path) -> None:
         assert screen.report is not seen
 
     _run(tmp_path, (120, 40), body)
+
+
+def _recorders(app: Any) -> tuple[list[Any], list[str]]:
+    """What the screen's widgets ask to repaint, and what would be written to the terminal."""
+    from textual._compositor import CompositorUpdate
+
+    calls: list[Any] = []
+    for widget in app.screen.query("*"):
+
+        def refresh(*regions: Any, _w: Any = widget, _orig: Any = widget.refresh, **kw: Any) -> Any:
+            calls.append((_w, regions, kw))
+            return _orig(*regions, **kw)
+
+        widget.refresh = refresh
+    written: list[str] = []
+    display = app._display
+
+    def record(screen: Any, renderable: Any) -> None:
+        if isinstance(renderable, CompositorUpdate):
+            written.append(renderable.render_segments(app.console))
+        display(screen, renderable)
+
+    app._display = record
+    return calls, written
+
+
+def test_a_tick_that_changes_no_shown_figure_repaints_nothing_and_a_changed_one_only_its_cell(
+    tmp_path: Path,
+) -> None:
+    async def body(app: Any, pilot: Any) -> None:
+        screen = app.screen
+        await pilot.press("space")  # paused: only the ticks below happen
+        await pilot.pause()
+        before = _text(app)
+        calls, written = _recorders(app)
+        # Measurement noise below what the screen shows (a hundredth of a core, a fifth of a
+        # percent) on every row: nothing is asked to repaint and nothing is written.
+        screen.rows = [
+            replace(
+                r,
+                usage=None if r.usage is None else r.usage + 0.01,
+                psi=None if r.psi is None else min(1.0, r.psi + 0.002),
+            )
+            for r in screen.rows
+        ]
+        screen.refresh_view()
+        await pilot.pause()
+        assert calls == [] and "".join(written) == "", (calls, written)
+        assert _text(app) == before
+        # One figure that moved by more than its step: only its cell is repainted and sent.
+        i = next(i for i, r in enumerate(screen.rows) if r.owner == "shop/web nginx")
+        row = screen.rows[i]
+        figure = "0.25/2" if row.usage > 1 else "1.75/2"
+        screen.rows[i] = replace(row, usage=float(figure[:4]))
+        screen.refresh_view()
+        await pilot.pause()
+        assert [type(w).__name__ for w, _, _ in calls] == ["CellColumn"], calls
+        (column, regions, kw) = calls[0]
+        assert column.index == 1 and [r.height for r in regions] == [1] and not kw
+        sent = "".join(written)
+        new = _line(_text(app), "shop/web nginx")
+        assert figure in new and new != _line(before, "shop/web nginx")
+        assert figure in sent and "nginx" not in sent, sent
+        assert len(sent.encode()) < 120, sent  # one cell, not the row
+        changed = [a for a, b in zip(_text(app).splitlines(), before.splitlines(), strict=True) if a != b]
+        assert changed == [new]
+
+    _run(tmp_path, (80, 24), body)

@@ -7,14 +7,13 @@ with `release`, the public entry points of the admission package.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from workbench.admission.advice import advise as make_advice
 from workbench.admission.advice import notes
 from workbench.admission.decide import decide
 from workbench.admission.decision import Decision
 from workbench.admission.topology_admit import release
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
+from workbench.record import replace
 from workbench.topology.model import Topology
 
 __all__ = ["admit", "decide", "release"]

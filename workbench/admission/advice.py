@@ -9,7 +9,6 @@ actually admits.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 from workbench.admission.advice_eviction import eviction_advice, fit_eviction_advice
 from workbench.admission.advice_resize import Shrinker, budget_advice, largest_admitted
@@ -26,6 +25,7 @@ from workbench.admission.gates import (
 from workbench.admission.hint_list import is_empty
 from workbench.admission.resource_fit import OUT_OF_PREFIX
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
+from workbench.record import replace
 from workbench.topology.model import Topology
 
 # Looser policies to try, from the closest to the configured one.
@@ -91,7 +91,7 @@ def _search(
             n, what, d = found
             out.append(f"ask for {n} CPUs instead of {shrink.total} ({what}): admitted on {placed(d)}")
     for policy in _RELAXED.get(config.topology_manager_policy, ()):
-        d = decide(replace(config, topology_manager_policy=policy), state, pod)  # type: ignore[arg-type]
+        d = decide(replace(config, topology_manager_policy=policy), state, pod)
         if d.admitted:
             out.append(f"topologyManagerPolicy {policy} would admit it as is, on {placed(d)}")
             break
@@ -99,7 +99,7 @@ def _search(
         out.extend(_kep_scope_pod(config, state, pod, decision, decide))
     elif config.topology_manager_policy != "none":
         other = "container" if config.topology_manager_scope == "pod" else "pod"
-        d = decide(replace(config, topology_manager_scope=other), state, pod)  # type: ignore[arg-type]
+        d = decide(replace(config, topology_manager_scope=other), state, pod)
         if d.admitted:
             out.append(f"topologyManagerScope {other} would admit it as is, on {placed(d)}")
     if decision.reason.startswith(OUT_OF_PREFIX) and decision.fit is not None and decision.fit.insufficient:

@@ -3,7 +3,6 @@ containers that share the pod pool. Each candidate is decided again; only admitt
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 
 from workbench.admission.advice_what_if import Decide, placed
@@ -11,6 +10,7 @@ from workbench.admission.decision import Decision
 from workbench.admission.gates import pod_level_managers
 from workbench.kube.model import CPU, Container, NodeConfig, NodeState, PodSpec, Resources
 from workbench.kube.qos import container_guaranteed_equivalent
+from workbench.record import replace
 
 # Linear steps below the request before bisecting the rest.
 _MAX_LINEAR_STEPS = 16

@@ -7,12 +7,12 @@ times per admission; building these tables once keeps a 512-CPU node fast.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 from typing import TypeVar
 
 from workbench.admission.cpu_mask_table import mask_table
+from workbench.record import Record, setfield
 from workbench.topology.model import Topology
 
 # An uncore (L3) cache id for CPUs whose cache the topology does not know: cAdvisor reports 0,
@@ -31,8 +31,7 @@ def _freeze(groups: dict[int, list[int]]) -> Mapping[int, tuple[int, ...]]:
     return MappingProxyType({k: tuple(sorted(set(v))) for k, v in sorted(groups.items())})
 
 
-@dataclass(frozen=True)
-class CPUIndex:
+class CPUIndex(Record):
     """Static facts about a node's CPUs, keyed the way the kubelet's CPU manager keys them."""
 
     cpus: tuple[int, ...]
@@ -53,6 +52,67 @@ class CPUIndex:
     cpus_in_numa_socket: Mapping[tuple[int, int], tuple[int, ...]]
     cpus_in_numa_uncore: Mapping[tuple[int, int], tuple[int, ...]]
     cpu_set: frozenset[int]
+
+    _fields = (
+        "cpus",
+        "core_of",
+        "socket_of",
+        "numa_of",
+        "uncore_of",
+        "cpus_in_core",
+        "cpus_in_socket",
+        "cpus_in_numa",
+        "cpus_in_uncore",
+        "cores_in_socket",
+        "cores_in_numa",
+        "cores_in_uncore",
+        "sockets_in_numa",
+        "numas_in_socket",
+        "uncores_in_numa",
+        "cpus_in_numa_socket",
+        "cpus_in_numa_uncore",
+        "cpu_set",
+    )
+
+    def __init__(
+        self,
+        cpus: tuple[int, ...],
+        core_of: Mapping[int, int],
+        socket_of: Mapping[int, int],
+        numa_of: Mapping[int, int],
+        uncore_of: Mapping[int, int],
+        cpus_in_core: Mapping[int, tuple[int, ...]],
+        cpus_in_socket: Mapping[int, tuple[int, ...]],
+        cpus_in_numa: Mapping[int, tuple[int, ...]],
+        cpus_in_uncore: Mapping[int, tuple[int, ...]],
+        cores_in_socket: Mapping[int, tuple[int, ...]],
+        cores_in_numa: Mapping[int, tuple[int, ...]],
+        cores_in_uncore: Mapping[int, tuple[int, ...]],
+        sockets_in_numa: Mapping[int, tuple[int, ...]],
+        numas_in_socket: Mapping[int, tuple[int, ...]],
+        uncores_in_numa: Mapping[int, tuple[int, ...]],
+        cpus_in_numa_socket: Mapping[tuple[int, int], tuple[int, ...]],
+        cpus_in_numa_uncore: Mapping[tuple[int, int], tuple[int, ...]],
+        cpu_set: frozenset[int],
+    ) -> None:
+        setfield(self, "cpus", cpus)
+        setfield(self, "core_of", core_of)
+        setfield(self, "socket_of", socket_of)
+        setfield(self, "numa_of", numa_of)
+        setfield(self, "uncore_of", uncore_of)
+        setfield(self, "cpus_in_core", cpus_in_core)
+        setfield(self, "cpus_in_socket", cpus_in_socket)
+        setfield(self, "cpus_in_numa", cpus_in_numa)
+        setfield(self, "cpus_in_uncore", cpus_in_uncore)
+        setfield(self, "cores_in_socket", cores_in_socket)
+        setfield(self, "cores_in_numa", cores_in_numa)
+        setfield(self, "cores_in_uncore", cores_in_uncore)
+        setfield(self, "sockets_in_numa", sockets_in_numa)
+        setfield(self, "numas_in_socket", numas_in_socket)
+        setfield(self, "uncores_in_numa", uncores_in_numa)
+        setfield(self, "cpus_in_numa_socket", cpus_in_numa_socket)
+        setfield(self, "cpus_in_numa_uncore", cpus_in_numa_uncore)
+        setfield(self, "cpu_set", cpu_set)
 
     @property
     def num_cpus(self) -> int:

@@ -8,7 +8,6 @@ quota is disabled). `export` writes the result back into a `NodeState`.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -28,6 +27,7 @@ from workbench.errors import InputError
 from workbench.kube.model import CPU, Container, NodeConfig, NodeState, PodSpec
 from workbench.kube.qos import container_guaranteed_equivalent
 from workbench.kube.reservation import reserved_cpu_count
+from workbench.record import replace
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 

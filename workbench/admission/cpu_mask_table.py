@@ -11,13 +11,15 @@ from collections.abc import Sequence
 from itertools import combinations
 
 from workbench.admission.decision import Hint
+from workbench.record import setfield
 
 
 def _new_hint(nodes: frozenset[int], preferred: bool) -> Hint:
-    # Up to 2^16 hints per table: skipping the frozen-dataclass __init__ makes them several
-    # times cheaper to build; the object is identical to Hint(nodes, preferred).
+    # Up to 2^16 hints per table: setting the two slots directly skips the call of
+    # `Hint.__init__`; the object is identical to Hint(nodes, preferred).
     h = object.__new__(Hint)
-    h.__dict__.update(mask=nodes, preferred=preferred)
+    setfield(h, "mask", nodes)
+    setfield(h, "preferred", preferred)
     return h
 
 

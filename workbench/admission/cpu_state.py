@@ -6,18 +6,30 @@ resource managers, each pod's bubble (`podEntries`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from workbench.record import MutableRecord
 from workbench.topology.cpuset import CPUSet
 
+_NO_DEFAULT: CPUSet = CPUSet()
 
-@dataclass
-class CPUState:
+
+class CPUState(MutableRecord):
     """The checkpoint's view: shared pool, container entries, pod (bubble) entries."""
 
-    default: CPUSet = field(default_factory=CPUSet)
-    assignments: dict[str, dict[str, CPUSet]] = field(default_factory=dict)
-    pod_cpusets: dict[str, CPUSet] = field(default_factory=dict)
+    default: CPUSet
+    assignments: dict[str, dict[str, CPUSet]]
+    pod_cpusets: dict[str, CPUSet]
+
+    __slots__ = _fields = ("default", "assignments", "pod_cpusets")
+
+    def __init__(
+        self,
+        default: CPUSet = _NO_DEFAULT,
+        assignments: dict[str, dict[str, CPUSet]] | None = None,
+        pod_cpusets: dict[str, CPUSet] | None = None,
+    ) -> None:
+        self.default = default
+        self.assignments = {} if assignments is None else assignments
+        self.pod_cpusets = {} if pod_cpusets is None else pod_cpusets
 
     def get(self, pod: str, container: str) -> CPUSet | None:
         return self.assignments.get(pod, {}).get(container)

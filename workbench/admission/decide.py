@@ -10,8 +10,6 @@ managers admit; the preview still shows the fit arithmetic in every case.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from workbench.admission.decision import Decision
 from workbench.admission.errors import AdmissionError
 from workbench.admission.gates import POD_LEVEL_RESOURCES, gate
@@ -34,6 +32,7 @@ from workbench.admission.topology_admit import (
 )
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
 from workbench.kube.qos import pod_qos
+from workbench.record import replace
 from workbench.topology.model import Topology
 
 

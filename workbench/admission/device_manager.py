@@ -11,7 +11,6 @@ The device plugin's own `GetPreferredAllocation` is not simulated: within each p
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -20,6 +19,7 @@ from workbench.admission.decision import Hint
 from workbench.admission.errors import AllocationError
 from workbench.admission.provider import HintMap
 from workbench.kube.model import Container, DeviceAllocation, NodeState, PodSpec, is_native_resource
+from workbench.record import replace
 from workbench.topology.model import Topology
 
 NODE_WITHOUT_TOPOLOGY = -1
@@ -146,7 +146,9 @@ class DeviceManager:
                 hints[resource] = None
                 continue
             allocated = {
-                d for (uid, _, r), ids in self.entries.items() if uid == pod.key and r == resource
+                d
+                for (uid, _, r), ids in self.entries.items()
+                if uid == pod.key and r == resource
                 for d in ids
             }
             if allocated:
@@ -183,9 +185,7 @@ class DeviceManager:
                 matching += 1
             if skip:
                 continue
-            matching += sum(
-                1 for d in available if any(mask >> n & 1 for n in devices.get(d, ()))
-            )
+            matching += sum(1 for d in available if any(mask >> n & 1 for n in devices.get(d, ())))
             if matching >= request:
                 found.append(mask)
         return hints_of(found, min_affinity)
@@ -205,9 +205,7 @@ class DeviceManager:
                 if resource in reuse:
                     reuse[resource] -= set(chosen)
         mine = {
-            r: set(ids)
-            for (uid, c, r), ids in self.entries.items()
-            if uid == pod.key and c == container.name
+            r: set(ids) for (uid, c, r), ids in self.entries.items() if uid == pod.key and c == container.name
         }
         if container.kind == "init":
             for r, ids in mine.items():
@@ -258,8 +256,7 @@ class DeviceManager:
             if len(chosen) == needed:
                 return chosen
         raise AllocationError(
-            "unexpectedly allocated less resources than required. "
-            f"Requested: {required}, Got: {len(chosen)}"
+            f"unexpectedly allocated less resources than required. Requested: {required}, Got: {len(chosen)}"
         )
 
     def _by_affinity(self, resource: str, available: Iterable[str], hint: Hint | None) -> list[str]:
@@ -320,7 +317,7 @@ class DeviceManager:
                     devices=MappingProxyType({n: tuple(v) for n, v in sorted(per_numa.items())}),
                 )
             )
-        return dataclasses.replace(state, devices=tuple(allocations))
+        return replace(state, devices=tuple(allocations))
 
     def container_devices(self, pod: PodSpec, container: Container) -> Mapping[str, tuple[str, ...]]:
         return {

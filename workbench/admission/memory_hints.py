@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
 
 from workbench.admission.memory_state import MachineState
+from workbench.record import Record, setfield
 
 
 @cache
@@ -44,8 +44,7 @@ def _positions(pm: int) -> list[int]:
     return [i for i in range(pm.bit_length()) if pm >> i & 1]
 
 
-@dataclass(frozen=True)
-class MaskInputs:
+class MaskInputs(Record):
     """What `calculateHints` reads, copied out of the machine state (positions = sorted node ids)."""
 
     nodes: tuple[int, ...]
@@ -57,6 +56,37 @@ class MaskInputs:
     cells_mask: tuple[int | None, ...]
     used: int  # position mask of the nodes that hold memory
     reusable: Mapping[int, Mapping[str, int]]  # node-id mask -> resource -> bytes
+
+    __slots__ = _fields = (
+        "nodes",
+        "requests",
+        "alloc",
+        "free",
+        "cells_len",
+        "cells_mask",
+        "used",
+        "reusable",
+    )
+
+    def __init__(
+        self,
+        nodes: tuple[int, ...],
+        requests: Mapping[str, int],
+        alloc: Mapping[str, tuple[int, ...]],
+        free: Mapping[str, tuple[int, ...]],
+        cells_len: tuple[int, ...],
+        cells_mask: tuple[int | None, ...],
+        used: int,
+        reusable: Mapping[int, Mapping[str, int]],
+    ) -> None:
+        setfield(self, "nodes", nodes)
+        setfield(self, "requests", requests)
+        setfield(self, "alloc", alloc)
+        setfield(self, "free", free)
+        setfield(self, "cells_len", cells_len)
+        setfield(self, "cells_mask", cells_mask)
+        setfield(self, "used", used)
+        setfield(self, "reusable", reusable)
 
     def node_mask(self, pm: int) -> int:
         m = 0

@@ -7,7 +7,6 @@ Policy `None` gives no hints and pins nothing.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from types import MappingProxyType
 
@@ -45,6 +44,7 @@ from workbench.kube.model import (
     is_memory_resource,
 )
 from workbench.kube.qos import container_guaranteed_equivalent, pod_qos
+from workbench.record import replace
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 
@@ -75,9 +75,7 @@ class MemoryManager:
         self._checkpoint_empty = not state.memory
         self._checkpoint_policy = state.memory_policy
         self.machine: MachineState = (
-            machine_state_from(state.memory)
-            if state.memory
-            else default_machine_state(topology, config)
+            machine_state_from(state.memory) if state.memory else default_machine_state(topology, config)
         )
         self.assignments: dict[str, dict[str, list[MemoryBlock]]] = {
             uid: {c: list(blocks) for c, blocks in containers.items()}
@@ -91,9 +89,7 @@ class MemoryManager:
 
     # ---- requests ------------------------------------------------------------------------
     def guaranteed(self, pod: PodSpec) -> bool:
-        return pod_qos(pod, pod_level_resources_gate=gate(self.config, POD_LEVEL_RESOURCES)) == (
-            "Guaranteed"
-        )
+        return pod_qos(pod, pod_level_resources_gate=gate(self.config, POD_LEVEL_RESOURCES)) == ("Guaranteed")
 
     def _skipped_pod_level(self, pod: PodSpec) -> bool:
         """Pod-level resources with either gate off: the manager leaves the pod alone."""
@@ -254,17 +250,19 @@ class MemoryManager:
                     continue
                 updated: list[MemoryBlock] = []
                 for ib in init_blocks:
-                    if ib.size == 0 or ib.type != block.type or set(ib.numa_affinity) != set(
-                        block.numa_affinity
+                    if (
+                        ib.size == 0
+                        or ib.type != block.type
+                        or set(ib.numa_affinity) != set(block.numa_affinity)
                     ):
                         updated.append(ib)
                         continue
                     if ib.size > size:
-                        updated.append(dataclasses.replace(ib, size=ib.size - size))
+                        updated.append(replace(ib, size=ib.size - size))
                         size = 0
                     else:
                         size -= ib.size
-                        updated.append(dataclasses.replace(ib, size=0))
+                        updated.append(replace(ib, size=0))
                 pod_blocks[init.name] = updated
 
     # ---- pod-level path ------------------------------------------------------------------
@@ -306,8 +304,8 @@ class MemoryManager:
 
     def export(self, state: NodeState) -> NodeState:
         if not self.static:
-            return dataclasses.replace(state, memory_policy=POLICY_NONE)
-        return dataclasses.replace(
+            return replace(state, memory_policy=POLICY_NONE)
+        return replace(
             state,
             memory_policy=POLICY_STATIC,
             memory=export_machine_state(self.machine),

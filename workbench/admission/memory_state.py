@@ -9,7 +9,6 @@ memory minus reservedMemory minus every hugepage byte on the node.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -22,6 +21,7 @@ from workbench.kube.model import (
     NumaMemoryState,
 )
 from workbench.quantity import format_bytes
+from workbench.record import MutableRecord
 from workbench.topology.model import Topology
 
 U64 = 1 << 64
@@ -38,20 +38,39 @@ def resource_order(names: Iterable[str]) -> list[str]:
     return sorted(set(names), key=lambda n: (n != MEMORY, n))
 
 
-@dataclass
-class Table:
+class Table(MutableRecord):
     total: int
     system_reserved: int
     allocatable: int
     reserved: int
     free: int
 
+    __slots__ = _fields = ("total", "system_reserved", "allocatable", "reserved", "free")
 
-@dataclass
-class NodeMem:
+    def __init__(self, total: int, system_reserved: int, allocatable: int, reserved: int, free: int) -> None:
+        self.total = total
+        self.system_reserved = system_reserved
+        self.allocatable = allocatable
+        self.reserved = reserved
+        self.free = free
+
+
+class NodeMem(MutableRecord):
     number_of_assignments: int
     memory_map: dict[str, Table]
-    cells: list[int] = field(default_factory=list)
+    cells: list[int]
+
+    __slots__ = _fields = ("number_of_assignments", "memory_map", "cells")
+
+    def __init__(
+        self,
+        number_of_assignments: int,
+        memory_map: dict[str, Table],
+        cells: list[int] | None = None,
+    ) -> None:
+        self.number_of_assignments = number_of_assignments
+        self.memory_map = memory_map
+        self.cells = [] if cells is None else cells
 
 
 MachineState = dict[int, NodeMem]
@@ -190,12 +209,8 @@ def machine_states_equal(actual: MachineState, expected: MachineState) -> bool:
                 return False
             group = [n for n in a.cells if n in actual and n in expected]
             free_a = sum(actual[n].memory_map[name].free for n in group if name in actual[n].memory_map)
-            free_e = sum(
-                expected[n].memory_map[name].free for n in group if name in expected[n].memory_map
-            )
-            res_a = sum(
-                actual[n].memory_map[name].reserved for n in group if name in actual[n].memory_map
-            )
+            free_e = sum(expected[n].memory_map[name].free for n in group if name in expected[n].memory_map)
+            res_a = sum(actual[n].memory_map[name].reserved for n in group if name in actual[n].memory_map)
             res_e = sum(
                 expected[n].memory_map[name].reserved for n in group if name in expected[n].memory_map
             )

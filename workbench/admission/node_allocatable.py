@@ -18,12 +18,12 @@ left out (and said so), and resource fit does not check it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.admission.memory_state import hugepage_resource
 from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, NodeConfig
 from workbench.kube.reservation import hard_eviction_memory
+from workbench.record import EMPTY, Record, setfield
 from workbench.topology.model import Topology
 
 PODS = "pods"
@@ -34,19 +34,46 @@ def _empty() -> Mapping[str, int]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class NodeAllocatable:
+class NodeAllocatable(Record):
     """Capacity, what is reserved out of it and why, and the allocatable the kubelet reports."""
 
     capacity: Mapping[str, int]
-    kube_reserved: Mapping[str, int] = field(default_factory=_empty)
-    system_reserved: Mapping[str, int] = field(default_factory=_empty)
-    eviction: Mapping[str, int] = field(default_factory=_empty)
+    kube_reserved: Mapping[str, int]
+    system_reserved: Mapping[str, int]
+    eviction: Mapping[str, int]
     # memory only: the hugepage bytes taken out of allocatable memory
-    hugepages: int = 0
-    allocatable: Mapping[str, int] = field(default_factory=_empty)
+    hugepages: int
+    allocatable: Mapping[str, int]
     # resources whose capacity this tool cannot know, so fit leaves them unchecked
-    unknown: tuple[str, ...] = (EPHEMERAL_STORAGE,)
+    unknown: tuple[str, ...]
+
+    __slots__ = _fields = (
+        "capacity",
+        "kube_reserved",
+        "system_reserved",
+        "eviction",
+        "hugepages",
+        "allocatable",
+        "unknown",
+    )
+
+    def __init__(
+        self,
+        capacity: Mapping[str, int],
+        kube_reserved: Mapping[str, int] = EMPTY,
+        system_reserved: Mapping[str, int] = EMPTY,
+        eviction: Mapping[str, int] = EMPTY,
+        hugepages: int = 0,
+        allocatable: Mapping[str, int] = EMPTY,
+        unknown: tuple[str, ...] = (EPHEMERAL_STORAGE,),
+    ) -> None:
+        setfield(self, "capacity", capacity)
+        setfield(self, "kube_reserved", kube_reserved)
+        setfield(self, "system_reserved", system_reserved)
+        setfield(self, "eviction", eviction)
+        setfield(self, "hugepages", hugepages)
+        setfield(self, "allocatable", allocatable)
+        setfield(self, "unknown", unknown)
 
     def reserved(self, resource: str) -> int:
         return (

@@ -7,13 +7,13 @@ and cgroup values; the pod bubble, its shared pool and the pod cgroup's values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from types import MappingProxyType
 
 from workbench.admission.decision import ContainerPlacement, PodPlacement
 from workbench.admission.quota import container_cpu_max, container_memory_max, pod_cpu_max, pod_memory_max
 from workbench.admission.topology_admit import Managers, Trace
 from workbench.kube.model import NodeConfig, NodeState, PodInfo, PodSpec
+from workbench.record import replace
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 

@@ -19,11 +19,11 @@ DRA-backed extended resources are not modelled.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.admission.node_allocatable import EPHEMERAL_STORAGE, PODS, NodeAllocatable
 from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY, NodeState
+from workbench.record import EMPTY, Record, setfield
 
 OUT_OF_PREFIX = "OutOf"
 _NATIVE_PREFIX = "kubernetes.io/"
@@ -44,14 +44,21 @@ def is_scalar_resource(name: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Insufficient:
+class Insufficient(Record):
     """`InsufficientResourceError`: what ran out, with the kubelet's reason and message."""
 
     resource: str
     requested: int
     used: int
     capacity: int
+
+    __slots__ = _fields = ("resource", "requested", "used", "capacity")
+
+    def __init__(self, resource: str, requested: int, used: int, capacity: int) -> None:
+        setfield(self, "resource", resource)
+        setfield(self, "requested", requested)
+        setfield(self, "used", used)
+        setfield(self, "capacity", capacity)
 
     @property
     def reason(self) -> str:
@@ -65,23 +72,49 @@ class Insufficient:
         )
 
 
-@dataclass(frozen=True)
-class NodeUsage:
+class NodeUsage(Record):
     """The other pods on the node: how many, and the sum of their requests."""
 
-    pods: int = 0
-    requested: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    pods: int
+    requested: Mapping[str, int]
     # pods whose requests are unknown: only their checkpoint allocations are counted
-    unknown: tuple[str, ...] = ()
+    unknown: tuple[str, ...]
+
+    __slots__ = _fields = ("pods", "requested", "unknown")
+
+    def __init__(
+        self,
+        pods: int = 0,
+        requested: Mapping[str, int] = EMPTY,
+        unknown: tuple[str, ...] = (),
+    ) -> None:
+        setfield(self, "pods", pods)
+        setfield(self, "requested", requested)
+        setfield(self, "unknown", unknown)
 
 
-@dataclass(frozen=True)
-class ResourceFit:
+class ResourceFit(Record):
     allocatable: NodeAllocatable
     requested: Mapping[str, int]  # the pod's requests, as fit counts them
     usage: NodeUsage
-    ignored: tuple[str, ...] = ()  # extended resources the node does not have
-    insufficient: tuple[Insufficient, ...] = ()
+    ignored: tuple[str, ...]  # extended resources the node does not have
+    insufficient: tuple[Insufficient, ...]
+
+    __slots__ = _fields = ("allocatable", "requested", "usage", "ignored", "insufficient")
+
+    def __init__(
+        self,
+        allocatable: NodeAllocatable,
+        requested: Mapping[str, int],
+        usage: NodeUsage,
+        ignored: tuple[str, ...] = (),
+        insufficient: tuple[Insufficient, ...] = (),
+    ) -> None:
+        setfield(self, "allocatable", allocatable)
+        setfield(self, "requested", requested)
+        setfield(self, "usage", usage)
+        setfield(self, "ignored", ignored)
+        setfield(self, "insufficient", insufficient)
 
     @property
     def fits(self) -> bool:
@@ -157,9 +190,7 @@ def resource_fit(
     requested: Mapping[str, int], state: NodeState, node: NodeAllocatable, pod_key: str
 ) -> ResourceFit:
     """Resource fit of a pod with these requests on this node (the pod itself not yet counted)."""
-    ignored = tuple(
-        sorted(n for n in requested if is_extended_resource(n) and n not in node.allocatable)
-    )
+    ignored = tuple(sorted(n for n in requested if is_extended_resource(n) and n not in node.allocatable))
     kept = MappingProxyType({n: v for n, v in requested.items() if n not in ignored})
     usage = node_usage(state, exclude=pod_key)
     return ResourceFit(node, kept, usage, ignored, fits_request(kept, usage, node))

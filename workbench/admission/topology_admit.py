@@ -10,7 +10,6 @@ Nothing here does I/O; the managers and the merge live in their own modules.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -29,6 +28,7 @@ from workbench.admission.merge import MAX_ALLOWABLE_NUMA_NODES, merge_hints, num
 from workbench.admission.provider import HintMap, HintProvider
 from workbench.errors import InputError
 from workbench.kube.model import Container, NodeConfig, NodeState, PodSpec
+from workbench.record import EMPTY, MutableRecord, replace
 from workbench.topology.model import Topology
 
 # `kubelet.rejectPod` prefixes every admission failure in the pod status.
@@ -41,18 +41,33 @@ POD_LEVEL_TOPOLOGY_AFFINITY_MESSAGE = (
 )
 
 
-@dataclass
-class Trace:
+class Trace(MutableRecord):
     """What the topology manager saw, kept for the explanation."""
 
-    providers: ProviderHints = field(default_factory=lambda: MappingProxyType({}))
-    hint: Hint | None = None
+    providers: ProviderHints
+    hint: Hint | None
     # scope container: per container name
-    per_container: dict[str, tuple[ProviderHints, Hint]] = field(default_factory=dict)
+    per_container: dict[str, tuple[ProviderHints, Hint]]
     # the container whose hints explain the verdict (scope container)
-    focus: str | None = None
+    focus: str | None
     # the container being merged or allocated when admission stopped
-    current: str = ""
+    current: str
+
+    __slots__ = _fields = ("providers", "hint", "per_container", "focus", "current")
+
+    def __init__(
+        self,
+        providers: ProviderHints = EMPTY,
+        hint: Hint | None = None,
+        per_container: dict[str, tuple[ProviderHints, Hint]] | None = None,
+        focus: str | None = None,
+        current: str = "",
+    ) -> None:
+        self.providers = providers
+        self.hint = hint
+        self.per_container = {} if per_container is None else per_container
+        self.focus = focus
+        self.current = current
 
 
 class Rejected(Exception):
@@ -87,13 +102,19 @@ def _distances(topology: Topology) -> dict[int, dict[int, int]]:
 # ---- the managers ------------------------------------------------------------------------
 
 
-@dataclass
-class Managers:
+class Managers(MutableRecord):
     """Working copies of the hint providers, in the kubelet's registration order."""
 
     devices: Any
     cpu: Any
     memory: Any
+
+    __slots__ = _fields = ("devices", "cpu", "memory")
+
+    def __init__(self, devices: Any, cpu: Any, memory: Any) -> None:
+        self.devices = devices
+        self.cpu = cpu
+        self.memory = memory
 
     @property
     def providers(self) -> tuple[HintProvider, ...]:

@@ -24,22 +24,39 @@ file is `unverified` here and its structural problem is reported by the parser i
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from workbench.kube.checkpoint_go_values import Undecodable, cpu_fields, device_data, memory_fields
 from workbench.kube.checkpoint_json import go_field
 from workbench.kube.go_spew import GoPtr, GoStr, GoStruct, GoValue, checksum_new
+from workbench.record import Record, setfield
 
 
-@dataclass(frozen=True)
-class ChecksumCheck:
+class ChecksumCheck(Record):
     version: str
     stored: int | None
     computed: int | None  # the first candidate (for the report)
     ok: bool
-    dual: bool = False  # `data`/`dataChecksum` format
-    unverified: bool = False
+    dual: bool  # `data`/`dataChecksum` format
+    unverified: bool
+
+    __slots__ = _fields = ("version", "stored", "computed", "ok", "dual", "unverified")
+
+    def __init__(
+        self,
+        version: str,
+        stored: int | None,
+        computed: int | None,
+        ok: bool,
+        dual: bool = False,
+        unverified: bool = False,
+    ) -> None:
+        setfield(self, "version", version)
+        setfield(self, "stored", stored)
+        setfield(self, "computed", computed)
+        setfield(self, "ok", ok)
+        setfield(self, "dual", dual)
+        setfield(self, "unverified", unverified)
 
 
 def _stored(doc: Mapping[str, Any], name: str = "checksum") -> int | None:

@@ -10,28 +10,61 @@ checksum holds, is `checkpoint_checksums.cpu_checksum`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.kube.checkpoint_checksums import ChecksumCheck, cpu_checksum
 from workbench.kube.checkpoint_json import Findings, checkpoint_body, cpuset, go_field, mapping
+from workbench.record import Record, setfield
 from workbench.topology.cpuset import CPUSet
+
+if TYPE_CHECKING:
+    from workbench.kube.checkpoint_checksums import ChecksumCheck
 
 CPU_STATE = "cpu_manager_state"
 
 
-@dataclass(frozen=True)
-class CPUCheckpoint:
+class CPUCheckpoint(Record):
     version: str
     policy: str
     default_cpuset: CPUSet
     assignments: Mapping[str, Mapping[str, CPUSet]]
     pod_cpusets: Mapping[str, CPUSet]
     # V1 entries are keyed by container ID: no pod UID is known for them.
-    container_ids: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-    checksum: ChecksumCheck | None = field(default=None, compare=False)
+    container_ids: tuple[str, ...]
+    problems: tuple[str, ...]
+    checksum: ChecksumCheck | None
+
+    __slots__ = _fields = (
+        "version",
+        "policy",
+        "default_cpuset",
+        "assignments",
+        "pod_cpusets",
+        "container_ids",
+        "problems",
+        "checksum",
+    )
+    _uncompared = frozenset({"checksum"})
+
+    def __init__(
+        self,
+        version: str,
+        policy: str,
+        default_cpuset: CPUSet,
+        assignments: Mapping[str, Mapping[str, CPUSet]],
+        pod_cpusets: Mapping[str, CPUSet],
+        container_ids: tuple[str, ...] = (),
+        problems: tuple[str, ...] = (),
+        checksum: ChecksumCheck | None = None,
+    ) -> None:
+        setfield(self, "version", version)
+        setfield(self, "policy", policy)
+        setfield(self, "default_cpuset", default_cpuset)
+        setfield(self, "assignments", assignments)
+        setfield(self, "pod_cpusets", pod_cpusets)
+        setfield(self, "container_ids", container_ids)
+        setfield(self, "problems", problems)
+        setfield(self, "checksum", checksum)
 
 
 def _entries(
@@ -78,6 +111,9 @@ def parse_cpu_checkpoint(doc: Any, label: str = CPU_STATE) -> CPUCheckpoint:
     if not isinstance(doc, Mapping):
         out.add("checkpoint is corrupted: not a JSON object")
         return CPUCheckpoint("?", "", CPUSet(), {}, {}, problems=tuple(out.items))
+    # Checksums (Go value printing, FNV) load only when a checkpoint is read.
+    from workbench.kube.checkpoint_checksums import cpu_checksum
+
     check = cpu_checksum(doc)
     body, policy = checkpoint_body(doc, check.dual, out)
     default = cpuset(go_field(body, "defaultCpuSet", ""), "defaultCpuSet", out) or CPUSet()

@@ -10,28 +10,58 @@ Which version a file is, and whether its checksum holds, is
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.kube.checkpoint_checksums import ChecksumCheck, memory_checksum
 from workbench.kube.checkpoint_json import Findings, checkpoint_body, go_field, mapping, uint
 from workbench.kube.model import MemoryBlock, MemoryTable, NumaMemoryState
+from workbench.record import Record, setfield
 from workbench.topology.cpuset import NR_CPUS
+
+if TYPE_CHECKING:
+    from workbench.kube.checkpoint_checksums import ChecksumCheck
 
 MEMORY_STATE = "memory_manager_state"
 _TABLE_FIELDS = ("total", "systemReserved", "allocatable", "reserved", "free")
 
 
-@dataclass(frozen=True)
-class MemoryCheckpoint:
+class MemoryCheckpoint(Record):
     version: str
     policy: str
     machine: Mapping[int, NumaMemoryState] | None
     assignments: Mapping[str, Mapping[str, tuple[MemoryBlock, ...]]]
     pod_blocks: Mapping[str, tuple[MemoryBlock, ...]]
-    problems: tuple[str, ...] = ()
-    checksum: ChecksumCheck | None = field(default=None, compare=False)
+    problems: tuple[str, ...]
+    checksum: ChecksumCheck | None
+
+    __slots__ = _fields = (
+        "version",
+        "policy",
+        "machine",
+        "assignments",
+        "pod_blocks",
+        "problems",
+        "checksum",
+    )
+    _uncompared = frozenset({"checksum"})
+
+    def __init__(
+        self,
+        version: str,
+        policy: str,
+        machine: Mapping[int, NumaMemoryState] | None,
+        assignments: Mapping[str, Mapping[str, tuple[MemoryBlock, ...]]],
+        pod_blocks: Mapping[str, tuple[MemoryBlock, ...]],
+        problems: tuple[str, ...] = (),
+        checksum: ChecksumCheck | None = None,
+    ) -> None:
+        setfield(self, "version", version)
+        setfield(self, "policy", policy)
+        setfield(self, "machine", machine)
+        setfield(self, "assignments", assignments)
+        setfield(self, "pod_blocks", pod_blocks)
+        setfield(self, "problems", problems)
+        setfield(self, "checksum", checksum)
 
 
 def _blocks(raw: Any, what: str, out: Findings) -> tuple[MemoryBlock, ...]:
@@ -109,6 +139,9 @@ def parse_memory_checkpoint(doc: Any, label: str = MEMORY_STATE) -> MemoryCheckp
     if not isinstance(doc, Mapping):
         out.add("checkpoint is corrupted: not a JSON object")
         return MemoryCheckpoint("?", "", None, {}, {}, tuple(out.items))
+    # Checksums (Go value printing, FNV) load only when a checkpoint is read.
+    from workbench.kube.checkpoint_checksums import memory_checksum
+
     check = memory_checksum(doc)
     body, policy = checkpoint_body(doc, check.dual, out)
     machine = _machine_state(go_field(body, "machineState"), out)

@@ -11,13 +11,13 @@ first (`parse_static_policy_options`), as the kubelet does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from workbench.kube.feature_gates import (
     CPU_MANAGER_POLICY_ALPHA_OPTIONS,
     CPU_MANAGER_POLICY_BETA_OPTIONS,
     gate_enabled,
 )
+from workbench.record import Record, setfield
 
 FULL_PCPUS_ONLY = "full-pcpus-only"
 DISTRIBUTE_CPUS_ACROSS_NUMA = "distribute-cpus-across-numa"
@@ -120,14 +120,38 @@ def machine_problems(
     return out
 
 
-@dataclass(frozen=True)
-class StaticPolicyOptions:
-    full_pcpus_only: bool = False
-    distribute_cpus_across_numa: bool = False
-    align_by_socket: bool = False
-    distribute_cpus_across_cores: bool = False
-    strict_cpu_reservation: bool = False
-    prefer_align_by_uncorecache: bool = False
+class StaticPolicyOptions(Record):
+    full_pcpus_only: bool
+    distribute_cpus_across_numa: bool
+    align_by_socket: bool
+    distribute_cpus_across_cores: bool
+    strict_cpu_reservation: bool
+    prefer_align_by_uncorecache: bool
+
+    __slots__ = _fields = (
+        "full_pcpus_only",
+        "distribute_cpus_across_numa",
+        "align_by_socket",
+        "distribute_cpus_across_cores",
+        "strict_cpu_reservation",
+        "prefer_align_by_uncorecache",
+    )
+
+    def __init__(
+        self,
+        full_pcpus_only: bool = False,
+        distribute_cpus_across_numa: bool = False,
+        align_by_socket: bool = False,
+        distribute_cpus_across_cores: bool = False,
+        strict_cpu_reservation: bool = False,
+        prefer_align_by_uncorecache: bool = False,
+    ) -> None:
+        setfield(self, "full_pcpus_only", full_pcpus_only)
+        setfield(self, "distribute_cpus_across_numa", distribute_cpus_across_numa)
+        setfield(self, "align_by_socket", align_by_socket)
+        setfield(self, "distribute_cpus_across_cores", distribute_cpus_across_cores)
+        setfield(self, "strict_cpu_reservation", strict_cpu_reservation)
+        setfield(self, "prefer_align_by_uncorecache", prefer_align_by_uncorecache)
 
     def enabled(self) -> tuple[str, ...]:
         """The option names switched on, as `take_by_topology` takes them."""

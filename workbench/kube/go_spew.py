@@ -19,7 +19,8 @@ as `Name:value` separated by spaces, maps as `map[k:v k:v]`, slices as `[a b]`, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from workbench.record import Record, setfield
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -33,44 +34,74 @@ def fnv1a32(data: bytes) -> int:
     return h
 
 
-@dataclass(frozen=True)
-class GoStr:
+class GoStr(Record):
     type: str
     value: str
 
+    __slots__ = _fields = ("type", "value")
 
-@dataclass(frozen=True)
-class GoInt:
+    def __init__(self, type: str, value: str) -> None:
+        setfield(self, "type", type)
+        setfield(self, "value", value)
+
+
+class GoInt(Record):
     """Any integer kind (int, uint64, checksum.Checksum ...): spew prints it in decimal."""
 
     type: str
     value: int
 
+    __slots__ = _fields = ("type", "value")
 
-@dataclass(frozen=True)
-class GoSlice:
+    def __init__(self, type: str, value: int) -> None:
+        setfield(self, "type", type)
+        setfield(self, "value", value)
+
+
+class GoSlice(Record):
     type: str
     items: Sequence[GoValue] | None  # None: a nil slice
 
+    __slots__ = _fields = ("type", "items")
 
-@dataclass(frozen=True)
-class GoMap:
+    def __init__(self, type: str, items: Sequence[GoValue] | None) -> None:
+        setfield(self, "type", type)
+        setfield(self, "items", items)
+
+
+class GoMap(Record):
     type: str
     items: Sequence[tuple[GoStr | GoInt, GoValue]]
 
+    __slots__ = _fields = ("type", "items")
 
-@dataclass(frozen=True)
-class GoStruct:
+    def __init__(self, type: str, items: Sequence[tuple[GoStr | GoInt, GoValue]]) -> None:
+        setfield(self, "type", type)
+        setfield(self, "items", items)
+
+
+class GoStruct(Record):
     type: str
     fields: Sequence[tuple[str, GoValue]]
 
+    __slots__ = _fields = ("type", "fields")
 
-@dataclass(frozen=True)
-class GoPtr:
+    def __init__(self, type: str, fields: Sequence[tuple[str, GoValue]]) -> None:
+        setfield(self, "type", type)
+        setfield(self, "fields", fields)
+
+
+class GoPtr(Record):
     """A pointer; `elem` None is a nil pointer to `elem_type`."""
 
     elem_type: str
     elem: GoValue | None
+
+    __slots__ = _fields = ("elem_type", "elem")
+
+    def __init__(self, elem_type: str, elem: GoValue | None) -> None:
+        setfield(self, "elem_type", elem_type)
+        setfield(self, "elem", elem)
 
 
 GoValue = GoStr | GoInt | GoSlice | GoMap | GoStruct | GoPtr

@@ -8,12 +8,14 @@ resource as a whole count.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
-from types import MappingProxyType
 from typing import Any, Literal
 
 from workbench.kube.cpu_policy_options import GO_TRUE
+from workbench.kube.memory_model import MemoryBlock as MemoryBlock
+from workbench.kube.memory_model import MemoryTable as MemoryTable
+from workbench.kube.memory_model import NumaMemoryState as NumaMemoryState
+from workbench.record import EMPTY, Record, setfield
 from workbench.topology.cpuset import CPUSet
 
 CPU = "cpu"
@@ -24,10 +26,6 @@ ContainerKind = Literal["init", "sidecar", "app"]
 QOSClass = Literal["Guaranteed", "Burstable", "BestEffort"]
 
 
-def _empty() -> Mapping[str, int]:
-    return MappingProxyType({})
-
-
 def is_memory_resource(name: str) -> bool:
     return name == MEMORY or name.startswith(HUGEPAGES_PREFIX)
 
@@ -36,21 +34,35 @@ def is_native_resource(name: str) -> bool:
     return name in (CPU, MEMORY, "ephemeral-storage") or name.startswith(HUGEPAGES_PREFIX)
 
 
-@dataclass(frozen=True)
-class Resources:
-    requests: Mapping[str, int] = field(default_factory=_empty)
-    limits: Mapping[str, int] = field(default_factory=_empty)
+class Resources(Record):
+    requests: Mapping[str, int]
+    limits: Mapping[str, int]
+
+    __slots__ = _fields = ("requests", "limits")
+
+    def __init__(self, requests: Mapping[str, int] = EMPTY, limits: Mapping[str, int] = EMPTY) -> None:
+        setfield(self, "requests", requests)
+        setfield(self, "limits", limits)
 
     @property
     def is_set(self) -> bool:
         return bool(self.requests or self.limits)
 
 
-@dataclass(frozen=True)
-class Container:
+_NO_RESOURCES: Resources = Resources()
+
+
+class Container(Record):
     name: str
     kind: ContainerKind
-    resources: Resources = field(default_factory=Resources)
+    resources: Resources
+
+    __slots__ = _fields = ("name", "kind", "resources")
+
+    def __init__(self, name: str, kind: ContainerKind, resources: Resources = _NO_RESOURCES) -> None:
+        setfield(self, "name", name)
+        setfield(self, "kind", kind)
+        setfield(self, "resources", resources)
 
     @property
     def is_init(self) -> bool:
@@ -63,19 +75,40 @@ class Container:
         return self.kind == "sidecar"
 
 
-@dataclass(frozen=True)
-class PodSpec:
+class PodSpec(Record):
     name: str
-    namespace: str = "default"
-    uid: str = ""
+    namespace: str
+    uid: str
     # Pod-level `spec.resources`; empty Resources when the pod does not set it.
-    resources: Resources = field(default_factory=Resources)
-    init_containers: tuple[Container, ...] = ()
-    containers: tuple[Container, ...] = ()
+    resources: Resources
+    init_containers: tuple[Container, ...]
+    containers: tuple[Container, ...]
     # `spec.overhead` (set by the RuntimeClass admission controller): counted in the pod's requests.
-    overhead: Mapping[str, int] = field(default_factory=_empty)
+    overhead: Mapping[str, int]
     # Where the pod was read from, for messages.
-    source: str = ""
+    source: str
+
+    _fields = ("name", "namespace", "uid", "resources", "init_containers", "containers", "overhead", "source")
+
+    def __init__(
+        self,
+        name: str,
+        namespace: str = "default",
+        uid: str = "",
+        resources: Resources = _NO_RESOURCES,
+        init_containers: tuple[Container, ...] = (),
+        containers: tuple[Container, ...] = (),
+        overhead: Mapping[str, int] = EMPTY,
+        source: str = "",
+    ) -> None:
+        setfield(self, "name", name)
+        setfield(self, "namespace", namespace)
+        setfield(self, "uid", uid)
+        setfield(self, "resources", resources)
+        setfield(self, "init_containers", init_containers)
+        setfield(self, "containers", containers)
+        setfield(self, "overhead", overhead)
+        setfield(self, "source", source)
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
@@ -93,37 +126,100 @@ class PodSpec:
         return self.uid or f"{self.namespace}/{self.name}"
 
 
-@dataclass(frozen=True)
-class ReservedMemory:
+class ReservedMemory(Record):
     numa_node: int
-    limits: Mapping[str, int] = field(default_factory=_empty)
+    limits: Mapping[str, int]
+
+    __slots__ = _fields = ("numa_node", "limits")
+
+    def __init__(self, numa_node: int, limits: Mapping[str, int] = EMPTY) -> None:
+        setfield(self, "numa_node", numa_node)
+        setfield(self, "limits", limits)
 
 
-@dataclass(frozen=True)
-class NodeConfig:
+class NodeConfig(Record):
     """The fields of a KubeletConfiguration that placement depends on, defaults applied."""
 
-    cpu_manager_policy: Literal["none", "static"] = "none"
-    cpu_manager_policy_options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    reserved_system_cpus: CPUSet | None = None
-    kube_reserved: Mapping[str, int] = field(default_factory=_empty)
-    system_reserved: Mapping[str, int] = field(default_factory=_empty)
-    topology_manager_policy: Literal["none", "best-effort", "restricted", "single-numa-node"] = "none"
-    topology_manager_scope: Literal["container", "pod"] = "container"
-    topology_manager_policy_options: Mapping[str, str] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    memory_manager_policy: Literal["None", "Static"] = "None"
-    reserved_memory: tuple[ReservedMemory, ...] = ()
-    feature_gates: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
-    cpu_cfs_quota: bool = True
-    cpu_cfs_quota_period_us: int = 100_000
-    cgroup_driver: Literal["systemd", "cgroupfs"] = "systemd"
-    eviction_hard: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    cpu_manager_policy: Literal["none", "static"]
+    cpu_manager_policy_options: Mapping[str, str]
+    reserved_system_cpus: CPUSet | None
+    kube_reserved: Mapping[str, int]
+    system_reserved: Mapping[str, int]
+    topology_manager_policy: Literal["none", "best-effort", "restricted", "single-numa-node"]
+    topology_manager_scope: Literal["container", "pod"]
+    topology_manager_policy_options: Mapping[str, str]
+    memory_manager_policy: Literal["None", "Static"]
+    reserved_memory: tuple[ReservedMemory, ...]
+    feature_gates: Mapping[str, bool]
+    cpu_cfs_quota: bool
+    cpu_cfs_quota_period_us: int
+    cgroup_driver: Literal["systemd", "cgroupfs"]
+    eviction_hard: Mapping[str, str]
     # `maxPods` and `podsPerCore`: the node's pods capacity (min(podsPerCore x CPUs, maxPods)).
-    max_pods: int = 110
-    pods_per_core: int = 0
-    source: str = ""
+    max_pods: int
+    pods_per_core: int
+    source: str
+
+    __slots__ = _fields = (
+        "cpu_manager_policy",
+        "cpu_manager_policy_options",
+        "reserved_system_cpus",
+        "kube_reserved",
+        "system_reserved",
+        "topology_manager_policy",
+        "topology_manager_scope",
+        "topology_manager_policy_options",
+        "memory_manager_policy",
+        "reserved_memory",
+        "feature_gates",
+        "cpu_cfs_quota",
+        "cpu_cfs_quota_period_us",
+        "cgroup_driver",
+        "eviction_hard",
+        "max_pods",
+        "pods_per_core",
+        "source",
+    )
+
+    def __init__(
+        self,
+        cpu_manager_policy: Literal["none", "static"] = "none",
+        cpu_manager_policy_options: Mapping[str, str] = EMPTY,
+        reserved_system_cpus: CPUSet | None = None,
+        kube_reserved: Mapping[str, int] = EMPTY,
+        system_reserved: Mapping[str, int] = EMPTY,
+        topology_manager_policy: Literal["none", "best-effort", "restricted", "single-numa-node"] = "none",
+        topology_manager_scope: Literal["container", "pod"] = "container",
+        topology_manager_policy_options: Mapping[str, str] = EMPTY,
+        memory_manager_policy: Literal["None", "Static"] = "None",
+        reserved_memory: tuple[ReservedMemory, ...] = (),
+        feature_gates: Mapping[str, bool] = EMPTY,
+        cpu_cfs_quota: bool = True,
+        cpu_cfs_quota_period_us: int = 100_000,
+        cgroup_driver: Literal["systemd", "cgroupfs"] = "systemd",
+        eviction_hard: Mapping[str, str] = EMPTY,
+        max_pods: int = 110,
+        pods_per_core: int = 0,
+        source: str = "",
+    ) -> None:
+        setfield(self, "cpu_manager_policy", cpu_manager_policy)
+        setfield(self, "cpu_manager_policy_options", cpu_manager_policy_options)
+        setfield(self, "reserved_system_cpus", reserved_system_cpus)
+        setfield(self, "kube_reserved", kube_reserved)
+        setfield(self, "system_reserved", system_reserved)
+        setfield(self, "topology_manager_policy", topology_manager_policy)
+        setfield(self, "topology_manager_scope", topology_manager_scope)
+        setfield(self, "topology_manager_policy_options", topology_manager_policy_options)
+        setfield(self, "memory_manager_policy", memory_manager_policy)
+        setfield(self, "reserved_memory", reserved_memory)
+        setfield(self, "feature_gates", feature_gates)
+        setfield(self, "cpu_cfs_quota", cpu_cfs_quota)
+        setfield(self, "cpu_cfs_quota_period_us", cpu_cfs_quota_period_us)
+        setfield(self, "cgroup_driver", cgroup_driver)
+        setfield(self, "eviction_hard", eviction_hard)
+        setfield(self, "max_pods", max_pods)
+        setfield(self, "pods_per_core", pods_per_core)
+        setfield(self, "source", source)
 
     def option(self, name: str) -> bool:
         """Whether a CPU manager policy option is switched on (`strconv.ParseBool`: "1", "t", "true" ...)."""
@@ -133,86 +229,124 @@ class NodeConfig:
         return self.topology_manager_policy_options.get(name)
 
 
-@dataclass(frozen=True)
-class MemoryTable:
-    """One resource's row of a NUMA node in the memory manager's machine state (bytes)."""
-
-    total: int
-    system_reserved: int
-    allocatable: int
-    reserved: int
-    free: int
-
-
-@dataclass(frozen=True)
-class NumaMemoryState:
-    number_of_assignments: int
-    memory_map: Mapping[str, MemoryTable]
-    cells: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class MemoryBlock:
-    numa_affinity: tuple[int, ...]
-    type: str
-    size: int
-
-
-@dataclass(frozen=True)
-class DeviceAllocation:
+class DeviceAllocation(Record):
     pod_uid: str
     container: str
     resource: str
     # NUMA node id (-1: no topology) -> device ids
     devices: Mapping[int, tuple[str, ...]]
 
+    __slots__ = _fields = ("pod_uid", "container", "resource", "devices")
+
+    def __init__(
+        self,
+        pod_uid: str,
+        container: str,
+        resource: str,
+        devices: Mapping[int, tuple[str, ...]],
+    ) -> None:
+        setfield(self, "pod_uid", pod_uid)
+        setfield(self, "container", container)
+        setfield(self, "resource", resource)
+        setfield(self, "devices", devices)
+
     @property
     def device_ids(self) -> frozenset[str]:
         return frozenset(d for ids in self.devices.values() for d in ids)
 
 
-@dataclass(frozen=True)
-class PodInfo:
+class PodInfo(Record):
     """Names for a pod UID found in the checkpoints (the checkpoints only hold UIDs)."""
 
     uid: str
-    name: str = ""
-    namespace: str = ""
+    name: str
+    namespace: str
     # The pod's requests as resource fit counts them (`resourcehelper.PodRequests`), canonical
     # units; None when unknown (the checkpoints do not record them).
-    requests: Mapping[str, int] | None = None
+    requests: Mapping[str, int] | None
+
+    __slots__ = _fields = ("uid", "name", "namespace", "requests")
+
+    def __init__(
+        self,
+        uid: str,
+        name: str = "",
+        namespace: str = "",
+        requests: Mapping[str, int] | None = None,
+    ) -> None:
+        setfield(self, "uid", uid)
+        setfield(self, "name", name)
+        setfield(self, "namespace", namespace)
+        setfield(self, "requests", requests)
 
 
-@dataclass(frozen=True)
-class NodeState:
+class NodeState(Record):
     """The node's live allocations, as the kubelet's checkpoint files record them.
 
     `default_cpuset` None means "fresh node": admission derives it from topology and config.
     `memory` None means no memory manager state (fresh node or policy None).
     """
 
-    cpu_policy: str = ""
-    default_cpuset: CPUSet | None = None
-    cpu_assignments: Mapping[str, Mapping[str, CPUSet]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    pod_cpusets: Mapping[str, CPUSet] = field(default_factory=lambda: MappingProxyType({}))
-    memory_policy: str = ""
-    memory: Mapping[int, NumaMemoryState] | None = None
-    memory_assignments: Mapping[str, Mapping[str, tuple[MemoryBlock, ...]]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    pod_memory: Mapping[str, tuple[MemoryBlock, ...]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    devices: tuple[DeviceAllocation, ...] = ()
-    registered_devices: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    pods: Mapping[str, PodInfo] = field(default_factory=lambda: MappingProxyType({}))
+    cpu_policy: str
+    default_cpuset: CPUSet | None
+    cpu_assignments: Mapping[str, Mapping[str, CPUSet]]
+    pod_cpusets: Mapping[str, CPUSet]
+    memory_policy: str
+    memory: Mapping[int, NumaMemoryState] | None
+    memory_assignments: Mapping[str, Mapping[str, tuple[MemoryBlock, ...]]]
+    pod_memory: Mapping[str, tuple[MemoryBlock, ...]]
+    devices: tuple[DeviceAllocation, ...]
+    registered_devices: Mapping[str, tuple[str, ...]]
+    pods: Mapping[str, PodInfo]
     # Problems found while reading or checking the checkpoints (the kubelet would refuse them).
-    problems: tuple[str, ...] = ()
-    source: str = ""
+    problems: tuple[str, ...]
+    source: str
+
+    __slots__ = _fields = (
+        "cpu_policy",
+        "default_cpuset",
+        "cpu_assignments",
+        "pod_cpusets",
+        "memory_policy",
+        "memory",
+        "memory_assignments",
+        "pod_memory",
+        "devices",
+        "registered_devices",
+        "pods",
+        "problems",
+        "source",
+    )
+
+    def __init__(
+        self,
+        cpu_policy: str = "",
+        default_cpuset: CPUSet | None = None,
+        cpu_assignments: Mapping[str, Mapping[str, CPUSet]] = EMPTY,
+        pod_cpusets: Mapping[str, CPUSet] = EMPTY,
+        memory_policy: str = "",
+        memory: Mapping[int, NumaMemoryState] | None = None,
+        memory_assignments: Mapping[str, Mapping[str, tuple[MemoryBlock, ...]]] = EMPTY,
+        pod_memory: Mapping[str, tuple[MemoryBlock, ...]] = EMPTY,
+        devices: tuple[DeviceAllocation, ...] = (),
+        registered_devices: Mapping[str, tuple[str, ...]] = EMPTY,
+        pods: Mapping[str, PodInfo] = EMPTY,
+        problems: tuple[str, ...] = (),
+        source: str = "",
+    ) -> None:
+        setfield(self, "cpu_policy", cpu_policy)
+        setfield(self, "default_cpuset", default_cpuset)
+        setfield(self, "cpu_assignments", cpu_assignments)
+        setfield(self, "pod_cpusets", pod_cpusets)
+        setfield(self, "memory_policy", memory_policy)
+        setfield(self, "memory", memory)
+        setfield(self, "memory_assignments", memory_assignments)
+        setfield(self, "pod_memory", pod_memory)
+        setfield(self, "devices", devices)
+        setfield(self, "registered_devices", registered_devices)
+        setfield(self, "pods", pods)
+        setfield(self, "problems", problems)
+        setfield(self, "source", source)
 
     def pod_uids(self) -> tuple[str, ...]:
         uids = set(self.cpu_assignments) | set(self.pod_cpusets) | set(self.memory_assignments)

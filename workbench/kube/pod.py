@@ -13,12 +13,12 @@ The raw document is kept so `writer` can write an edited draft back without losi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.kube.loaded_pod import LoadedPod as LoadedPod
 from workbench.kube.model import (
     CPU,
     HUGEPAGES_PREFIX,
@@ -49,26 +49,6 @@ POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class LoadedPod:
-    """A pod read from a file, with the document it came from (for writing it back)."""
-
-    pod: PodSpec
-    doc: Mapping[str, Any]
-    kind: str
-    # Where the PodSpec sits inside `doc`, e.g. ("spec", "template", "spec").
-    spec_path: tuple[str, ...]
-    # Position of the document in the file (0-based) and, for `kind: List`, of the item.
-    document: int = 0
-    item: int | None = None
-    # The workload's own name (differs from the pod name for templates).
-    object_name: str = ""
-
-    @property
-    def field_prefix(self) -> str:
-        return ".".join(self.spec_path)
-
-
 def is_pod_level_resource(name: str) -> bool:
     """Resources `spec.resources` may hold (`IsSupportedPodLevelResource`)."""
     return name in (CPU, MEMORY) or name.startswith(HUGEPAGES_PREFIX)
@@ -88,7 +68,7 @@ def amount(name: str, q: Quantity) -> int:
     if abs(value) > MAX_AMOUNT:
         unit = "millicores" if name == CPU else "bytes" if is_memory_resource(name) else "units"
         raise ValueError(
-            f"Invalid value: \"{q}\": too large: more than {MAX_AMOUNT} {unit}, the kubelet's int64 limit"
+            f'Invalid value: "{q}": too large: more than {MAX_AMOUNT} {unit}, the kubelet\'s int64 limit'
         )
     return value
 
@@ -186,9 +166,7 @@ def aggregate_container_requests(
     return total
 
 
-def _unique_names(
-    init: Sequence[Container], app: Sequence[Container], *, source: str, dot: str
-) -> None:
+def _unique_names(init: Sequence[Container], app: Sequence[Container], *, source: str, dot: str) -> None:
     """Container names are unique across init and app containers (`validateContainers`)."""
     seen: set[str] = set()
     for group, containers in (("initContainers", init), ("containers", app)):

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from workbench.record import Record, setfield
 from workbench.sanitize import sanitize
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Record):
     field: str
     message: str
-    severity: Severity = "error"
-    source: str = ""
+    severity: Severity
+    source: str
+
+    __slots__ = _fields = ("field", "message", "severity", "source")
+
+    def __init__(self, field: str, message: str, severity: Severity = "error", source: str = "") -> None:
+        setfield(self, "field", field)
+        setfield(self, "message", message)
+        setfield(self, "severity", severity)
+        setfield(self, "source", source)
 
     def line(self) -> str:
         """One printable line: names and values from the input are shown escaped (a newline in

@@ -7,10 +7,10 @@ whole `workbench admit` command. The decision types are re-exported for the face
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from workbench.admission.decision import ContainerPlacement, Decision, Hint, PodPlacement, ProviderHints
+from workbench.record import Record, replace, setfield
 from workbench.services.choices import Policy, Scope
 
 if TYPE_CHECKING:
@@ -70,10 +70,15 @@ def with_overrides(
     return config
 
 
-@dataclass(frozen=True)
-class Admitted:
+class Admitted(Record):
     node: Node
     decision: Decision
+
+    __slots__ = _fields = ("node", "decision")
+
+    def __init__(self, node: Node, decision: Decision) -> None:
+        setfield(self, "node", node)
+        setfield(self, "decision", decision)
 
 
 def admit_file(

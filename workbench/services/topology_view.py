@@ -4,9 +4,10 @@ topology layer, so the command starts fast."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from typing import Any
+
     from workbench.topology.model import Topology
 
 

@@ -30,6 +30,7 @@ from workbench.usage.sampler import DEFAULT_INTERVAL_S, DEFAULT_SLOW_EVERY_S, Sa
 
 if TYPE_CHECKING:
     from workbench.admission.decision import Decision
+    from workbench.cgroups.fs import CgroupFS
     from workbench.services.source import Node
     from workbench.usage.tasks import Task, TaskStat
 
@@ -86,6 +87,7 @@ class UsageSession:
     _dirs: object = None
     _last_read: float = 0.0
     _tasks_prev: Mapping[int, TaskStat] = field(default_factory=dict)
+    tree: CgroupFS | None = None  # opened once: its mode does not change while the view is open
 
     def rescan(self, now: float | None = None) -> None:
         """List the tree's pods again; read their cpusets when the listing changed (or every
@@ -94,7 +96,9 @@ class UsageSession:
         from workbench.services.usage_plan import build_plan
         from workbench.services.usage_tree import list_pods, read_pods
 
-        fs = open_tree(self.cgroup_root)
+        if self.tree is None:
+            self.tree = open_tree(self.cgroup_root)
+        fs = self.tree
         dirs = list_pods(fs, self.parent)
         now = self.clock() if now is None else now
         if dirs == self._dirs and 0 <= now - self._last_read < REREAD_S:
@@ -161,6 +165,7 @@ def _session(
         label or str(cgroup_root), request.tasks, before_sample,
     )  # fmt: skip
     session.interval_s = request.interval_s
+    session.tree = fs
     session.rescan()
     session._last_scan = session.clock()
     return session

@@ -15,7 +15,8 @@ from workbench.services.usage import UsageReport
 from workbench.services.usage_render import BINDS_TEXT
 from workbench.usage.attribution import ContainerFigures, PoolFigures
 
-HISTORY = 30  # points of history per row (30 s at the default interval)
+HISTORY = 30  # points of history per row
+HISTORY_EVERY = 10  # reports per point (10 s at the default interval: 12 points show 2 minutes)
 SORT_KEYS = ("owner", "usage", "throttled", "psi")
 KIND_LABELS = {
     "pod_exclusive": "pod excl",
@@ -54,13 +55,29 @@ class UsageRow:
 
 @dataclass
 class UsageHistory:
-    """The last `HISTORY` usage shares of each row (None for a gap)."""
+    """The last `HISTORY` points of each row's usage share (None for a gap), one point per
+    `every` reports: the mean of those reports. A history that shifts every second makes every
+    row change every second; one that moves every 10 s still shows two minutes' trend."""
 
+    every: int = HISTORY_EVERY
     points: dict[str, deque[float | None]] = field(default_factory=dict)
+    window: dict[str, list[float]] = field(default_factory=dict)
+    reports: int = 0
+    closing: bool = False
+
+    def advance(self) -> None:
+        """A new report: its shares close the window when it is the `every`-th."""
+        self.reports += 1
+        self.closing = self.reports % self.every == 0
 
     def add(self, key: str, share: float | None) -> tuple[float | None, ...]:
         d = self.points.setdefault(key, deque(maxlen=HISTORY))
-        d.append(share)
+        pending = self.window.setdefault(key, [])
+        if share is not None:
+            pending.append(share)
+        if self.closing or self.every <= 1:
+            d.append(sum(pending) / len(pending) if pending else None)
+            pending.clear()
         return tuple(d)
 
 
@@ -96,18 +113,25 @@ def _container_row(c: ContainerFigures) -> UsageRow:
     )  # fmt: skip
 
 
-def usage_rows(report: UsageReport, history: UsageHistory) -> list[UsageRow]:
-    """Each pool followed by its containers (an exclusive pool's one container is the pool)."""
+def usage_rows(report: UsageReport, history: UsageHistory, *, collapse: bool = False) -> list[UsageRow]:
+    """Each pool followed by its containers (an exclusive pool's one container is the pool;
+    with `collapse`, so is a pod shared pool's only container: one row, not the same figures
+    twice)."""
     a = report.attribution
+    history.advance()
     by_cgroup = {c.member.cgroup: c for c in a.containers}
     rows: list[UsageRow] = []
     for p in a.pools:
         row = _pool_row(p)
+        mine = [by_cgroup[cg] for cg in p.spec.members if cg in by_cgroup]
+        if collapse and p.spec.kind == "pod_shared" and len(mine) == 1:
+            m = mine[0].member
+            rows.append(replace(row, owner=f"{m.pod} {m.container}", numa=_numa(mine[0])))
+            continue
         if p.spec.kind in ("pod_shared", "node_shared"):
             rows.append(row)
-            rows += [_container_row(by_cgroup[cg]) for cg in p.spec.members if cg in by_cgroup]
+            rows += [_container_row(c) for c in mine]
             continue
-        mine = [by_cgroup[cg] for cg in p.spec.members if cg in by_cgroup]
         rows.append(replace(row, numa=_numa(mine[0])) if len(mine) == 1 else row)
     return [_with_history(r, history) for r in rows]
 

@@ -11,16 +11,20 @@ alone, in `kubelet_view`; `Machine.kubelet` computes it once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
 
+from workbench.record import Record, setfield
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Device, NumaNode, Topology
 
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from typing import NamedTuple
+
     from workbench.topology.kubelet_view import KubeletView
+else:
+    from workbench.record import NamedTuple
 
 # Group levels beside packages and cores, outermost first (s390 drawers hold books, books hold
 # packages; dies and clusters sit inside a package).
@@ -55,21 +59,59 @@ class Group(NamedTuple):
     cpus: CPUSet
 
 
-@dataclass(frozen=True)
-class Machine:
+_NO_OFFLINE_CPUS: CPUSet = CPUSet()
+
+
+class Machine(Record):
     name: str
     cpus: tuple[MachineCPU, ...]
     numa_nodes: tuple[NumaNode, ...]
-    devices: tuple[Device, ...] = ()
-    offline_cpus: CPUSet = field(default_factory=CPUSet)
-    notes: tuple[str, ...] = ()
+    devices: tuple[Device, ...]
+    offline_cpus: CPUSet
+    notes: tuple[str, ...]
     # How sysfs presents the machine where that changes what cadvisor reads:
     # no `node/` directory (cadvisor then makes one NUMA node per package, `getCPUTopology`)...
-    node_directory: bool = True
+    node_directory: bool
     # ...and cache directories cadvisor's `GetCacheInfo` can read (it needs an `id` file).
-    cache_ids: bool = True
+    cache_ids: bool
     # The kubelet view, when this machine was made from one (`machine_of`): kept as given.
-    given_view: Topology | None = field(default=None, compare=False, repr=False)
+    given_view: Topology | None
+
+    _fields = (
+        "name",
+        "cpus",
+        "numa_nodes",
+        "devices",
+        "offline_cpus",
+        "notes",
+        "node_directory",
+        "cache_ids",
+        "given_view",
+    )
+    _uncompared = frozenset({"given_view"})
+    _unshown = frozenset({"given_view"})
+
+    def __init__(
+        self,
+        name: str,
+        cpus: tuple[MachineCPU, ...],
+        numa_nodes: tuple[NumaNode, ...],
+        devices: tuple[Device, ...] = (),
+        offline_cpus: CPUSet = _NO_OFFLINE_CPUS,
+        notes: tuple[str, ...] = (),
+        node_directory: bool = True,
+        cache_ids: bool = True,
+        given_view: Topology | None = None,
+    ) -> None:
+        setfield(self, "name", name)
+        setfield(self, "cpus", cpus)
+        setfield(self, "numa_nodes", numa_nodes)
+        setfield(self, "devices", devices)
+        setfield(self, "offline_cpus", offline_cpus)
+        setfield(self, "notes", notes)
+        setfield(self, "node_directory", node_directory)
+        setfield(self, "cache_ids", cache_ids)
+        setfield(self, "given_view", given_view)
 
     @cached_property
     def kubelet(self) -> KubeletView:

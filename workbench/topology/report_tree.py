@@ -11,8 +11,8 @@ ends with `[kN]`, the number of that difference in the "Kubelet view" section.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from workbench.record import MutableRecord
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.machine import Machine
 
@@ -31,14 +31,31 @@ _MARKED_BY = {
 }
 
 
-@dataclass
-class Obj:
+class Obj(MutableRecord):
     kind: str
     label: str
     cpus: frozenset[int]
-    marks: tuple[int, ...] = ()
-    children: list[Obj] = field(default_factory=list)
-    holds_numa: bool = False  # a NUMA node is this object or inside it: never collapsed
+    marks: tuple[int, ...]
+    children: list[Obj]
+    holds_numa: bool  # a NUMA node is this object or inside it: never collapsed
+
+    __slots__ = _fields = ("kind", "label", "cpus", "marks", "children", "holds_numa")
+
+    def __init__(
+        self,
+        kind: str,
+        label: str,
+        cpus: frozenset[int],
+        marks: tuple[int, ...] = (),
+        children: list[Obj] | None = None,
+        holds_numa: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.label = label
+        self.cpus = cpus
+        self.marks = marks
+        self.children = [] if children is None else children
+        self.holds_numa = holds_numa
 
 
 def with_list(prefix: str, items: object, width: int, indent: str) -> list[str]:

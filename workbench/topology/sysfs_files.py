@@ -18,21 +18,30 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 
 from workbench.errors import InputError
+from workbench.record import MutableRecord
 from workbench.topology.cpuset import CPUSet, CPUSetError
 
 _MAX_READ = 1 << 20
 ACCESS = "run with read access to sysfs"
 
 
-@dataclass
-class ReadLog:
+class ReadLog(MutableRecord):
     """What the reader used: files (path -> bytes read) and listings (path -> (name, is_dir))."""
 
-    files: dict[str, bytes] = field(default_factory=dict)
-    listings: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
+    files: dict[str, bytes]
+    listings: dict[str, tuple[tuple[str, bool], ...]]
+
+    __slots__ = _fields = ("files", "listings")
+
+    def __init__(
+        self,
+        files: dict[str, bytes] | None = None,
+        listings: dict[str, tuple[tuple[str, bool], ...]] | None = None,
+    ) -> None:
+        self.files = {} if files is None else files
+        self.listings = {} if listings is None else listings
 
 
 _LOG: ContextVar[ReadLog | None] = ContextVar("sysfs_read_log", default=None)

@@ -33,7 +33,8 @@ NODE = [
     Binding("n", "next_pod", "Next pod", id="node.next_pod"),
     Binding("slash", "filter", "Filter", id="node.filter"),
     Binding("L", "legend", "Legend", id="node.legend"),
-    Binding("i", "panel", "Pods/distances", id="node.panel"),
+    Binding("i", "panel", "Panel", id="node.panel"),
+    Binding("u", "heat", "Heat", id="node.heat"),
     Binding("escape", "clear", "Clear", show=False, id="node.clear"),
 ]
 

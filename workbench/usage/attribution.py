@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from workbench.usage.model import Member, Plan, PoolSpec
 from workbench.usage.rates import CgroupRates, cgroup_rates, cpu_busy
@@ -28,8 +29,9 @@ PSI_WAITING = 0.1  # some task waited for a CPU 10% of the time
 Binds = str  # "cpuset width", "CFS quota", "nothing", or "" when unknown (a gap)
 
 
-@dataclass(frozen=True)
-class ContainerFigures:
+class ContainerFigures(NamedTuple):
+    # Tuples, not frozen dataclasses (as the figures below): ~300 of them are made per tick and a
+    # frozen dataclass sets each field through object.__setattr__.
     member: Member
     rates: CgroupRates | None  # None: a gap this tick
     memory_bytes: int | None
@@ -45,8 +47,7 @@ class ContainerFigures:
         return self.rates.usage_cores if self.rates else None
 
 
-@dataclass(frozen=True)
-class PoolFigures:
+class PoolFigures(NamedTuple):
     spec: PoolSpec
     usage_cores: float | None  # attributed: the members' usage
     throttled_ratio: float | None
@@ -72,8 +73,7 @@ class PoolFigures:
         return max(0.0, self.busy_cores - self.usage_cores)
 
 
-@dataclass(frozen=True)
-class PodFigures:
+class PodFigures(NamedTuple):
     pod: str
     cgroup: str
     rates: CgroupRates | None
@@ -91,11 +91,12 @@ class Attribution:
 
 def _memory(
     c: CgroupCounters | None, member: Member
-) -> tuple[int | None, int | None, dict[int, int], int, int | None]:
+) -> tuple[int | None, int | None, Mapping[int, int], int, int | None]:
     if c is None:
         return None, None, {}, 0, None
     slow = c.slow
-    numa = dict(slow.numa) if slow and slow.numa else {}
+    # The slow read's own mapping (made by the parser, never changed): no copy per tick.
+    numa = slow.numa if slow and slow.numa else {}
     planned = member.planned_mems
     off = sum(b for node, b in numa.items() if node not in planned) if planned else 0
     return c.memory_current, slow.memory_max if slow else None, numa, off, slow.oom_kill if slow else None

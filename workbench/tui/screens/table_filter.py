@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.widgets import DataTable, Input
+from textual.widget import Widget
+from textual.widgets import Input
 
 
 class TableFilter:
-    """Mixed into a Screen that has a DataTable, an Input with id `FILTER_ID` and
-    `refresh_view()`; `match` holds the filter text."""
+    """Mixed into a Screen that has a table (`TABLE`: a DataTable unless said otherwise), an
+    Input with id `FILTER_ID` and `refresh_view()`; `match` holds the filter text."""
 
     FILTER_ID: ClassVar[str]
+    TABLE: ClassVar[str] = "DataTable"
     match: str
 
     def refresh_view(self) -> None:
@@ -22,8 +24,8 @@ class TableFilter:
         box: Input = self.query_one(f"#{self.FILTER_ID}", Input)  # type: ignore[attr-defined]
         return box
 
-    def _filtered_table(self) -> DataTable[str]:
-        table: DataTable[str] = self.query_one(DataTable)  # type: ignore[attr-defined]
+    def _filtered_table(self) -> Widget:
+        table: Widget = self.query_one(self.TABLE)  # type: ignore[attr-defined]
         return table
 
     def action_filter(self) -> None:

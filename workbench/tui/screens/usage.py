@@ -6,38 +6,64 @@ interval, and updates only the cells that changed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.coordinate import Coordinate
+from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets import Footer, Input, Static
 
-from workbench.services.usage_view import UsageHistory, UsageRow, arrange, heat_rows, usage_rows
+from workbench.services.usage_view import (
+    HISTORY_EVERY,
+    UsageHistory,
+    UsageRow,
+    arrange,
+    heat_rows,
+    usage_rows,
+)
 from workbench.tui import bindings
 from workbench.tui.screens.table_filter import TableFilter
-from workbench.tui.viewmodel.usage_glyphs import bar, heat, pct, sparkline
+from workbench.tui.viewmodel.usage_glyphs import HEAT, bar, heat, pct, sparkline, steady, steady_level
+from workbench.tui.widgets.cell_table import CellTable
 
 if TYPE_CHECKING:
     from workbench.services.usage import UsageHandle, UsageReport
     from workbench.tui.app import WorkbenchApp
 
 # The figures first, so 80 columns show what matters; the CPU lists and NUMA split scroll in.
-COLUMNS = ("owner", "use", "cores", "history", "thr", "psi", "limit", "kind", "cpus", "numa")
+# The bar and its cores, and throttled and pressure, share a cell: a changed cell costs its own
+# escape codes and cursor moves, so figures that move together are drawn together.
+COLUMNS = ("owner", "use", "history", "thr", "limit", "kind", "cpus", "numa")
 BAR, SPARK = 8, 12
-FINDINGS_EVERY = 5
+# The history column's header says how long one of its points is.
+HEADERS = {"use": "use", "history": f"history {HISTORY_EVERY}s", "thr": " thr   psi"}
+# Starting widths (a column grows to its widest text); the figures' are their widest already.
+WIDTHS = (26, BAR + 9, SPARK, 10, 10, 4, 4, 4)
+# Display resolution: usage to its bar's (an eighth of a cell: 1/64 of the row's capacity) in
+# steps of 0.05, 0.1, 0.2, 0.5 or 1 core, shares in whole percent; a figure moves on the screen
+# only when it moves by that much (see `steady`), so noise below it repaints nothing.
+CORE_STEPS = (0.05, 0.1, 0.2, 0.5, 1.0)
+SHARE_STEP = 0.01
+FINDINGS_EVERY = 30  # reports between redraws of the findings' figures (the header says so)
+MAX_FINDINGS = 8
 
 
 class UsageScreen(TableFilter, Screen[None]):
     DEFAULT_CSS = """
     UsageScreen #usage-table { height: 1fr; }
-    UsageScreen #usage-heat { height: auto; max-height: 4; padding: 0 1; }
-    UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; color: $warning; }
+    UsageScreen #usage-heat {
+        layout: grid; grid-size: 3; grid-gutter: 0 2; grid-rows: auto;
+        height: auto; max-height: 4; padding: 0 1;
+    }
+    UsageScreen #usage-heat Static { height: auto; }
+    UsageScreen #usage-findings { height: auto; max-height: 5; padding: 0 1; overflow: hidden hidden; }
+    UsageScreen #usage-findings Static { height: auto; color: $warning; }
     """
     FILTER_ID = "ufilter"
+    TABLE = "#usage-table"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.USAGE)
 
     def __init__(self) -> None:
@@ -45,8 +71,6 @@ class UsageScreen(TableFilter, Screen[None]):
         self.handle: UsageHandle | None = None
         self.history = UsageHistory()
         self.rows: list[UsageRow] = []
-        self.shown: dict[str, tuple[str, ...]] = {}
-        self.order: list[str] = []
         self.match = ""
         self.sort = ""
         self.descending = True
@@ -55,6 +79,10 @@ class UsageScreen(TableFilter, Screen[None]):
         self.report: UsageReport | None = None
         self.problem = ""
         self.texts: dict[str, str] = {}
+        self.heights: dict[str, int] = {}
+        # What each row and CPU shows now (held until the figure moves by a display step).
+        self.held: dict[str, tuple[float | None, float | None, float | None]] = {}
+        self.held_busy: dict[int, float | None] = {}
         self.reports = 0
         self.finding_subjects: tuple[tuple[str, str], ...] = ()
 
@@ -65,20 +93,24 @@ class UsageScreen(TableFilter, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Usage · starting…", id="usage-header", classes="header")
-        yield DataTable(id="usage-table", cursor_type="row", zebra_stripes=True)
-        yield Static(id="usage-heat", markup=False)
-        yield Static(id="usage-findings", markup=False)
+        yield CellTable([HEADERS.get(c, c) for c in COLUMNS], WIDTHS, id="usage-table")
+        # One strip per NUMA node: a CPU whose glyph changed repaints its node's strip only.
+        with Grid(id="usage-heat"):
+            for node in self.wb.session.topology.numa_nodes:
+                if node.cpus:
+                    yield Static(id=f"usage-heat-{node.id}", markup=False)
+        # One text per finding: a finding whose figure changed repaints only itself.
+        with VerticalScroll(id="usage-findings", can_focus=False):
+            for i in range(MAX_FINDINGS):
+                yield Static(id=f"usage-finding-{i}", markup=False)
         yield Input(
             placeholder="filter by owner, kind, CPUs or limit (esc clears)", id="ufilter", classes="hidden"
         )
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name)
         self._open()
-        self.query_one(DataTable).focus()
+        self.query_one(CellTable).focus()
 
     def _open(self) -> None:
         from workbench.errors import InputError
@@ -123,7 +155,7 @@ class UsageScreen(TableFilter, Screen[None]):
         if report is None:
             return
         self.report = report
-        self.rows = usage_rows(report, self.history)
+        self.rows = usage_rows(report, self.history, collapse=True)
         self.refresh_view()
 
     def refresh_view(self) -> None:
@@ -137,14 +169,26 @@ class UsageScreen(TableFilter, Screen[None]):
         self.reports += 1
         if subjects != self.finding_subjects or self.reports % FINDINGS_EVERY == 0:
             self.finding_subjects = subjects
-            text = "\n".join(f"! {f.text}" for f in findings) or "no findings"
-            self._update("#usage-findings", text)
+            texts = [f"! {f.text}" for f in findings[:MAX_FINDINGS]] or ["no findings"]
+            for i in range(MAX_FINDINGS):
+                self._update(f"#usage-finding-{i}", texts[i] if i < len(texts) else "")
 
     def _update(self, selector: str, text: str) -> None:
-        """Repaint a line of text only when it changed (each repaint is bytes to the terminal)."""
-        if self.texts.get(selector) != text:
-            self.texts[selector] = text
-            self.query_one(selector, Static).update(text)
+        """Repaint a text only when it changed (each repaint is bytes to the terminal), and lay
+        the screen out again only when its height changed: a layout repaints the table's
+        scrollbar, a thousand bytes."""
+        if self.texts.get(selector) == text:
+            return
+        self.texts[selector] = text
+        widget = self.query_one(selector, Static)
+        if widget.display != bool(text):
+            widget.display = bool(text)  # an empty text takes no line
+        widget.update(text, layout=False)
+        widget.clear_cached_dimensions()
+        height = widget.get_content_height(widget.size, self.size, widget.content_size.width)
+        if self.heights.get(selector) != height:
+            self.heights[selector] = height
+            widget.refresh(layout=True)
 
     def _header(self) -> None:
         r = self.report
@@ -152,54 +196,70 @@ class UsageScreen(TableFilter, Screen[None]):
         state = (
             "paused"
             if self.paused
-            else (f"every {self.handle.session.interval_s:g} s" if r and self.handle else "first sample…")
+            else (self._cadence() if r and self.handle else "first sample…")
         )
         extra = f" · filter {self.match!r}" if self.match else ""
         extra += f" · sort {self.sort}{'↓' if self.descending else '↑'}" if self.sort else ""
         text = f"Usage · {where} · {state}{extra}"
         self._update("#usage-header", self.problem or text)
 
+    def _hold(self, row: UsageRow) -> UsageRow:
+        """The row with its usage, throttled share and pressure at display resolution, held
+        while the measured figures stay within a step of what is shown (so a sort by them does
+        not reorder rows on noise either)."""
+        was = self.held.get(row.key, (None, None, None))
+        now = (
+            steady(was[0], row.usage, core_step(row.capacity)),
+            steady(was[1], row.throttled, SHARE_STEP),
+            steady(was[2], row.psi, SHARE_STEP),
+        )
+        self.held[row.key] = now
+        return replace(row, usage=now[0], throttled=now[1], psi=now[2])
+
+    def _cadence(self) -> str:
+        interval = self.handle.session.interval_s if self.handle else 1.0
+        return f"every {interval:g} s · findings {interval * FINDINGS_EVERY:g} s"
+
     def _cells(self, row: UsageRow) -> tuple[str, ...]:
         ascii_only = self.wb.ascii_only
         owner = row.owner if row.pool_row else f"  {row.owner}"
         owner = owner if len(owner) <= 26 else owner[:25] + "…"
-        cores = "-" if row.usage is None else f"{row.usage:.2f}/{row.capacity:g}"
+        usage, throttled, psi = row.usage, row.throttled, row.psi
+        step = core_step(row.capacity)
+        cores = "-" if usage is None else f"{usage:.{2 if step < 0.1 else 1}f}/{row.capacity:g}"
+        share = None if usage is None or row.capacity <= 0 else min(1.0, usage / row.capacity)
         return (
-            owner, bar(row.share, BAR, ascii_only=ascii_only), cores,
-            sparkline(row.history, SPARK, ascii_only=ascii_only), pct(row.throttled), pct(row.psi),
+            owner, f"{bar(share, BAR, ascii_only=ascii_only)} {cores}",
+            sparkline(row.history, SPARK, ascii_only=ascii_only), f"{pct(throttled):>4}  {pct(psi):>4}",
             row.limit, row.kind, row.cpus, row.numa,
         )  # fmt: skip
 
     def _table(self) -> None:
-        table = self.query_one(DataTable)
-        rows = arrange(self.rows, match=self.match, sort=self.sort, descending=self.descending)
-        keys = [r.key for r in rows]
-        if keys != self.order:
-            table.clear()
-            self.shown = {}
-            for r in rows:
-                cells = self._cells(r)
-                table.add_row(*cells, key=r.key)
-                self.shown[r.key] = cells
-            self.order = keys
-            return
-        for y, r in enumerate(rows):  # the same rows in the same order: only changed cells are redrawn
-            cells = self._cells(r)
-            old = self.shown.get(r.key, ())
-            for col, (new, was) in enumerate(zip(cells, old, strict=False)):
-                if new != was:
-                    _set_cell(table, r.key, COLUMNS[col], new, Coordinate(y, col))
-            self.shown[r.key] = cells
+        held = [self._hold(r) for r in self.rows]
+        rows = arrange(held, match=self.match, sort=self.sort, descending=self.descending)
+        # The table repaints only the cells whose text changed.
+        self.query_one(CellTable).set_rows([self._cells(r) for r in rows], [r.key for r in rows])
 
     def _heat(self) -> None:
         if self.report is None:
             return
         topo = self.wb.session.topology
-        lines = []
+        lines: list[tuple[int, str]] = []
+        held = self.held_busy
         for h in heat_rows(self.report, ((n.id, n.cpus) for n in topo.numa_nodes)):
             if h.cpus:
-                lines.append(f"N{h.numa} {heat(h.busy, ascii_only=self.wb.ascii_only)}")
-        self._update("#usage-heat", "  ".join(lines))
+                for cpu, busy in zip(h.cpus, h.busy, strict=True):
+                    held[cpu] = steady_level(held.get(cpu), busy, len(HEAT))
+                shown = [held[cpu] for cpu in h.cpus]
+                lines.append((h.numa, f"N{h.numa} {heat(shown, ascii_only=self.wb.ascii_only)}"))
+        for node, text in lines:
+            self._update(f"#usage-heat-{node}", text)
+
+    def on_resize(self) -> None:
+        """As many NUMA strips side by side as fit the width."""
+        strips = [len(n.cpus) + 3 + len(str(n.id)) for n in self.wb.session.topology.numa_nodes if n.cpus]
+        fit = (self.size.width - 2 + 2) // (max(strips, default=1) + 2)
+        self.query_one("#usage-heat").styles.grid_size_columns = max(1, min(len(strips), fit))
 
     def action_sort(self, key: str) -> None:
         self.descending = not self.descending if self.sort == key else True
@@ -214,13 +274,7 @@ class UsageScreen(TableFilter, Screen[None]):
 
 
 
-def _set_cell(table: DataTable[str], row: str, column: str, value: str, at: Coordinate) -> None:
-    """`update_cell` repaints the whole table (every row sent to the terminal each second); this
-    repaints the one cell. Falls back to `update_cell` if DataTable's internals change."""
-    try:
-        table._data[RowKey(row)][ColumnKey(column)] = value
-        table._update_count += 1
-    except (AttributeError, KeyError, TypeError):
-        table.update_cell(row, column, value)
-        return
-    table.refresh_coordinate(at)
+
+def core_step(capacity: float) -> float:
+    """The display step of a row's usage: the first of CORE_STEPS at least 1/64 of its capacity."""
+    return next((s for s in CORE_STEPS if s >= capacity / 64), CORE_STEPS[-1])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from workbench.services.ownership import Owner, OwnerKind
@@ -52,6 +53,30 @@ class GridLayout:
 
     def text(self) -> str:
         return "\n".join("".join(c.text for c in line).rstrip() for line in self.lines)
+
+    # Computed once per layout (cached_property writes past the frozen __setattr__): a cursor
+    # key on a 512-CPU node must not rescan every cell.
+    @cached_property
+    def anchors(self) -> tuple[tuple[int, int, int], ...]:
+        return tuple(_anchors(self))
+
+    @cached_property
+    def rows(self) -> Mapping[int, tuple[tuple[int, int], ...]]:
+        """line -> its selectable cells' (x, cpu), left to right."""
+        out: dict[int, list[tuple[int, int]]] = {}
+        for y, x, cpu in self.anchors:
+            out.setdefault(y, []).append((x, cpu))
+        return {y: tuple(sorted(r)) for y, r in out.items()}
+
+    @cached_property
+    def title_lines(self) -> Mapping[int, tuple[int, ...]]:
+        """NUMA node -> the lines naming it in a box title."""
+        out: dict[int, list[int]] = {}
+        for y, line in enumerate(self.lines):
+            for c in line:
+                if c.role == "title" and c.node is not None:
+                    out.setdefault(c.node, []).append(y)
+        return {n: tuple(ys) for n, ys in out.items()}
 
 
 @dataclass(frozen=True)
@@ -327,38 +352,35 @@ def _anchors(layout: GridLayout) -> list[tuple[int, int, int]]:
 
 def move(layout: GridLayout, cpu: int | None, direction: Direction) -> int | None:
     """The CPU the cursor lands on moving from `cpu` (hjkl / arrows)."""
-    anchors = _anchors(layout)
-    if not anchors:
+    rows = layout.rows
+    if not rows:
         return None
+    ys = sorted(rows)
     if cpu is None or cpu not in layout.positions:
-        return anchors[0][2]
+        return rows[ys[0]][0][1]
     y, x = layout.positions[cpu]
     if direction in ("left", "right"):
-        same = sorted((ax, c) for ay, ax, c in anchors if ay == y)
+        same = rows[y]
         xs = [ax for ax, _ in same]
         i = xs.index(x) if x in xs else 0
         j = i - 1 if direction == "left" else i + 1
         if 0 <= j < len(same):
             return same[j][1]
         # wrap to the neighbouring line's end/start, as reading order
-        ys = sorted({ay for ay, _, _ in anchors})
         k = ys.index(y) + (-1 if direction == "left" else 1)
         if 0 <= k < len(ys):
-            row = sorted((ax, c) for ay, ax, c in anchors if ay == ys[k])
+            row = rows[ys[k]]
             return row[-1][1] if direction == "left" else row[0][1]
         return cpu
-    ys = sorted({ay for ay, _, _ in anchors})
     # prefer a line in the same box column: nearest line with a cell near x
     candidates = [ay for ay in ys if (ay < y if direction == "up" else ay > y)]
     candidates.sort(key=lambda ay: abs(ay - y))
     for ay in candidates:
-        row = [(ax, c) for by, ax, c in anchors if by == ay]
-        best = min(row, key=lambda r: abs(r[0] - x))
+        best = min(rows[ay], key=lambda r: abs(r[0] - x))
         if abs(best[0] - x) <= 8:
             return best[1]
     if candidates:
-        row = [(ax, c) for by, ax, c in anchors if by == candidates[0]]
-        return min(row, key=lambda r: abs(r[0] - x))[1]
+        return min(rows[candidates[0]], key=lambda r: abs(r[0] - x))[1]
     return cpu
 
 

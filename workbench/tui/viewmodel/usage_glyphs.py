@@ -4,6 +4,7 @@ as well as colour does, so the screen reads in monochrome (NO_COLOR) and over a 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -46,3 +47,26 @@ def heat(busy: Sequence[float | None], *, ascii_only: bool = False) -> str:
 
 def pct(x: float | None) -> str:
     return "  -" if x is None else f"{x * 100:3.0f}%"
+
+
+def steady(shown: float | None, value: float | None, step: float) -> float | None:
+    """`value` at the display resolution `step`, held at `shown` while it stays within three
+    quarters of a step of it: noise below what the screen can show redraws nothing, and what is
+    shown is never more than that off the measured figure."""
+    if value is None:
+        return None
+    if shown is not None and abs(value - shown) <= 0.75 * step:
+        return shown
+    return round(value / step) * step
+
+
+def steady_level(shown: float | None, value: float | None, levels: int) -> float | None:
+    """A share (0..1) for a ramp of `levels` glyphs: the middle of the glyph's band, kept while
+    `value` stays within a quarter band of it (a CPU idling at a band's edge does not flicker)."""
+    if value is None:
+        return None
+    width = 1.0 / levels
+    if shown is not None and abs(value - shown) <= 0.75 * width:
+        return shown
+    band = min(levels - 1, max(0, math.floor(value * levels)))
+    return (band + 0.5) * width

@@ -15,11 +15,12 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.services.ownership import Owner, OwnerKind, related_cpus
+from workbench.services.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui import bindings
 from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
+from workbench.tui.viewmodel.heat_overlay import HeatMarks, changed_lines
 from workbench.tui.viewmodel.machine_view import MachineView, machine_view
 
 
@@ -41,6 +42,8 @@ class NumaGrid(ScrollView, can_focus=True):
         "numa-grid--cursor",
         "numa-grid--related",
         "numa-grid--hidden",
+        *(f"numa-grid--heat-{n}" for n in range(5)),
+        "numa-grid--heat-none",
     }
 
     DEFAULT_CSS = """
@@ -57,6 +60,12 @@ class NumaGrid(ScrollView, can_focus=True):
     NumaGrid > .numa-grid--cursor { text-style: reverse bold; }
     NumaGrid > .numa-grid--related { text-style: underline; }
     NumaGrid > .numa-grid--hidden { color: $foreground-muted; text-style: italic; }
+    NumaGrid > .numa-grid--heat-0 { color: $foreground-muted; }
+    NumaGrid > .numa-grid--heat-1 { color: $success; }
+    NumaGrid > .numa-grid--heat-2 { color: $warning; }
+    NumaGrid > .numa-grid--heat-3 { color: $warning; text-style: bold; }
+    NumaGrid > .numa-grid--heat-4 { color: $error; text-style: bold; }
+    NumaGrid > .numa-grid--heat-none { color: $foreground-muted; }
     """
 
     class CursorMoved(Message):
@@ -64,6 +73,10 @@ class NumaGrid(ScrollView, can_focus=True):
             super().__init__()
             self.grid = grid
             self.cpu = cpu
+
+    class Relaid(Message):
+        """A new layout (resize, zoom, collapse): per-cell marks (the heat overlay) are
+        stale."""
 
     def __init__(
         self,
@@ -85,9 +98,12 @@ class NumaGrid(ScrollView, can_focus=True):
         self.ascii_only = ascii_only  # `--ascii`: + - | boxes and ASCII glyphs (lstopo's rule)
         self.grid_layout: GridLayout | None = None
         self.machine_view: MachineView | None = None  # of `topology`, kept while it is the same
+        self.heat: HeatMarks | None = None  # the heat overlay (`u`): cell's CPU -> glyph, level
         self._strips: dict[int, Strip] = {}
+        self._styles: dict[tuple[object, ...], Style] = {}
         self._related: CPUSet = CPUSet()
         self._related_nodes: CPUSet = CPUSet()
+        self._pod_cpus: dict[str, CPUSet] = {}
 
     # ---- data ----------------------------------------------------------------------------
     def show(
@@ -102,14 +118,33 @@ class NumaGrid(ScrollView, can_focus=True):
             self.machine_view = machine_view(topology)
         self.topology = topology
         self.owners = owners
+        by_pod: dict[str, list[int]] = {}
+        for cpu, owner in owners.items():
+            if owner.pod:
+                by_pod.setdefault(owner.pod, []).append(cpu)
+        self._pod_cpus = {pod: CPUSet(cpus) for pod, cpus in by_pod.items()}
         self.preview = preview or CPUSet()
         self.memory = memory or {}
         self._relayout()
 
     def set_highlight(self, cpus: CPUSet) -> None:
+        if cpus == self.highlight:
+            return
+        before = self._marked()
         self.highlight = cpus
         self._update_related()
-        self._invalidate()
+        self._repaint_changed(before)
+
+    def set_heat(self, marks: HeatMarks | None) -> None:
+        """Show (or, with None, hide) the heat overlay; repaints only the lines whose glyphs
+        changed."""
+        if marks is None or self.heat is None or self.grid_layout is None:
+            self.heat = marks
+            self._invalidate()
+            return
+        lines = changed_lines(self.grid_layout, self.heat, marks)
+        self.heat = marks
+        self._repaint(lines)
 
     def _relayout(self) -> None:
         if self.topology is None:
@@ -133,10 +168,16 @@ class NumaGrid(ScrollView, can_focus=True):
         self.virtual_size = Size(self.grid_layout.width, len(self.grid_layout.lines))
         self._update_related()
         self._invalidate()
+        if self.heat is not None:
+            self.post_message(self.Relaid())
 
     def _update_related(self) -> None:
         if self.topology is not None and self.cursor is not None and self.cursor in self.topology.cpu_by_id:
-            self._related = related_cpus(self.topology, self.owners, self.cursor)
+            # Its thread siblings and every CPU of its pod (admission's `related_cpus`, from
+            # lookups made once per `show`).
+            owner = self.owners.get(self.cursor)
+            pod = self._pod_cpus.get(owner.pod, CPUSet()) if owner and owner.pod else CPUSet()
+            self._related = self.topology.siblings(self.cursor) | pod
         elif self.machine_view is not None and self.cursor is not None:
             # A CPU the kubelet cannot see: its thread siblings as the machine has them.
             m = self.machine_view.machine
@@ -152,7 +193,36 @@ class NumaGrid(ScrollView, can_focus=True):
 
     def _invalidate(self) -> None:
         self._strips.clear()
+        self._styles.clear()
         self.refresh()
+
+    def notify_style_update(self) -> None:
+        # A theme change restyles the component classes: the cached strips hold the old styles.
+        super().notify_style_update()
+        self._strips.clear()
+        self._styles.clear()
+
+    def _marked(self) -> tuple[int | None, CPUSet, CPUSet]:
+        return self.cursor, self._related | self.highlight, self._related_nodes
+
+    def _repaint_changed(self, before: tuple[int | None, CPUSet, CPUSet]) -> None:
+        """Repaint only the lines the cursor / related / highlight change touched (two lines for
+        a cursor step, not the whole grid)."""
+        layout = self.grid_layout
+        if layout is None:
+            return
+        cursor, marked, nodes = before
+        cpus = set(marked.as_frozenset() ^ (self._related | self.highlight).as_frozenset())
+        cpus.update(c for c in (cursor, self.cursor) if c is not None)
+        lines = {layout.positions[c][0] for c in cpus if c in layout.positions}
+        for node in nodes.as_frozenset() ^ self._related_nodes.as_frozenset():
+            lines.update(layout.title_lines.get(node, ()))
+        self._repaint(lines)
+
+    def _repaint(self, lines: set[int]) -> None:
+        for y in lines:
+            self._strips.pop(y, None)
+            self.refresh_line(y)
 
     def on_resize(self) -> None:
         self._relayout()
@@ -164,9 +234,10 @@ class NumaGrid(ScrollView, can_focus=True):
         new = move(self.grid_layout, self.cursor, direction)
         if new is None or new == self.cursor:
             return
+        before = self._marked()
         self.cursor = new
         self._update_related()
-        self._invalidate()
+        self._repaint_changed(before)
         y, x = self.grid_layout.positions[new]
         self.scroll_to_region_if_needed(y, x)
         self.post_message(self.CursorMoved(self, new))
@@ -211,33 +282,58 @@ class NumaGrid(ScrollView, can_focus=True):
         return None
 
     def move_cursor_to(self, cpu: int) -> None:
+        before = self._marked()
         self.cursor = cpu
         self._update_related()
-        self._invalidate()
+        self._repaint_changed(before)
 
     # ---- drawing ---------------------------------------------------------------------------
-    def _style_of(self, cell: Cell) -> Style:
+    def _component(self, *names: str) -> Style:
+        """The sum of component styles, looked up once per combination (a repaint of a big
+        node's lines asks for the same few hundred times)."""
+        style = self._styles.get(names)
+        if style is None:
+            style = Style()
+            for name in names:
+                if name:
+                    style += self.get_component_rich_style(f"numa-grid--{name}")
+            self._styles[names] = style
+        return style
+
+    def _marks_of(self, cell: Cell) -> str:
+        if self.cursor is not None and self.cursor in cell.cpus:
+            return "cursor"
+        if not cell.cpus.isdisjoint(self._related) or not cell.cpus.isdisjoint(self.highlight):
+            return "related"
+        return ""
+
+    def _owner_class(self, cell: Cell) -> str:
+        if cell.hidden:
+            return "hidden"
+        if cell.preview:
+            return "preview"
+        return (cell.kind or OwnerKind.SHARED).value
+
+    def _segments(self, cell: Cell, base: Style) -> list[Segment]:
         if cell.role == "title" and cell.node is not None and cell.node in self._related_nodes:
             # The NUMA nodes of the selected CPU's pod (or of the filtered pods) stand out too.
-            return self.get_component_rich_style("numa-grid--title") + self.get_component_rich_style(
-                "numa-grid--cursor"
-            )
+            return [Segment(cell.text, base + self._component("title", "cursor"))]
         if cell.role in ("border", "title", "dim"):
-            return self.get_component_rich_style(f"numa-grid--{cell.role}")
+            return [Segment(cell.text, base + self._component(cell.role))]
         if cell.role not in ("cpu", "run"):
-            return Style()
-        if cell.hidden:
-            style = self.get_component_rich_style("numa-grid--hidden")
-        elif cell.preview:
-            style = self.get_component_rich_style("numa-grid--preview")
-        else:
-            kind = cell.kind or OwnerKind.SHARED
-            style = self.get_component_rich_style(f"numa-grid--{kind.value}")
-        if self.cursor is not None and self.cursor in cell.cpus:
-            style += self.get_component_rich_style("numa-grid--cursor")
-        elif not cell.cpus.isdisjoint(self._related) or not cell.cpus.isdisjoint(self.highlight):
-            style += self.get_component_rich_style("numa-grid--related")
-        return style
+            return [Segment(cell.text, base)]
+        owner, marks = self._owner_class(cell), self._marks_of(cell)
+        mark = self.heat.get(cell.cpu) if self.heat is not None and cell.cpu is not None else None
+        if mark is None:
+            return [Segment(cell.text, base + self._component(owner, marks))]
+        # Heat on: the glyph is the busy level (in the heat colour); the CPU id keeps the
+        # owner's colour, and the cursor / related marks cover both.
+        glyph, level = mark
+        heat = "heat-none" if level is None else f"heat-{level}"
+        return [
+            Segment(glyph, base + self._component(heat, marks)),
+            Segment(cell.text[len(glyph) :], base + self._component(owner, marks)),
+        ]
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
@@ -248,7 +344,7 @@ class NumaGrid(ScrollView, can_focus=True):
                 strip = Strip.blank(width, self.rich_style)
             else:
                 base = self.rich_style
-                segments = [Segment(c.text, base + self._style_of(c)) for c in self.grid_layout.lines[index]]
+                segments = [seg for c in self.grid_layout.lines[index] for seg in self._segments(c, base)]
                 strip = Strip(segments).extend_cell_length(max(width, self.grid_layout.width), base)
             self._strips[index] = strip
         return strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)

@@ -1,0 +1,99 @@
+"""The two commands operators run in loops stay light: `topology -o json` and `admit` load
+neither `dataclasses` nor `inspect` (about 15 ms of a ~50 ms command, plus ~0.7 ms for each
+class `@dataclass` would compile); their value classes are `workbench.record` classes. The
+`topology` path does not import `typing` either (~5 ms): its annotations only need it for mypy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+_CODE = (
+    "import contextlib, io, sys\n"
+    # What the interpreter's start-up (site, an editable install's finder) loaded does not count.
+    "for name in ('dataclasses', 'inspect', 'typing'):\n    sys.modules.pop(name, None)\n"
+    "from workbench.cli.main import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+    "    code = main(sys.argv[1:])\n"
+    "assert code == 0 and out.getvalue(), (code, out.getvalue())\n"
+    "print(sorted({'dataclasses', 'inspect', 'typing'} & set(sys.modules)), file=sys.stderr)"
+)
+
+
+def _heavy_imports(*argv: str) -> str:
+    out = subprocess.run([sys.executable, "-c", _CODE, *argv], capture_output=True, text=True, check=True)
+    return out.stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("sysfs")
+    with tarfile.open(REPO / "fixtures/sysfs/16amd64-8n2c.tar.xz") as archive:
+        archive.extractall(dest, filter="tar")
+    return dest / "16amd64-8n2c"
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_topology_of_a_sysfs_tree_loads_no_dataclasses(tree: Path, fmt: str) -> None:
+    assert _heavy_imports("topology", "--sysfs-root", str(tree), "-o", fmt) == "[]"
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_admit_on_the_demo_node_loads_no_dataclasses(fmt: str) -> None:
+    pod = str(REPO / "workbench/data/pods/postgres.yaml")
+    assert _heavy_imports("admit", pod, "--demo", "-o", fmt) == "['typing']"
+
+
+@pytest.mark.parametrize(
+    ("argv", "collecting"),
+    [
+        (["topology", "--demo"], False),
+        (["admit", "pod.yaml", "--demo"], False),
+        (["top", "--once"], True),
+        (["commit", "pod.yaml", "--demo"], True),
+        (["fleet", "admit", "pod.yaml"], True),
+        (["journal", "--help"], False),
+        (["demo"], True),
+        ([], True),
+    ],
+)
+def test_the_launcher_skips_garbage_collection_only_for_help_and_read_only_commands(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], collecting: bool
+) -> None:
+    import gc
+
+    from workbench.cli import launch, main
+
+    seen: list[bool] = []
+    monkeypatch.setattr(main, "main", lambda words: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(launch, "end_now", lambda code: None)
+    monkeypatch.setattr(sys, "argv", ["workbench", *argv])
+    try:
+        assert launch.run() == 0
+    finally:
+        gc.enable()
+    assert seen == [collecting]
+
+
+def test_a_read_only_command_ends_without_tear_down_and_loses_no_output(tree: Path) -> None:
+    """`topology` ends through `os._exit` once its output is flushed: the whole document
+    arrives (in a pipe, where stdout is block-buffered) and the exit code is the command's."""
+    argv = ["topology", "--sysfs-root", str(tree), "-o", "json"]
+    hooked = (
+        "import atexit; atexit.register(print, 'tear-down ran')\nfrom workbench.cli.launch import run\nrun()"
+    )
+    out = subprocess.run([sys.executable, "-c", hooked, *argv], capture_output=True, text=True)
+    assert out.returncode == 0 and "tear-down ran" not in out.stdout
+    plain = "from workbench.cli.main import main\nraise SystemExit(main())"
+    whole = subprocess.run([sys.executable, "-c", plain, *argv], capture_output=True, text=True, check=True)
+    assert out.stdout == whole.stdout and whole.stdout.rstrip().endswith("}")
+    missing = str(tree / "missing.yaml")
+    bad = subprocess.run(
+        [sys.executable, "-m", "workbench", "admit", missing, "--demo"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("workbench: ")
