@@ -32,6 +32,7 @@ import os
 import re
 import signal
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -251,6 +252,21 @@ class CgroupFS:
         self.resolve(cgroup, file)
         text = beneath.read_text(self._root_str, split_cgroup(cgroup), file)
         return None if text is None else text.rstrip("\n")
+
+    def read_many(self, cgroup: str, files: Sequence[str]) -> dict[str, str | None]:
+        """`read` of several files of one cgroup, walking to it once (a pod listing reads five
+        small files per container: one walk instead of five)."""
+        self.resolve(cgroup)
+        try:
+            with beneath.directory(self._root_str, split_cgroup(cgroup)) as dirfd:
+                texts = {f: beneath.read_at(dirfd, check_name(f, what="interface file name")) for f in files}
+        except (FileNotFoundError, NotADirectoryError):
+            return dict.fromkeys(files)
+        except OSError as e:
+            if e.errno != errno.ELOOP:
+                raise
+            return {f: self.read(cgroup, f) for f in files}  # a planted link: resolve's refusal
+        return {f: None if t is None else t.rstrip("\n") for f, t in texts.items()}
 
     def exists(self, cgroup: str) -> bool:
         try:

@@ -1,10 +1,12 @@
 """Use case "see what runs where": live usage, throttling and NUMA memory per owner.
 
 `open_usage(request)` gives a `UsageSession`; each `tick()` takes one sample and returns the
-report for the interval since the previous one (None for the first). The session re-reads the
-tree's pods on the slow cadence only, so a container that appears or restarts shows after a
-gap; per tick it only reads counter files. A face that shows nothing calls nothing: sampling is
-paused by not ticking. `top_once` is `workbench top --once`: two samples `interval` apart.
+report for the interval since the previous one (None for the first). Per tick the session
+reads counter files and lstats the listed directories (`tree_signature`); it lists the tree
+again only when one changed, a sampled cgroup vanished (at most every 5 s) or every `REREAD_S`,
+so a new container shows on the next tick and a restarted one within 5 s, after a gap. A face
+that shows nothing calls nothing: sampling is paused by not ticking. `top_once` is
+`workbench top --once`: two samples `interval` apart.
 
 Sources: a cgroup root (`--cgroup-root`, else the host's /sys/fs/cgroup) and a proc root holding
 `stat`; both only read. The demo node without a cgroup root runs in the demo's own temporary
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from workbench.admission.decision import Decision
     from workbench.cgroups.fs import CgroupFS
     from workbench.services.source import Node
+    from workbench.services.usage_tree import PodDir
     from workbench.usage.tasks import Task, TaskStat
 
 HOST_CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -84,24 +87,33 @@ class UsageSession:
     _prev: Sample | None = None
     _last_scan: float = 0.0
     _found_key: object = None
-    _dirs: object = None
+    _dirs: tuple[PodDir, ...] | None = None
+    _signature: object = None
     _last_read: float = 0.0
     _tasks_prev: Mapping[int, TaskStat] = field(default_factory=dict)
     tree: CgroupFS | None = None  # opened once: its mode does not change while the view is open
 
-    def rescan(self, now: float | None = None) -> None:
-        """List the tree's pods again; read their cpusets when the listing changed (or every
-        `REREAD_S`, for a CPU manager that re-pinned in place); a changed set makes a new plan."""
+    def rescan(self, now: float | None = None, *, force: bool = False) -> None:
+        """List the tree's pods again when a directory changed (`tree_signature`), a sampled
+        cgroup vanished (`force`) or every `REREAD_S`; read their cpusets when the listing
+        changed (or every `REREAD_S`, for a CPU manager that re-pinned in place); a changed set
+        makes a new plan."""
         from workbench.services.commit import open_tree
         from workbench.services.usage_plan import build_plan
-        from workbench.services.usage_tree import list_pods, read_pods
+        from workbench.services.usage_tree import list_pods, read_pods, tree_signature
 
         if self.tree is None:
             self.tree = open_tree(self.cgroup_root)
         fs = self.tree
-        dirs = list_pods(fs, self.parent)
         now = self.clock() if now is None else now
-        if dirs == self._dirs and 0 <= now - self._last_read < REREAD_S:
+        fresh = 0 <= now - self._last_read < REREAD_S
+        root = str(self.cgroup_root)
+        if fresh and not force and self._dirs is not None:
+            if tree_signature(root, self.parent, self._dirs) == self._signature:
+                return
+        dirs = list_pods(fs, self.parent)
+        self._signature = tree_signature(root, self.parent, dirs)
+        if dirs == self._dirs and fresh:
             return
         self._dirs, self._last_read = dirs, now
         found = read_pods(fs, dirs)
@@ -117,9 +129,15 @@ class UsageSession:
         now = self.clock()
         if self.before_sample is not None:
             self.before_sample(now)
-        if not 0 <= now - self._last_scan < DEFAULT_SLOW_EVERY_S:
+        # One lstat per pod each tick (not a listing): a new container shows on the next tick.
+        # A vanished cgroup (a restart can keep every nlink) lists again, at most every 5 s so
+        # a cgroup that stays unreadable does not list every tick.
+        prev = self._prev
+        vanished = prev is not None and None in prev.cgroups.values()
+        force = vanished and not 0 <= now - self._last_scan < DEFAULT_SLOW_EVERY_S
+        if force:
             self._last_scan = now
-            self.rescan(now)
+        self.rescan(now, force=force)
         cur = self.sampler.sample()
         prev, self._prev = self._prev, cur
         tasks: tuple[Task, ...] = ()

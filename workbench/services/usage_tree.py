@@ -5,12 +5,13 @@
 - kubelet cgroupfs: `kubepods[/<qos>]/pod<uid>/<container id>`.
 
 The names follow `workbench.cgroups.layout` (the one home of the kubelet's naming); this module
-only walks a tree back from them. A directory listing is made when the view opens and on the
-slow cadence (every few seconds), never per tick.
+only walks a tree back from them. A directory listing is made when the view opens and when
+`tree_signature` (one lstat per listed directory, per tick) says the tree changed.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,19 +43,22 @@ class FoundPod:
     containers: tuple[FoundContainer, ...]
 
 
-def _cpuset(fs: CgroupFS, cgroup: str, file: str) -> CPUSet:
-    text = fs.read(cgroup, file)
+def _parse(text: str | None) -> CPUSet:
     try:
         return CPUSet.parse(text or "")
     except CPUSetError:
         return CPUSet()
 
 
+_CONTAINER_FILES = ("cpuset.cpus", "cpuset.cpus.effective", "cpuset.mems", "cpuset.mems.effective", "cpu.max")
+
+
 def _container(fs: CgroupFS, name: str, cgroup: str) -> FoundContainer:
-    own = _cpuset(fs, cgroup, "cpuset.cpus")
-    cpus = own or _cpuset(fs, cgroup, "cpuset.cpus.effective")
-    mems = _cpuset(fs, cgroup, "cpuset.mems") or _cpuset(fs, cgroup, "cpuset.mems.effective")
-    cpu_max = (fs.read(cgroup, "cpu.max") or "max").split()
+    text = fs.read_many(cgroup, _CONTAINER_FILES)
+    own = _parse(text["cpuset.cpus"])
+    cpus = own or _parse(text["cpuset.cpus.effective"])
+    mems = _parse(text["cpuset.mems"]) or _parse(text["cpuset.mems.effective"])
+    cpu_max = (text["cpu.max"] or "max").split()
     return FoundContainer(name, cgroup, cpus, mems, not cpu_max or cpu_max[0] == "max", bool(own))
 
 
@@ -122,6 +126,27 @@ def list_pods(fs: CgroupFS, parent: str = "workbench.slice") -> tuple[PodDir, ..
     return (*_standalone(fs, parent), *_systemd(fs), *_cgroupfs(fs))
 
 
+def tree_signature(root: str, parent: str, dirs: tuple[PodDir, ...]) -> tuple[tuple[int, int], ...]:
+    """(st_mtime_ns, st_nlink) of every directory a listing walks: the layouts' parents and each
+    listed pod. A child cgroup made or removed changes its parent's nlink (and mtime), so an
+    unchanged signature means the last listing still holds, for one lstat per pod instead of a
+    listing. A same-tick remove + re-create can keep the nlink (kernfs may not touch the mtime):
+    the caller lists again when a sampled cgroup vanished, and on the re-read cadence."""
+    parents = (
+        parent, "kubepods.slice", *(f"kubepods.slice/{q}" for q in QOS_DIRS_SYSTEMD),
+        "kubepods", *(f"kubepods/{q}" for q in QOS_DIRS_CGROUPFS),
+    )  # fmt: skip
+    out = []
+    for cg in (*parents, *(d.cgroup for d in dirs)):
+        try:
+            st = os.lstat(f"{root}/{cg}")
+        except OSError:
+            out.append((-1, -1))
+            continue
+        out.append((st.st_mtime_ns, st.st_nlink))
+    return tuple(out)
+
+
 def read_pods(fs: CgroupFS, dirs: tuple[PodDir, ...]) -> list[FoundPod]:
     """The cpusets and quotas of listed pods (a few small reads per cgroup)."""
     return [
@@ -129,7 +154,7 @@ def read_pods(fs: CgroupFS, dirs: tuple[PodDir, ...]) -> list[FoundPod]:
             d.key,
             d.layout,
             d.cgroup,
-            _cpuset(fs, d.cgroup, "cpuset.cpus"),
+            _parse(fs.read(d.cgroup, "cpuset.cpus")),
             tuple(_container(fs, name, cg) for name, cg in d.containers),
         )
         for d in dirs
