@@ -167,10 +167,10 @@ def test_usage_screen_shows_the_scripted_figures(tmp_path: Path, scripted: dict[
             text = screen_text(app)
             assert f"Usage · {LABEL} · every 1 s" in text
             backup = _line(text, "db/postgres backup")
-            assert "1.00/2" in backup and " 40%" in backup, backup  # 4 of 10 periods throttled
+            assert "1.0/2" in backup and " 40%" in backup, backup  # 4 of 10 periods throttled
             assert "capped by CFS quota" in backup, backup
             proxy = _line(text, "ml/ml-trainer mesh-proxy")
-            assert "1.90/2" in proxy and "  0%   30%" in proxy and "capped by cpuset width" in proxy, proxy
+            assert "1.9/2" in proxy and "  0%   30%" in proxy and "capped by cpuset width" in proxy, proxy
             assert "N1! 1.0G" in _line(text, "analytics/batch worker")
             assert "shared pool 11,43 is throttled in 40% of periods" in text
             assert "foreign work on CPUs 8-10,40-42" in text

@@ -4,6 +4,7 @@ limit binds, the heat strip, findings; `/` filters, `U` sorts; nothing is sample
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
@@ -154,8 +155,8 @@ def test_a_tick_that_changes_no_shown_figure_repaints_nothing_and_a_changed_one_
         # One figure that moved by more than its step: only its cell is repainted and sent.
         i = next(i for i, r in enumerate(screen.rows) if r.owner == "shop/web nginx")
         row = screen.rows[i]
-        figure = "0.25/2" if row.usage > 1 else "1.75/2"
-        screen.rows[i] = replace(row, usage=float(figure[:4]))
+        figure, usage = ("0.25/2", 0.25) if row.usage > 1 else ("1.8/2", 1.8)
+        screen.rows[i] = replace(row, usage=usage)
         screen.refresh_view()
         await pilot.pause()
         assert [type(w).__name__ for w, _, _ in calls] == ["CellColumn"], calls
@@ -166,6 +167,7 @@ def test_a_tick_that_changes_no_shown_figure_repaints_nothing_and_a_changed_one_
         assert figure in new and new != _line(before, "shop/web nginx")
         assert figure in sent and "nginx" not in sent, sent
         assert len(sent.encode()) < 120, sent  # one cell, not the row
+        assert len(re.findall(r"\x1b\[\d+;\d+H", sent)) == 1, sent  # no move to the next column
         changed = [a for a, b in zip(_text(app).splitlines(), before.splitlines(), strict=True) if a != b]
         assert changed == [new]
 

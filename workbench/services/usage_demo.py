@@ -81,16 +81,18 @@ def _drifting(home: int, other: int, size: int) -> Callable[[float], Mapping[int
     return lambda t: {home: size, other: int(min(size * 0.6, (0.3 + 0.02 * t) * GIB))}
 
 
-# (namespace/name, container) -> demand in cores, CFS quota in cores (None: max)
+# (namespace/name, container) -> demand in cores, CFS quota in cores (None: max). Each demand
+# breathes over 20-90 s, as traffic, training phases and batches do: a sine of a few seconds
+# moved every shown figure every second, which no workload does (and cost the screen its bytes).
 SCRIPTS: dict[tuple[str, str], tuple[Callable[[float], float], float | None]] = {
-    ("db/postgres", "postgres"): (wave(0.45, 0.15, 17), None),
-    ("db/postgres", "backup"): (wave(1.7, 0.2, 11), 1.0),
-    ("ml/ml-trainer", "trainer"): (wave(9.4, 0.6, 23), None),
-    ("ml/ml-trainer", "mesh-proxy"): (wave(2.7, 0.3, 7), 14.0),
-    ("shop/cache", "redis"): (wave(0.05, 0.02, 13), None),
-    ("shop/web", "nginx"): (wave(1.2, 0.4, 19), None),
-    ("shop/web", "log-shipper"): (wave(0.3, 0.1, 5), 4.0),
-    ("analytics/batch", "worker"): (wave(4.4, 0.4, 29), None),
+    ("db/postgres", "postgres"): (wave(0.45, 0.15, 50), None),
+    ("db/postgres", "backup"): (wave(1.7, 0.2, 35), 1.0),
+    ("ml/ml-trainer", "trainer"): (wave(9.4, 0.6, 70), None),
+    ("ml/ml-trainer", "mesh-proxy"): (wave(2.7, 0.3, 25), 14.0),
+    ("shop/cache", "redis"): (wave(0.05, 0.02, 40), None),
+    ("shop/web", "nginx"): (wave(1.2, 0.4, 60), None),
+    ("shop/web", "log-shipper"): (wave(0.3, 0.1, 20), 4.0),
+    ("analytics/batch", "worker"): (wave(4.4, 0.4, 90), None),
 }
 
 
@@ -126,7 +128,7 @@ def _loads(placed: list[tuple[PodSpec, Decision, str]]) -> list[Load]:
     for pod, d, pod_cgroup in placed:
         label = f"{pod.namespace}/{pod.name}"
         for c in d.containers:
-            demand, quota = SCRIPTS.get((label, c.name), (wave(0.1, 0.05, 9), None))
+            demand, quota = SCRIPTS.get((label, c.name), (wave(0.1, 0.05, 30), None))
             mems = c.mems.sorted() or (0,)
             size = (1 + len(loads) % 3) * GIB
             memory = (

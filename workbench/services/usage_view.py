@@ -17,6 +17,10 @@ from workbench.usage.attribution import ContainerFigures, PoolFigures
 
 HISTORY = 30  # points of history per row
 HISTORY_EVERY = 10  # reports per point (10 s at the default interval: 12 points show 2 minutes)
+# Throttled share and pressure are shown over the last SHARES_OVER reports (3 s at the default
+# interval, top's own default): one second holds only ten CFS periods, so a steady overload reads
+# 80, 90, 100% from one second to the next by the count of periods alone.
+SHARES_OVER = 3
 SORT_KEYS = ("owner", "usage", "throttled", "psi")
 KIND_LABELS = {
     "pod_exclusive": "pod excl",
@@ -64,6 +68,7 @@ class UsageHistory:
     window: dict[str, list[float]] = field(default_factory=dict)
     reports: int = 0
     closing: bool = False
+    shares: dict[str, deque[tuple[float | None, float | None]]] = field(default_factory=dict)
 
     def advance(self) -> None:
         """A new report: its shares close the window when it is the `every`-th."""
@@ -79,6 +84,21 @@ class UsageHistory:
             d.append(sum(pending) / len(pending) if pending else None)
             pending.clear()
         return tuple(d)
+
+    def recent(
+        self, key: str, throttled: float | None, psi: float | None
+    ) -> tuple[float | None, float | None]:
+        """Throttled share and pressure over the last SHARES_OVER reports (their mean; the
+        reports with a figure only). The latest report's gap is a gap: a vanished or restarted
+        container shows as one at once."""
+        d = self.shares.setdefault(key, deque(maxlen=SHARES_OVER))
+        d.append((throttled, psi))
+
+        def mean(values: list[float | None]) -> float | None:
+            kept = [v for v in values if v is not None]
+            return sum(kept) / len(kept) if kept and values[-1] is not None else None
+
+        return mean([t for t, _ in d]), mean([p for _, p in d])
 
 
 def _size(n: int) -> str:
@@ -137,7 +157,8 @@ def usage_rows(report: UsageReport, history: UsageHistory, *, collapse: bool = F
 
 
 def _with_history(row: UsageRow, history: UsageHistory) -> UsageRow:
-    return replace(row, history=history.add(row.key, row.share))
+    throttled, psi = history.recent(row.key, row.throttled, row.psi)
+    return replace(row, history=history.add(row.key, row.share), throttled=throttled, psi=psi)
 
 
 def arrange(

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 
 from workbench.services.usage_view import (
     HISTORY_EVERY,
+    SHARES_OVER,
     UsageHistory,
     UsageRow,
     arrange,
@@ -42,11 +43,14 @@ BAR, SPARK = 8, 12
 HEADERS = {"use": "use", "history": f"history {HISTORY_EVERY}s", "thr": " thr   psi"}
 # Starting widths (a column grows to its widest text); the figures' are their widest already.
 WIDTHS = (26, BAR + 9, SPARK, 10, 10, 4, 4, 4)
-# Display resolution: usage to its bar's (an eighth of a cell: 1/64 of the row's capacity) in
-# steps of 0.05, 0.1, 0.2, 0.5 or 1 core, shares in whole percent; a figure moves on the screen
-# only when it moves by that much (see `steady`), so noise below it repaints nothing.
+# Display resolution (a figure moves on the screen only when it moves by about that much, see
+# `steady`, so noise below it repaints nothing): usage to a 32nd of the row's capacity (a
+# quarter of a bar cell) in steps of 0.05, 0.1, 0.2, 0.5 or 1 core, but to a fifth of itself
+# when small (an idle container reads 0.05, not 0.0); shares in whole percent below 10%, in 5%
+# above (pressure of 40 or 42% reads the same; throttled or not is what 0 vs 1% says).
 CORE_STEPS = (0.05, 0.1, 0.2, 0.5, 1.0)
-SHARE_STEP = 0.01
+CORE_RESOLUTION = 32
+FINE_SHARE, SHARE_STEP, FINE_BELOW = 0.01, 0.05, 0.1
 FINDINGS_EVERY = 30  # reports between redraws of the findings' figures (the header says so)
 MAX_FINDINGS = 8
 
@@ -193,11 +197,7 @@ class UsageScreen(TableFilter, Screen[None]):
     def _header(self) -> None:
         r = self.report
         where = self.handle.session.label if self.handle else "no usage source"
-        state = (
-            "paused"
-            if self.paused
-            else (self._cadence() if r and self.handle else "first sample…")
-        )
+        state = "paused" if self.paused else (self._cadence() if r and self.handle else "first sample…")
         extra = f" · filter {self.match!r}" if self.match else ""
         extra += f" · sort {self.sort}{'↓' if self.descending else '↑'}" if self.sort else ""
         text = f"Usage · {where} · {state}{extra}"
@@ -209,23 +209,24 @@ class UsageScreen(TableFilter, Screen[None]):
         not reorder rows on noise either)."""
         was = self.held.get(row.key, (None, None, None))
         now = (
-            steady(was[0], row.usage, core_step(row.capacity)),
-            steady(was[1], row.throttled, SHARE_STEP),
-            steady(was[2], row.psi, SHARE_STEP),
+            steady(was[0], row.usage, core_step(row.capacity, row.usage)),
+            steady(was[1], row.throttled, share_step(row.throttled)),
+            steady(was[2], row.psi, share_step(row.psi)),
         )
         self.held[row.key] = now
         return replace(row, usage=now[0], throttled=now[1], psi=now[2])
 
     def _cadence(self) -> str:
         interval = self.handle.session.interval_s if self.handle else 1.0
-        return f"every {interval:g} s · findings {interval * FINDINGS_EVERY:g} s"
+        shares, findings = interval * SHARES_OVER, interval * FINDINGS_EVERY
+        return f"every {interval:g} s · thr/psi {shares:g} s · findings {findings:g} s"
 
     def _cells(self, row: UsageRow) -> tuple[str, ...]:
         ascii_only = self.wb.ascii_only
         owner = row.owner if row.pool_row else f"  {row.owner}"
         owner = owner if len(owner) <= 26 else owner[:25] + "…"
         usage, throttled, psi = row.usage, row.throttled, row.psi
-        step = core_step(row.capacity)
+        step = core_step(row.capacity, usage)
         cores = "-" if usage is None else f"{usage:.{2 if step < 0.1 else 1}f}/{row.capacity:g}"
         share = None if usage is None or row.capacity <= 0 else min(1.0, usage / row.capacity)
         return (
@@ -273,8 +274,14 @@ class UsageScreen(TableFilter, Screen[None]):
         self._header()
 
 
+def core_step(capacity: float, usage: float | None = None) -> float:
+    """The display step of a row's usage: the first of CORE_STEPS at least a CORE_RESOLUTION-th
+    of its capacity, or at least a fifth of the usage when that is finer."""
+    want = capacity / CORE_RESOLUTION
+    if usage is not None:
+        want = min(want, usage / 5)
+    return next((s for s in CORE_STEPS if s >= want), CORE_STEPS[-1])
 
 
-def core_step(capacity: float) -> float:
-    """The display step of a row's usage: the first of CORE_STEPS at least 1/64 of its capacity."""
-    return next((s for s in CORE_STEPS if s >= capacity / 64), CORE_STEPS[-1])
+def share_step(share: float | None) -> float:
+    return FINE_SHARE if share is None or share < FINE_BELOW else SHARE_STEP

@@ -47,8 +47,11 @@ class CellColumn(Widget):
         if event.y > 0:
             self.table.move_cursor(self.table.top + event.y - 1)
 
-    def refresh_lines(self, lines: Sequence[int]) -> None:
-        width = self.size.width
+    def refresh_lines(self, lines: Sequence[int], *, texts_only: bool = False) -> None:
+        """Repaint these lines. With `texts_only` (the texts changed, not the row's style) the
+        last cell, always the padding blank, is left out: a region that ends where the next
+        column starts makes Textual send a cursor move to it as well (8 bytes per cell)."""
+        width = self.size.width - (1 if texts_only else 0)
         for y in lines:
             self.refresh(Region(0, y, width, 1))
 
@@ -135,7 +138,7 @@ class CellTable(ScrollableContainer, can_focus=True):
                 if (new[col] if new else None) != (was[col] if was else None):
                     lines[col].append(row - self.top + 1)
         for column, ys in zip(self.columns, lines, strict=True):
-            column.refresh_lines(ys)
+            column.refresh_lines(ys, texts_only=True)
 
     def _widen(self) -> None:
         """A column grows to its widest text (a layout: only when a longer text first shows)."""
