@@ -17,7 +17,12 @@ numa_stat/events come every 5th second as in use):
 - session: the whole `top` tick (sample + attribution by owner + findings), descriptors kept open.
 
 `--terminal S` also counts the bytes the Usage screen of `workbench demo` sends to an 80x24
-terminal (a pty) over S seconds at 1 Hz, then paused (space), beside `top -d 1` as the anchor.
+terminal (a pty) over S seconds at 1 Hz, then paused (space), beside `top -d 1` as the anchor;
+`--before PYTHON` (a venv with the base wheel) adds the base's screen, `--rounds N` runs top,
+base and this one in turn N times, `--terminal-only` skips the sampler figures:
+
+    python3 bench/bench_usage.py --terminal 60 --rounds 3 --terminal-only \
+        --before /work/bench-venvs/base/bin/python
 
 Goals (issue 10): sampler p95 < 4 ms CPU, overhead at 1 s < 0.5% of one core, the Usage screen
 at most a quarter of `top -d 1`'s bytes, 0 bytes while paused.
@@ -188,7 +193,11 @@ def bench_session(root: Path, proc: Path, ticks: int, sustained: float) -> None:
             print(f"{'':<22} sustained {sustained:g} s at 1 s: {share * 100:.3f}% of one core (CPU / wall)")
 
 
-def _pty_bytes(argv: list[str], keys: str, seconds: float, pause_key: str = "") -> tuple[int, int | None]:
+def _pty_bytes(
+    argv: list[str], keys: str, seconds: float, pause_key: str = ""
+) -> tuple[list[int], int | None]:
+    """Bytes a program sends to an 80x24 pty: per second over `seconds` (after start-up, the
+    keys and 3 s to settle), then in all over `seconds / 2` once `pause_key` is pressed."""
     import fcntl
     import pty
     import select
@@ -216,7 +225,7 @@ def _pty_bytes(argv: list[str], keys: str, seconds: float, pause_key: str = "") 
         os.write(fd, k.encode())
         drain(0.5)
     drain(3.0)
-    sent = drain(seconds)
+    sent = [drain(1.0) for _ in range(int(seconds))]
     idle = None
     if pause_key:
         os.write(fd, pause_key.encode())
@@ -227,15 +236,43 @@ def _pty_bytes(argv: list[str], keys: str, seconds: float, pause_key: str = "") 
     return sent, idle
 
 
-def bench_terminal(seconds: float) -> None:
+def _kib_min(per_second: list[int]) -> float:
+    return sum(per_second) / len(per_second) * 60 / 1024
+
+
+def bench_terminal(seconds: float, rounds: int, before: str | None) -> None:
+    """`top -d 1` (the anchor), then the base's Usage screen (`before`, a Python with the base
+    wheel) and this one's, in turn, `rounds` times: each figure is paired with the top run
+    beside it. Per second, p95/p99 of the bytes sent say how bursty the screen is."""
     import shutil
     import sys
 
-    if shutil.which("top"):
-        top, _ = _pty_bytes(["top", "-d", "1"], "", seconds)
-        print(f"top -d 1 (anchor)      {top / seconds * 60 / 1024:7.1f} KiB/min at 80x24")
-    mine, idle = _pty_bytes([sys.executable, "-m", "workbench", "demo"], "5", seconds, " ")
-    print(f"Usage screen at 1 Hz   {mine / seconds * 60 / 1024:7.1f} KiB/min at 80x24; paused: {idle} bytes")
+    runs: dict[str, list[list[int]]] = {}
+    idle: dict[str, list[int | None]] = {}
+    apps = [("before", before)] if before else []
+    apps.append(("after" if before else "usage", sys.executable))
+    for _ in range(rounds):
+        if shutil.which("top"):
+            runs.setdefault("top -d 1", []).append(_pty_bytes(["top", "-d", "1"], "", seconds)[0])
+        for name, python in apps:
+            sent, paused = _pty_bytes([python, "-m", "workbench", "demo"], "5", seconds, " ")
+            runs.setdefault(name, []).append(sent)
+            idle.setdefault(name, []).append(paused)
+    print(f"terminal 80x24, 1 Hz, {seconds:g} s x {rounds} rounds (KiB/min; per-second bytes p50/p95/p99)")
+    for name, rs in runs.items():
+        per_min = [_kib_min(r) for r in rs]
+        secs = [b for r in rs for b in r]
+        line = (
+            f"  {name:<10} median {statistics.median(per_min):6.1f}  rounds "
+            + " ".join(f"{v:.1f}" for v in per_min)
+            + f"  per s {pct(secs, 0.5)}/{pct(secs, 0.95)}/{pct(secs, 0.99)} B"
+        )
+        if name in idle:
+            line += f"  paused: {idle[name]} bytes"
+        if "top -d 1" in runs and name != "top -d 1":
+            ratios = [_kib_min(r) / _kib_min(t) for r, t in zip(rs, runs["top -d 1"], strict=True)]
+            line += f"  vs top {statistics.median(ratios):.2f}x (max {max(ratios):.2f}x)"
+        print(line)
 
 
 def main() -> None:
@@ -249,10 +286,16 @@ def main() -> None:
     ap.add_argument(
         "--terminal", type=float, default=0.0, help="seconds of terminal bytes to count (0: skip)"
     )
+    ap.add_argument("--rounds", type=int, default=1, help="terminal runs of each program, in turn")
+    ap.add_argument("--before", help="a Python with the base wheel, for a paired terminal run")
+    ap.add_argument("--terminal-only", action="store_true", help="skip the sampler figures")
     args = ap.parse_args()
     import workbench
 
     print(f"workbench from {os.path.dirname(workbench.__file__)}")
+    if args.terminal_only:
+        bench_terminal(args.terminal, args.rounds, args.before)
+        return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         root, proc = Path(tmp) / "cg", Path(tmp) / "proc"
         cgroups = make_tree(root, args.pods)
@@ -262,7 +305,7 @@ def main() -> None:
         bench_ticks(root, proc, cgroups, args.ticks, keep_open=True)
         bench_session(root, proc, args.ticks, args.sustained)
     if args.terminal > 0:
-        bench_terminal(args.terminal)
+        bench_terminal(args.terminal, args.rounds, args.before)
 
 
 if __name__ == "__main__":
