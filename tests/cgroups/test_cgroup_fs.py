@@ -162,6 +162,15 @@ def test_a_symlinked_cgroup_is_never_followed(tmp_path: Path) -> None:
         fs.write("a/evil", "cpu.max", "max")
     with pytest.raises(InputError):
         fs.read("a/evil", "cpu.max")
+    with pytest.raises(InputError):  # the usage view's listing reads through read_many
+        fs.read_many("a/evil", ["cpu.max", "cpuset.cpus"])
+    (root / "a" / "cpu.weight").symlink_to(outside / "cpu.max")
+    with pytest.raises(InputError):
+        fs.read("a", "cpu.weight")
+    with pytest.raises(InputError):
+        fs.read_many("a", ["cpu.max", "cpu.weight"])
+    assert fs.read("a", "no.such.file") is None
+    assert fs.read_many("a/missing", ["cpu.max"]) == {"cpu.max": None}
     with pytest.raises(InputError):
         fs.mkdir("a/evil/sub")
     assert (outside / "cpu.max").read_text() == "untouched\n"
