@@ -21,6 +21,7 @@ def counters(
     throttled: int = 0,
     some_us: int = 0,
     *,
+    full_us: int = 0,
     quota: float | None = None,
     numa: dict[int, int] | None = None,
     incarnation: int = 1,
@@ -30,7 +31,7 @@ def counters(
     slow = SlowCounters(0.0, cpu_max, 0, None, 0, oom_kill, numa or {0: 1 << 20})
     stat = CpuStat(usage_us, periods, throttled, throttled * 50_000, None, None)
     return CgroupCounters(
-        incarnation, stat, Pressure(0.0, some_us, 0.0, 0), sum((numa or {0: 1 << 20}).values()), slow
+        incarnation, stat, Pressure(0.0, some_us, 0.0, full_us), sum((numa or {0: 1 << 20}).values()), slow
     )
 
 
@@ -93,8 +94,8 @@ def test_a_full_pool_without_throttling_is_capped_by_cpuset_width() -> None:
     a, b = _pair(
         {
             "pg/postgres": counters(0),
-            "pg/backup": counters(3_900_000, some_us=1_200_000, quota=8),
-            "pg/metrics": counters(0, quota=0.5),
+            "pg/backup": counters(3_900_000, some_us=1_200_000, full_us=200_000, quota=8),
+            "pg/metrics": counters(0, full_us=100_000, quota=0.5),
             "a/app": counters(0),
         },  # fmt: skip
         dict.fromkeys(range(8), 0) | {5: 197, 6: 197},
@@ -102,6 +103,8 @@ def test_a_full_pool_without_throttling_is_capped_by_cpuset_width() -> None:
     rep = attribute(PLAN, a, b)
     shared = next(p for p in rep.pools if p.spec.kind == "pod_shared")
     assert shared.throttled_ratio == 0 and shared.binds == "cpuset width"
+    # PSI "full" of a pool is its most stalled member's (0.2 s of 2 s), not whether it is full
+    assert shared.psi_some == pytest.approx(0.6) and shared.psi_full == pytest.approx(0.1)
     backup = next(c for c in rep.containers if c.member.container == "backup")
     assert backup.binds == "cpuset width" and backup.rates is not None and backup.rates.throttled_ratio == 0
     f = next(f for f in findings(rep) if f.kind == "starved-shared-pool")
