@@ -29,7 +29,6 @@ from workbench.kube.model import (
     is_memory_resource,
 )
 from workbench.kube.names import name_problem
-from workbench.kube.shipped import shipped_documents
 from workbench.kube.yamlio import load_documents, read_text
 from workbench.quantity import Quantity, parse_quantity
 
@@ -314,18 +313,11 @@ def pods_from_documents(docs: Sequence[Any], source: str) -> list[LoadedPod]:
 def load_pods(path: Path | str) -> list[LoadedPod]:
     """All pods in a file (`-` for stdin); InputError if there are none."""
     text, label = read_text(path)
-    shipped = shipped_documents(path, text)
-    if shipped is not None:
-        # A shipped manifest as it was shipped: its documents without PyYAML (kube.shipped).
-        return _some_pods(pods_from_documents(shipped, label), label)
     return pods_from_text(text, label)
 
 
 def pods_from_text(text: str, source: str) -> list[LoadedPod]:
-    return _some_pods(pods_from_documents(load_documents(text, source), source), source)
-
-
-def _some_pods(pods: list[LoadedPod], source: str) -> list[LoadedPod]:
+    pods = pods_from_documents(load_documents(text, source), source)
     if not pods:
         raise InputError(
             "no Pod or workload with a pod template found",
