@@ -19,7 +19,7 @@ from workbench.services.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui import bindings
-from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
+from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, LayoutCache, layout_grid, move
 from workbench.tui.viewmodel.heat_overlay import HeatMarks, changed_lines
 from workbench.tui.viewmodel.machine_view import MachineView, machine_view
 
@@ -104,6 +104,7 @@ class NumaGrid(ScrollView, can_focus=True):
         self._related: CPUSet = CPUSet()
         self._related_nodes: CPUSet = CPUSet()
         self._pod_cpus: dict[str, CPUSet] = {}
+        self._layouts = LayoutCache()
 
     # ---- data ----------------------------------------------------------------------------
     def show(
@@ -151,7 +152,7 @@ class NumaGrid(ScrollView, can_focus=True):
             return
         width = self.scrollable_content_region.width or self.size.width or 80
         height = self.scrollable_content_region.height or self.size.height or None
-        self.grid_layout = layout_grid(
+        layout = layout_grid(
             self.topology,
             self.owners,
             width,
@@ -162,7 +163,13 @@ class NumaGrid(ScrollView, can_focus=True):
             ascii_only=self.ascii_only,
             max_lines=height,
             view=self.machine_view,
+            cache=self._layouts,
         )
+        if layout is self.grid_layout:
+            # Drawn from the same inputs (a resize that leaves the layout as it was, the same
+            # decision shown again): its lines and their cached strips stand.
+            return
+        self.grid_layout = layout
         if self.cursor is None or self.cursor not in self.grid_layout.positions:
             self.cursor = move(self.grid_layout, None, "right")
         self.virtual_size = Size(self.grid_layout.width, len(self.grid_layout.lines))
