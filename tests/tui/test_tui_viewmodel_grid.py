@@ -10,7 +10,8 @@ from workbench.admission.ownership import OwnerKind, cpu_owners, pods_on_node, r
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
-from workbench.tui.viewmodel.grid import cell_at, distance_rows, layout_grid, move
+from workbench.tui.viewmodel.grid import LayoutCache, cell_at, distance_rows, layout_grid, move
+from workbench.tui.viewmodel.machine_view import machine_view
 
 STATIC = NodeConfig(cpu_manager_policy="static", reserved_system_cpus=CPUSet([0, 32]))
 
@@ -118,3 +119,20 @@ def test_box_titles_name_their_numa_node_for_highlighting(snc: Topology) -> None
     titles = [c for line in layout.lines for c in line if c.role == "title" and c.node is not None]
     assert sorted(c.node for c in titles) == [0, 1, 2, 3]  # type: ignore[type-var]
     assert all(f"NUMA {c.node}" in c.text for c in titles)
+
+
+def test_layout_cache_returns_the_same_layout_for_the_same_inputs(snc: Topology) -> None:
+    view = machine_view(snc)
+    owners = cpu_owners(snc, STATIC, NodeState())
+    cache = LayoutCache(size=2)
+    first = layout_grid(snc, owners, 80, preview=CPUSet({1, 2}), view=view, cache=cache)
+    # Equal owners in a new mapping (a new kubelet config) and an equal preview: the same layout.
+    again = layout_grid(snc, dict(owners), 80, preview=CPUSet([1, 2]), view=view, cache=cache)
+    assert again is first
+    other = layout_grid(snc, owners, 80, preview=CPUSet({3}), view=view, cache=cache)
+    assert other is not first
+    assert other.text() == layout_grid(snc, owners, 80, preview=CPUSet({3}), view=view).text()
+    assert first.text() == layout_grid(snc, owners, 80, preview=CPUSet({1, 2}), view=view).text()
+    assert layout_grid(snc, owners, 70, preview=CPUSet({3}), view=view, cache=cache) is not other
+    # Two kept: the first was dropped.
+    assert layout_grid(snc, owners, 80, preview=CPUSet({1, 2}), view=view, cache=cache) is not first

@@ -7,7 +7,7 @@ fit, and a zoom into one node. Pure layout: the widget maps each cell's role/kin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -251,6 +251,37 @@ def _node_box(
     return _box(title, body, inner, ascii_only, footer, node)
 
 
+_Entry = tuple[Topology, MachineView, Mapping[int, Owner], tuple[object, ...], GridLayout]
+
+
+class LayoutCache:
+    """The last few layouts `layout_grid` built, by what they were built from (the topology and
+    machine view by identity, the rest by value). The Draft screen shows the same few decisions
+    again as the policy or scope goes back and forth, and the preview's scrollbar coming and
+    going moves the grid's width between two values: a layout of a 512-CPU node is 7-14 ms."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._size = size
+        self._entries: list[_Entry] = []
+
+    def get(
+        self,
+        topology: Topology,
+        view: MachineView,
+        owners: Mapping[int, Owner],
+        values: tuple[object, ...],
+        build: Callable[[], GridLayout],
+    ) -> GridLayout:
+        for t, v, o, vals, layout in reversed(self._entries):
+            # Owners by value too: a new kubelet config is a new ownership view, mostly equal.
+            if t is topology and v is view and vals == values and (o is owners or o == owners):
+                return layout
+        layout = build()
+        self._entries.append((topology, view, owners, values, layout))
+        del self._entries[: -self._size]
+        return layout
+
+
 def layout_grid(
     topology: Topology,
     owners: Mapping[int, Owner],
@@ -263,11 +294,13 @@ def layout_grid(
     ascii_only: bool = False,
     max_lines: int | None = None,
     view: MachineView | None = None,
+    cache: LayoutCache | None = None,
 ) -> GridLayout:
     """Lay the node out in `width` columns.
 
     `collapse=None` collapses runs of identical cores only when the full picture would need more
-    than `max_lines` lines (or, with no limit, more than three bands per node).
+    than `max_lines` lines (or, with no limit, more than three bands per node). With `cache`, a
+    layout built before from the same inputs is returned again (the same object).
     """
     preview = preview or CPUSet()
     memory = memory or {}
@@ -276,6 +309,12 @@ def layout_grid(
     width = max(width, 24)
 
     def build(do_collapse: bool) -> GridLayout:
+        if cache is None:
+            return lay_out(do_collapse)
+        values = (preview, tuple(sorted(memory.items())), zoom, ascii_only, width, do_collapse)
+        return cache.get(topology, view, owners, values, lambda: lay_out(do_collapse))
+
+    def lay_out(do_collapse: bool) -> GridLayout:
         lines: list[Line] = []
         for band in view.bands:
             shown = [b for b in band.boxes if zoom is None or b.node == zoom]

@@ -19,9 +19,11 @@ from workbench.services.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui import bindings
-from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, layout_grid, move
+from workbench.tui.viewmodel.grid import Cell, Direction, GridLayout, LayoutCache, layout_grid, move
 from workbench.tui.viewmodel.heat_overlay import HeatMarks, changed_lines
 from workbench.tui.viewmodel.machine_view import MachineView, machine_view
+
+_STRIPS_KEPT = 8  # layouts whose strips are kept (LayoutCache keeps 16 layouts)
 
 
 class NumaGrid(ScrollView, can_focus=True):
@@ -100,10 +102,14 @@ class NumaGrid(ScrollView, can_focus=True):
         self.machine_view: MachineView | None = None  # of `topology`, kept while it is the same
         self.heat: HeatMarks | None = None  # the heat overlay (`u`): cell's CPU -> glyph, level
         self._strips: dict[int, Strip] = {}
+        # The strips of the layouts shown before, with the marks they were drawn with: the
+        # Draft screen goes back to a decision it showed a few keys ago.
+        self._saved_strips: dict[int, tuple[GridLayout, tuple[object, ...], dict[int, Strip]]] = {}
         self._styles: dict[tuple[object, ...], Style] = {}
         self._related: CPUSet = CPUSet()
         self._related_nodes: CPUSet = CPUSet()
         self._pod_cpus: dict[str, CPUSet] = {}
+        self._layouts = LayoutCache()
 
     # ---- data ----------------------------------------------------------------------------
     def show(
@@ -151,7 +157,7 @@ class NumaGrid(ScrollView, can_focus=True):
             return
         width = self.scrollable_content_region.width or self.size.width or 80
         height = self.scrollable_content_region.height or self.size.height or None
-        self.grid_layout = layout_grid(
+        layout = layout_grid(
             self.topology,
             self.owners,
             width,
@@ -162,12 +168,28 @@ class NumaGrid(ScrollView, can_focus=True):
             ascii_only=self.ascii_only,
             max_lines=height,
             view=self.machine_view,
+            cache=self._layouts,
         )
+        if layout is self.grid_layout:
+            # Drawn from the same inputs (a resize that leaves the layout as it was, the same
+            # decision shown again): its lines and their cached strips stand.
+            return
+        old = self.grid_layout
+        if old is not None:
+            self._saved_strips[id(old)] = (old, self._strip_marks(), self._strips)
+            while len(self._saved_strips) > _STRIPS_KEPT:
+                self._saved_strips.pop(next(iter(self._saved_strips)))
+        self.grid_layout = layout
         if self.cursor is None or self.cursor not in self.grid_layout.positions:
             self.cursor = move(self.grid_layout, None, "right")
         self.virtual_size = Size(self.grid_layout.width, len(self.grid_layout.lines))
         self._update_related()
-        self._invalidate()
+        saved = self._saved_strips.pop(id(layout), None)
+        if saved is not None and saved[0] is layout and saved[1] == self._strip_marks():
+            self._strips = saved[2]
+        else:
+            self._strips = {}
+        self.refresh()
         if self.heat is not None:
             self.post_message(self.Relaid())
 
@@ -200,7 +222,13 @@ class NumaGrid(ScrollView, can_focus=True):
         # A theme change restyles the component classes: the cached strips hold the old styles.
         super().notify_style_update()
         self._strips.clear()
+        self._saved_strips.clear()
         self._styles.clear()
+
+    def _strip_marks(self) -> tuple[object, ...]:
+        """What a layout's strips are drawn with besides the layout: the cursor and its marks, the
+        heat, the base style and the width."""
+        return (*self._marked(), self.heat, self.rich_style, self.scrollable_content_region.width)
 
     def _marked(self) -> tuple[int | None, CPUSet, CPUSet]:
         return self.cursor, self._related | self.highlight, self._related_nodes
