@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from workbench.admission.cpu_index import CPUIndex
+from workbench.topology.cpuset import CPUSet
 
 
 class CPUAccumulator:
@@ -18,6 +19,8 @@ class CPUAccumulator:
 
     def __init__(self, index: CPUIndex, available: Iterable[int], needed: int, *, spread: bool) -> None:
         self.ix = index
+        if isinstance(available, CPUSet):
+            available = available.as_frozenset()  # C-level set algebra, not CPUSet.__iter__
         self.avail: set[int] = set(index.cpu_set.intersection(available))
         self.needed = needed
         self.result: set[int] = set()
@@ -43,16 +46,15 @@ class CPUAccumulator:
         uncore: dict[int, int] = {}
         numa_socket: dict[tuple[int, int], int] = {}
         numa_uncore: dict[tuple[int, int], int] = {}
-        core_of, socket_of = index.core_of, index.socket_of
-        numa_of, uncore_of = index.numa_of, index.uncore_of
+        keys = index.unit_keys
         for c in cpus:
-            k, s, n, u = core_of[c], socket_of[c], numa_of[c], uncore_of[c]
+            k, s, n, u, ns, nu = keys[c]
             core[k] = core.get(k, 0) + 1
             socket[s] = socket.get(s, 0) + 1
             numa[n] = numa.get(n, 0) + 1
             uncore[u] = uncore.get(u, 0) + 1
-            numa_socket[(n, s)] = numa_socket.get((n, s), 0) + 1
-            numa_uncore[(n, u)] = numa_uncore.get((n, u), 0) + 1
+            numa_socket[ns] = numa_socket.get(ns, 0) + 1
+            numa_uncore[nu] = numa_uncore.get(nu, 0) + 1
         self.free_core = core
         self.free_socket = socket
         self.free_numa = numa
@@ -61,14 +63,13 @@ class CPUAccumulator:
         self.free_numa_uncore = numa_uncore
 
     def _uncount(self, c: int) -> None:
-        ix = self.ix
-        core, socket, numa, uncore = ix.core_of[c], ix.socket_of[c], ix.numa_of[c], ix.uncore_of[c]
-        self.free_core[core] -= 1
-        self.free_socket[socket] -= 1
-        self.free_numa[numa] -= 1
-        self.free_uncore[uncore] -= 1
-        self.free_numa_socket[(numa, socket)] -= 1
-        self.free_numa_uncore[(numa, uncore)] -= 1
+        k, s, n, u, ns, nu = self.ix.unit_keys[c]
+        self.free_core[k] -= 1
+        self.free_socket[s] -= 1
+        self.free_numa[n] -= 1
+        self.free_uncore[u] -= 1
+        self.free_numa_socket[ns] -= 1
+        self.free_numa_uncore[nu] -= 1
 
     # ---- state ----------------------------------------------------------------------
     def take(self, cpus: Iterable[int]) -> None:

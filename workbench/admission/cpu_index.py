@@ -134,7 +134,7 @@ class CPUIndex(Record):
     def numa_ids(self) -> tuple[int, ...]:
         return tuple(self.cpus_in_numa)
 
-    @property
+    @cached_property
     def cpus_per_core(self) -> int:
         """`CPUsPerCore`: NumCPUs / NumCores, integer division as in the kubelet."""
         return self.num_cpus // self.num_cores if self.num_cores else 0
@@ -157,18 +157,28 @@ class CPUIndex(Record):
         )
 
     @cached_property
+    def unit_keys(self) -> Mapping[int, tuple[int, int, int, int, Pair, Pair]]:
+        """CPU id -> (core, socket, NUMA node, uncore cache, (NUMA, socket), (NUMA, uncore)):
+        the keys of the six free counts a CPU pick keeps, built once, not per counted CPU."""
+        keys: dict[int, tuple[int, int, int, int, Pair, Pair]] = {}
+        for c in self.cpus:
+            k, s, n, u = self.core_of[c], self.socket_of[c], self.numa_of[c], self.uncore_of[c]
+            keys[c] = (k, s, n, u, (n, s), (n, u))
+        return MappingProxyType(keys)
+
+    @cached_property
     def mask_capacity(self) -> list[int]:
         """CPUs (free or not) under every NUMA mask over `numa_ids`, indexed by mask value:
         fixed for a machine, and what decides which hints are preferred."""
         table = mask_table(self.numa_ids)
         return table.sums([len(self.cpus_in_numa[n]) for n in table.ids])
 
-    @property
+    @cached_property
     def cpus_per_uncore(self) -> int:
         """`CPUsPerUncore`: NumCPUs / NumUncoreCache (an average: caches may differ in size)."""
         return self.num_cpus // len(self.cpus_in_uncore) if self.cpus_in_uncore else 0
 
-    @property
+    @cached_property
     def numa_first(self) -> bool:
         """`NumSockets >= NumNUMANodes`: NUMA nodes hold whole sockets, so they are taken first."""
         return self.num_sockets >= self.num_numa
