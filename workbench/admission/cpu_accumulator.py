@@ -8,7 +8,7 @@ orders (`sortAvailableNUMANodes`, `...Sockets`, `...Cores`, `...UncoreCaches`, `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from workbench.admission.cpu_index import CPUIndex
 from workbench.topology.cpuset import CPUSet
@@ -123,13 +123,20 @@ class CPUAccumulator:
     def sort_cores(self) -> list[int]:
         out: list[int] = []
         fc = self.free_core
-        if self.ix.numa_first:
-            for s in self.sort_sockets():
-                cores = (c for c in self.ix.cores_in_socket.get(s, ()) if fc.get(c, 0) > 0)
-                out.extend(self._sort(cores, fc))
-        else:
-            for n in self.sort_numas():
-                cores = (c for c in self.ix.cores_in_numa.get(n, ()) if fc.get(c, 0) > 0)
+        # the cores with a free CPU, grouped under each socket (NUMA node) that lists them:
+        # a pick sees a few free cores of a machine with hundreds, so the groups are built from
+        # the free cores rather than by filtering every core of every group
+        ix = self.ix
+        numa_first = ix.numa_first
+        parents = ix.sockets_of_core if numa_first else ix.numas_of_core
+        groups: dict[int, list[int]] = {}
+        for c, k in fc.items():
+            if k > 0:
+                for g in parents.get(c, ()):
+                    groups.setdefault(g, []).append(c)
+        for g in self.sort_sockets() if numa_first else self.sort_numas():
+            cores = groups.get(g)
+            if cores:
                 out.extend(self._sort(cores, fc))
         return out
 
@@ -161,18 +168,31 @@ class CPUAccumulator:
             if self.needed >= len(cpus):
                 self.take(cpus)
 
+    def _any_whole(self, free: dict[int, int], cpus_in: Mapping[int, tuple[int, ...]]) -> bool:
+        """Whether some unit is wholly free and fits the need: else `_take_full` takes nothing
+        whatever the order, and the units are not sorted (the need only shrinks as it takes)."""
+        needed = self.needed
+        for u, k in free.items():
+            if 0 < k <= needed and k == len(cpus_in[u]):
+                return True
+        return False
+
     def take_full_numas(self) -> None:
-        self._take_full(self.sort_numas(), self.free_numa, self.ix.cpus_in_numa.__getitem__)
+        if self._any_whole(self.free_numa, self.ix.cpus_in_numa):
+            self._take_full(self.sort_numas(), self.free_numa, self.ix.cpus_in_numa.__getitem__)
 
     def take_full_sockets(self) -> None:
-        self._take_full(self.sort_sockets(), self.free_socket, self.ix.cpus_in_socket.__getitem__)
+        if self._any_whole(self.free_socket, self.ix.cpus_in_socket):
+            self._take_full(self.sort_sockets(), self.free_socket, self.ix.cpus_in_socket.__getitem__)
 
     def take_full_cores(self) -> None:
-        self._take_full(self.sort_cores(), self.free_core, self.ix.cpus_in_core.__getitem__)
+        if self._any_whole(self.free_core, self.ix.cpus_in_core):
+            self._take_full(self.sort_cores(), self.free_core, self.ix.cpus_in_core.__getitem__)
 
     def take_full_uncores(self) -> None:
         """`takeFullUncore`."""
-        self._take_full(self.sort_uncores(), self.free_uncore, self.ix.cpus_in_uncore.__getitem__)
+        if self._any_whole(self.free_uncore, self.ix.cpus_in_uncore):
+            self._take_full(self.sort_uncores(), self.free_uncore, self.ix.cpus_in_uncore.__getitem__)
 
     def take_partial_uncore(self, uncore: int) -> None:
         """`takePartialUncore`: the first free cores of this uncore cache, if they are exactly enough."""

@@ -31,6 +31,14 @@ def _freeze(groups: dict[int, list[int]]) -> Mapping[int, tuple[int, ...]]:
     return MappingProxyType({k: tuple(sorted(set(v))) for k, v in sorted(groups.items())})
 
 
+def _parents(groups: Mapping[int, tuple[int, ...]]) -> Mapping[int, tuple[int, ...]]:
+    out: dict[int, list[int]] = {}
+    for g, members in sorted(groups.items()):
+        for m in members:
+            out.setdefault(m, []).append(g)
+    return MappingProxyType({m: tuple(gs) for m, gs in out.items()})
+
+
 class CPUIndex(Record):
     """Static facts about a node's CPUs, keyed the way the kubelet's CPU manager keys them."""
 
@@ -155,6 +163,16 @@ class CPUIndex(Record):
             sizes(self.cpus_in_numa_socket),
             sizes(self.cpus_in_numa_uncore),
         )
+
+    @cached_property
+    def numas_of_core(self) -> Mapping[int, tuple[int, ...]]:
+        """Core -> the NUMA nodes whose `cores_in_numa` list it, ascending."""
+        return _parents(self.cores_in_numa)
+
+    @cached_property
+    def sockets_of_core(self) -> Mapping[int, tuple[int, ...]]:
+        """Core -> the sockets whose `cores_in_socket` list it, ascending."""
+        return _parents(self.cores_in_socket)
 
     @cached_property
     def unit_keys(self) -> Mapping[int, tuple[int, int, int, int, Pair, Pair]]:
