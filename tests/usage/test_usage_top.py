@@ -44,6 +44,7 @@ def _second_sample(root: Path, proc: Path) -> None:
     Counters(root, f"{POD}/pg-backup").cpu(1_960_000, periods=10, throttled=0)
     Counters(root, f"{POD}/pg-backup").pressure(450_000, 100_000)
     Counters(root, f"{POD}/postgres").cpu(100_000)
+    Counters(root, POD).cpu(2_070_000, periods=10, throttled=0)  # both, and the pause process
     ticks = {cpu: (0, 100) for cpu in range(64)}
     ticks.update({4: (98, 2), 36: (98, 2), 2: (100, 0), 1: (10, 90)})
     proc_stat(proc, ticks)
@@ -94,6 +95,9 @@ def test_top_once_json_contract_and_figures(
     shared = pools[("pod_shared", None)]
     assert (shared["pod"], shared["cpus"], shared["capacity_cores"]) == ("db/postgres-0", "4,36", 2)
     assert shared["usage_cores"] == pytest.approx(1.96) and shared["throttled_ratio"] == 0
+    (pod,) = doc["pods"]  # the pod's own cgroup: the whole pod, where a pod-level limit applies
+    assert (pod["pod"], pod["cgroup"]) == ("db/postgres-0", POD)
+    assert pod["usage_cores"] == pytest.approx(2.07) and pod["throttled_ratio"] == 0
     exclusive = pools[("pod_exclusive", "postgres")]
     assert exclusive["capacity_cores"] == 6 and exclusive["usage_cores"] == pytest.approx(0.1)
     # busy 1.1 core on postgres' CPUs (1 full from the foreign task), 0.1 of it postgres'

@@ -8,13 +8,17 @@ rest is the pod shared pool every other container runs on.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from workbench.admission.cpu_state import CPUState
 from workbench.admission.decision import Hint
 from workbench.admission.errors import EMPTY_POD_SHARED_POOL_ERROR, AdmissionError
 from workbench.kube.model import Container, PodSpec
 from workbench.topology.cpuset import CPUSet
+
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the protocol is for mypy; at run time a plain base
 
 
 class PodScopePolicy(Protocol):

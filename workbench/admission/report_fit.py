@@ -7,11 +7,13 @@ no more than free (see `resource_fit`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from workbench.admission.node_allocatable import PODS
 from workbench.admission.resource_fit import ResourceFit
 from workbench.kube.model import CPU, HUGEPAGES_PREFIX, MEMORY
+
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 WIDTH = 80
 

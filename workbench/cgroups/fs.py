@@ -249,21 +249,7 @@ class CgroupFS:
     # ---- reads ---------------------------------------------------------------------------
     def read(self, cgroup: str, file: str) -> str | None:
         """The file's text without its trailing newline; None when the file or cgroup is missing."""
-        parts = split_cgroup(cgroup)
-        name = check_name(file, what="interface file name")
-        # The no-follow walk cannot leave the root, so `resolve`'s lstat of every component (as
-        # many syscalls again) runs only when the walk fails: to name a planted link.
-        try:
-            with beneath.directory(self._root_str, parts) as dirfd:
-                text = beneath.read_at(dirfd, name)
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            if not isinstance(e, NotADirectoryError) and e.errno != errno.ELOOP:
-                raise
-            self.resolve(cgroup, file)  # raises for a link; otherwise a component is not a directory
-            return None
-        return None if text is None else text.rstrip("\n")
+        return self.read_many(cgroup, (file,))[file]
 
     def read_many(self, cgroup: str, files: Sequence[str]) -> dict[str, str | None]:
         """`read` of several files of one cgroup, walking to it once (a pod listing reads five
@@ -275,13 +261,14 @@ class CgroupFS:
                 texts = {f: beneath.read_at(dirfd, f) for f in names}
         except FileNotFoundError:
             return dict.fromkeys(files)
-        except NotADirectoryError:
-            self.resolve(cgroup)  # as in `read`: names a planted directory link
-            return dict.fromkeys(files)
         except OSError as e:
-            if e.errno != errno.ELOOP:
+            if not isinstance(e, NotADirectoryError) and e.errno != errno.ELOOP:
                 raise
-            return {f: self.read(cgroup, f) for f in files}  # a planted file link: resolve's refusal
+            # The no-follow walk cannot leave the root, so `resolve`'s lstat of every component
+            # (as many syscalls again) runs only now: to name a planted link (InputError).
+            for f in names:
+                self.resolve(cgroup, f)
+            return dict.fromkeys(files)  # a component is a plain file: nothing to read
         return {f: None if t is None else t.rstrip("\n") for f, t in texts.items()}
 
     def exists(self, cgroup: str) -> bool:

@@ -4,10 +4,13 @@ holds them equal."""
 
 from __future__ import annotations
 
-from typing import Literal
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
+if TYPE_CHECKING:
+    from typing import Literal, TypeAlias
 
-Policy = Literal["none", "best-effort", "restricted", "single-numa-node"]
-Scope = Literal["container", "pod"]
+
+Policy: TypeAlias = "Literal['none', 'best-effort', 'restricted', 'single-numa-node']"
+Scope: TypeAlias = "Literal['container', 'pod']"
 
 # The topology manager's policies (kube.config.TOPOLOGY_POLICIES) and scopes.
 POLICIES: tuple[Policy, ...] = ("none", "best-effort", "restricted", "single-numa-node")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from workbench.errors import InputError
+
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 
 if TYPE_CHECKING:
     from workbench.kube.model import PodSpec

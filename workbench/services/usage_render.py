@@ -6,8 +6,10 @@ JSON contract (`top --once -o json`): top-level `interval_s`, `containers`, `poo
 -> bytes), and `binds`, `quota_cores`, `psi_some`, `psi_full`, `oom_kills`, `planned_mems`,
 `off_plan_bytes`, `cgroup`. A pool: `kind`, `pod`, `container`, `cpus`, `capacity_cores`,
 `usage_cores`, `throttled_ratio`, and `headroom_cores`, `throttled_s`, `psi_some`, `psi_full`,
-`busy_cores`, `foreign_cores`, `binds`. A gap (a vanished, new or restarted cgroup, a counter
-reset) is `null`, never a made-up figure.
+`busy_cores`, `foreign_cores`, `binds`. A pod (`pods`, from its own cgroup: the whole pod with
+its pause process, and where a pod-level limit without an exclusive container is enforced):
+`pod`, `cgroup`, `usage_cores`, `throttled_ratio`, `throttled_s`, `memory_bytes`. A gap (a
+vanished, new or restarted cgroup, a counter reset) is `null`, never a made-up figure.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.services.usage import UsageReport
-from workbench.usage.attribution import ContainerFigures, PoolFigures
+from workbench.usage.attribution import ContainerFigures, PodFigures, PoolFigures
 
 BINDS_TEXT = {
     "cpuset width": "capped by cpuset width",
@@ -71,6 +73,18 @@ def pool_json(p: PoolFigures) -> dict[str, Any]:
     }
 
 
+def pod_json(p: PodFigures) -> dict[str, Any]:
+    r = p.rates
+    return {
+        "pod": p.pod,
+        "cgroup": p.cgroup,
+        "usage_cores": _r(r.usage_cores) if r else None,
+        "throttled_ratio": _r(r.throttled_ratio) if r else None,
+        "throttled_s": _r(r.throttled_s) if r else None,
+        "memory_bytes": p.memory_bytes,
+    }
+
+
 def usage_json(report: UsageReport) -> dict[str, Any]:
     a = report.attribution
     return {
@@ -78,6 +92,7 @@ def usage_json(report: UsageReport) -> dict[str, Any]:
         "source": report.source,
         "containers": [container_json(c) for c in a.containers],
         "pools": [pool_json(p) for p in a.pools],
+        "pods": [pod_json(p) for p in a.pods],
         "findings": [{"kind": f.kind, "subject": f.subject, "text": f.text} for f in report.findings],
         "tasks": [
             {"pid": t.pid, "tid": t.tid, "comm": t.comm, "cpu": t.cpu, "pool": t.pool, "cgroup": t.cgroup}

@@ -8,7 +8,11 @@ Regenerate after editing the YAML:
 and paste the output as DEMO_SPEC.
 """
 
-from typing import Any
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEMO_SPEC: dict[str, Any] = {"name": "intel-2s-snc",
  "cpus": [{"id": 0, "socket": 0, "numa": 0, "core": 0, "l3": 0},

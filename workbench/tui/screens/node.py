@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -14,7 +14,6 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import InputError
-from workbench.services import usage_heat
 from workbench.services.ownership import Owner, pod_cpus
 from workbench.topology.cpuset import CPUSet
 from workbench.tui import bindings
@@ -23,6 +22,11 @@ from workbench.tui.viewmodel.heat_overlay import busy_text, heat_legend, heat_ma
 from workbench.tui.viewmodel.node_view import cpu_info, devices_text, distance_text, header, pod_lines
 from workbench.tui.widgets.legend import Legend
 from workbench.tui.widgets.numa_grid import NumaGrid
+
+if TYPE_CHECKING:
+    # The sampler behind the heat overlay loads on the first `u`, not at start-up (~15% of
+    # the app's own imports before the first paint).
+    from workbench.services import usage_heat
 
 
 class NodeScreen(WorkbenchScreen):
@@ -148,6 +152,7 @@ class NodeScreen(WorkbenchScreen):
         self._show_heat()
 
     def _open_feed(self) -> usage_heat.BusyFeed:
+        from workbench.services import usage_heat
         from workbench.services.source import Node
 
         s, committer = self.wb.session, self.wb.committer
@@ -171,6 +176,8 @@ class NodeScreen(WorkbenchScreen):
             if self.heat_on:
                 self.action_heat()
             return
+        from workbench.services import usage_heat
+
         feed = event.worker.result
         assert isinstance(feed, usage_heat.BusyFeed)
         if not self.is_mounted:
