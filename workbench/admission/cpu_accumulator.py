@@ -8,9 +8,10 @@ orders (`sortAvailableNUMANodes`, `...Sockets`, `...Cores`, `...UncoreCaches`, `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from workbench.admission.cpu_index import CPUIndex
+from workbench.topology.cpuset import CPUSet
 
 
 class CPUAccumulator:
@@ -18,6 +19,8 @@ class CPUAccumulator:
 
     def __init__(self, index: CPUIndex, available: Iterable[int], needed: int, *, spread: bool) -> None:
         self.ix = index
+        if isinstance(available, CPUSet):
+            available = available.as_frozenset()  # C-level set algebra, not CPUSet.__iter__
         self.avail: set[int] = set(index.cpu_set.intersection(available))
         self.needed = needed
         self.result: set[int] = set()
@@ -43,16 +46,15 @@ class CPUAccumulator:
         uncore: dict[int, int] = {}
         numa_socket: dict[tuple[int, int], int] = {}
         numa_uncore: dict[tuple[int, int], int] = {}
-        core_of, socket_of = index.core_of, index.socket_of
-        numa_of, uncore_of = index.numa_of, index.uncore_of
+        keys = index.unit_keys
         for c in cpus:
-            k, s, n, u = core_of[c], socket_of[c], numa_of[c], uncore_of[c]
+            k, s, n, u, ns, nu = keys[c]
             core[k] = core.get(k, 0) + 1
             socket[s] = socket.get(s, 0) + 1
             numa[n] = numa.get(n, 0) + 1
             uncore[u] = uncore.get(u, 0) + 1
-            numa_socket[(n, s)] = numa_socket.get((n, s), 0) + 1
-            numa_uncore[(n, u)] = numa_uncore.get((n, u), 0) + 1
+            numa_socket[ns] = numa_socket.get(ns, 0) + 1
+            numa_uncore[nu] = numa_uncore.get(nu, 0) + 1
         self.free_core = core
         self.free_socket = socket
         self.free_numa = numa
@@ -61,14 +63,13 @@ class CPUAccumulator:
         self.free_numa_uncore = numa_uncore
 
     def _uncount(self, c: int) -> None:
-        ix = self.ix
-        core, socket, numa, uncore = ix.core_of[c], ix.socket_of[c], ix.numa_of[c], ix.uncore_of[c]
-        self.free_core[core] -= 1
-        self.free_socket[socket] -= 1
-        self.free_numa[numa] -= 1
-        self.free_uncore[uncore] -= 1
-        self.free_numa_socket[(numa, socket)] -= 1
-        self.free_numa_uncore[(numa, uncore)] -= 1
+        k, s, n, u, ns, nu = self.ix.unit_keys[c]
+        self.free_core[k] -= 1
+        self.free_socket[s] -= 1
+        self.free_numa[n] -= 1
+        self.free_uncore[u] -= 1
+        self.free_numa_socket[ns] -= 1
+        self.free_numa_uncore[nu] -= 1
 
     # ---- state ----------------------------------------------------------------------
     def take(self, cpus: Iterable[int]) -> None:
@@ -122,13 +123,20 @@ class CPUAccumulator:
     def sort_cores(self) -> list[int]:
         out: list[int] = []
         fc = self.free_core
-        if self.ix.numa_first:
-            for s in self.sort_sockets():
-                cores = (c for c in self.ix.cores_in_socket.get(s, ()) if fc.get(c, 0) > 0)
-                out.extend(self._sort(cores, fc))
-        else:
-            for n in self.sort_numas():
-                cores = (c for c in self.ix.cores_in_numa.get(n, ()) if fc.get(c, 0) > 0)
+        # the cores with a free CPU, grouped under each socket (NUMA node) that lists them:
+        # a pick sees a few free cores of a machine with hundreds, so the groups are built from
+        # the free cores rather than by filtering every core of every group
+        ix = self.ix
+        numa_first = ix.numa_first
+        parents = ix.sockets_of_core if numa_first else ix.numas_of_core
+        groups: dict[int, list[int]] = {}
+        for c, k in fc.items():
+            if k > 0:
+                for g in parents.get(c, ()):
+                    groups.setdefault(g, []).append(c)
+        for g in self.sort_sockets() if numa_first else self.sort_numas():
+            cores = groups.get(g)
+            if cores:
                 out.extend(self._sort(cores, fc))
         return out
 
@@ -160,18 +168,31 @@ class CPUAccumulator:
             if self.needed >= len(cpus):
                 self.take(cpus)
 
+    def _any_whole(self, free: dict[int, int], cpus_in: Mapping[int, tuple[int, ...]]) -> bool:
+        """Whether some unit is wholly free and fits the need: else `_take_full` takes nothing
+        whatever the order, and the units are not sorted (the need only shrinks as it takes)."""
+        needed = self.needed
+        for u, k in free.items():
+            if 0 < k <= needed and k == len(cpus_in[u]):
+                return True
+        return False
+
     def take_full_numas(self) -> None:
-        self._take_full(self.sort_numas(), self.free_numa, self.ix.cpus_in_numa.__getitem__)
+        if self._any_whole(self.free_numa, self.ix.cpus_in_numa):
+            self._take_full(self.sort_numas(), self.free_numa, self.ix.cpus_in_numa.__getitem__)
 
     def take_full_sockets(self) -> None:
-        self._take_full(self.sort_sockets(), self.free_socket, self.ix.cpus_in_socket.__getitem__)
+        if self._any_whole(self.free_socket, self.ix.cpus_in_socket):
+            self._take_full(self.sort_sockets(), self.free_socket, self.ix.cpus_in_socket.__getitem__)
 
     def take_full_cores(self) -> None:
-        self._take_full(self.sort_cores(), self.free_core, self.ix.cpus_in_core.__getitem__)
+        if self._any_whole(self.free_core, self.ix.cpus_in_core):
+            self._take_full(self.sort_cores(), self.free_core, self.ix.cpus_in_core.__getitem__)
 
     def take_full_uncores(self) -> None:
         """`takeFullUncore`."""
-        self._take_full(self.sort_uncores(), self.free_uncore, self.ix.cpus_in_uncore.__getitem__)
+        if self._any_whole(self.free_uncore, self.ix.cpus_in_uncore):
+            self._take_full(self.sort_uncores(), self.free_uncore, self.ix.cpus_in_uncore.__getitem__)
 
     def take_partial_uncore(self, uncore: int) -> None:
         """`takePartialUncore`: the first free cores of this uncore cache, if they are exactly enough."""

@@ -35,6 +35,14 @@ def _freeze(groups: dict[int, list[int]]) -> Mapping[int, tuple[int, ...]]:
     return MappingProxyType({k: tuple(sorted(set(v))) for k, v in sorted(groups.items())})
 
 
+def _parents(groups: Mapping[int, tuple[int, ...]]) -> Mapping[int, tuple[int, ...]]:
+    out: dict[int, list[int]] = {}
+    for g, members in sorted(groups.items()):
+        for m in members:
+            out.setdefault(m, []).append(g)
+    return MappingProxyType({m: tuple(gs) for m, gs in out.items()})
+
+
 class CPUIndex(Record):
     """Static facts about a node's CPUs, keyed the way the kubelet's CPU manager keys them."""
 
@@ -138,7 +146,7 @@ class CPUIndex(Record):
     def numa_ids(self) -> tuple[int, ...]:
         return tuple(self.cpus_in_numa)
 
-    @property
+    @cached_property
     def cpus_per_core(self) -> int:
         """`CPUsPerCore`: NumCPUs / NumCores, integer division as in the kubelet."""
         return self.num_cpus // self.num_cores if self.num_cores else 0
@@ -161,18 +169,38 @@ class CPUIndex(Record):
         )
 
     @cached_property
+    def numas_of_core(self) -> Mapping[int, tuple[int, ...]]:
+        """Core -> the NUMA nodes whose `cores_in_numa` list it, ascending."""
+        return _parents(self.cores_in_numa)
+
+    @cached_property
+    def sockets_of_core(self) -> Mapping[int, tuple[int, ...]]:
+        """Core -> the sockets whose `cores_in_socket` list it, ascending."""
+        return _parents(self.cores_in_socket)
+
+    @cached_property
+    def unit_keys(self) -> Mapping[int, tuple[int, int, int, int, Pair, Pair]]:
+        """CPU id -> (core, socket, NUMA node, uncore cache, (NUMA, socket), (NUMA, uncore)):
+        the keys of the six free counts a CPU pick keeps, built once, not per counted CPU."""
+        keys: dict[int, tuple[int, int, int, int, Pair, Pair]] = {}
+        for c in self.cpus:
+            k, s, n, u = self.core_of[c], self.socket_of[c], self.numa_of[c], self.uncore_of[c]
+            keys[c] = (k, s, n, u, (n, s), (n, u))
+        return MappingProxyType(keys)
+
+    @cached_property
     def mask_capacity(self) -> list[int]:
         """CPUs (free or not) under every NUMA mask over `numa_ids`, indexed by mask value:
         fixed for a machine, and what decides which hints are preferred."""
         table = mask_table(self.numa_ids)
         return table.sums([len(self.cpus_in_numa[n]) for n in table.ids])
 
-    @property
+    @cached_property
     def cpus_per_uncore(self) -> int:
         """`CPUsPerUncore`: NumCPUs / NumUncoreCache (an average: caches may differ in size)."""
         return self.num_cpus // len(self.cpus_in_uncore) if self.cpus_in_uncore else 0
 
-    @property
+    @cached_property
     def numa_first(self) -> bool:
         """`NumSockets >= NumNUMANodes`: NUMA nodes hold whole sockets, so they are taken first."""
         return self.num_sockets >= self.num_numa

@@ -111,7 +111,9 @@ class CPUManager:
             dict(state.pod_cpusets),
         )
         try:
-            policy.start(loaded.copy())
+            # start() raises before it changes the state it is given, so `loaded` is still the
+            # checkpoint on the refusal path below: no second copy of every assignment
+            policy.start(loaded)
         except CPUPolicyError as err:
             # The kubelet would not start; keep what the node runs so the preview still accounts for it.
             self.problems.append(err.message)

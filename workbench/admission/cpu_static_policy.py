@@ -58,6 +58,12 @@ def _is_integral(millis: int) -> bool:
     return millis % 1000 == 0
 
 
+def _reserved_picks(topology: Topology) -> dict[tuple[int, tuple[str, ...]], CPUSet | None]:
+    """(count, options) -> the reserved CPUs the picker takes out of an idle machine (None: it
+    cannot): a function of the topology alone, and every admission builds a policy."""
+    return {}
+
+
 class StaticPolicy:
     """`staticPolicy` with its state (the kubelet keeps the state apart; one object is simpler here)."""
 
@@ -89,10 +95,14 @@ class StaticPolicy:
             reserved = reserved_cpus
         else:
             # lowest-numbered whole cores first, picked by the policy's own picker
-            try:
-                reserved = self.take(self.all_cpus, num_reserved)
-            except AdmissionError:
-                reserved = CPUSet()
+            picks = topology.derived(_reserved_picks)
+            key = (num_reserved, self.option_names)
+            if key not in picks:
+                try:
+                    picks[key] = self.take(self.all_cpus, num_reserved)
+                except AdmissionError:
+                    picks[key] = None
+            reserved = picks[key] or CPUSet()
         if len(reserved) != num_reserved:
             raise CPUPolicyError(
                 "[cpumanager] unable to reserve the required amount of CPUs "
@@ -111,6 +121,9 @@ class StaticPolicy:
         self.reserved_physical = CPUSet(physical)
         self.state = CPUState()
         self.cpus_to_reuse: dict[str, CPUSet] = {}
+        # guaranteed_cpus per (pod, container) object: asked for every container by the hints,
+        # the pod-scope check and the allocation; the objects are kept so their ids stay theirs.
+        self._guaranteed: dict[tuple[int, int], tuple[PodSpec, Container, int]] = {}
 
     # ---- helpers -----------------------------------------------------------------------
     def gate(self, name: str) -> bool:
@@ -159,6 +172,15 @@ class StaticPolicy:
     # ---- sizes -----------------------------------------------------------------------
     def guaranteed_cpus(self, pod: PodSpec, container: Container) -> int:
         """`guaranteedCPUs`: integral exclusive CPUs this container gets, else 0."""
+        key = (id(pod), id(container))
+        hit = self._guaranteed.get(key)
+        if hit is not None:
+            return hit[2]
+        n = self._guaranteed_cpus(pod, container)
+        self._guaranteed[key] = (pod, container, n)
+        return n
+
+    def _guaranteed_cpus(self, pod: PodSpec, container: Container) -> int:
         if pod_qos(pod, pod_level_resources_gate=self.gate(POD_LEVEL_RESOURCES)) != "Guaranteed":
             return 0
         millis = container.resources.requests.get(CPU, 0)

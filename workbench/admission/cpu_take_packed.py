@@ -26,6 +26,10 @@ def take_packed(
 ) -> CPUSet:
     """`takeByTopologyNUMAPacked`."""
     avail = available if isinstance(available, CPUSet) else CPUSet(available)
+    if count < 1:
+        # `isSatisfied` right after `newCPUAccumulator`: nothing to take (allocateCPUs asks
+        # for the rest after the aligned pick, mostly 0), so no accumulator is built
+        return CPUSet()
     acc = CPUAccumulator(index, avail, count, spread=spread)
     if acc.satisfied():
         return CPUSet()

@@ -45,19 +45,20 @@ def validate_state(
         return f"not all reserved cpus: {_q(reserved)} are present in defaultCpuSet: {_q(default)}"
     for pod, entries in state.assignments.items():
         for container, cset in entries.items():
-            if default & cset:
+            if not default.isdisjoint(cset):
                 return (
                     f"pod: {pod}, container: {container} cpuset: {_q(cset)} "
                     f"overlaps with default cpuset {_q(default)}"
                 )
-    known = set(default)
+    known = set(default.as_frozenset())
     for entries in state.assignments.values():
         for cset in entries.values():
-            known.update(cset)
+            known.update(cset.as_frozenset())
     if pod_level_gate:
         for cset in state.pod_cpusets.values():
-            known.update(cset)
-    if CPUSet(known) != all_cpus:
+            known.update(cset.as_frozenset())
+    # set equality is CPUSet equality (both are the sorted ids); no CPUSet built unless it differs
+    if known != all_cpus.as_frozenset():
         return (
             f"current set of available CPUs {_q(all_cpus)} "
             f"doesn't match with CPUs in state {_q(CPUSet(known))}"

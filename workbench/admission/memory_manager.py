@@ -86,6 +86,10 @@ class MemoryManager:
         }
         # podUID -> mask -> resource -> bytes standard init containers left for later containers
         self.reusable: dict[str, dict[int, dict[str, int]]] = {}
+        # container_requests / pod_requests per object: the hints, the pod-scope check and the
+        # allocation ask for every container again; the objects are kept so their ids stay theirs
+        self._container_reqs: dict[tuple[int, int], tuple[PodSpec, Container, Requests]] = {}
+        self._pod_reqs: dict[int, tuple[PodSpec, Requests]] = {}
 
     # ---- requests ------------------------------------------------------------------------
     def guaranteed(self, pod: PodSpec) -> bool:
@@ -97,6 +101,13 @@ class MemoryManager:
 
     def container_requests(self, pod: PodSpec, container: Container) -> Requests:
         """`getContainerRequestedResources`: memory and hugepages requests (bytes)."""
+        key = (id(pod), id(container))
+        hit = self._container_reqs.get(key)
+        if hit is None:
+            hit = self._container_reqs[key] = (pod, container, self._container_requests(pod, container))
+        return dict(hit[2])
+
+    def _container_requests(self, pod: PodSpec, container: Container) -> Requests:
         if pod_level_managers(self.config, pod) and not container_guaranteed_equivalent(container):
             return {}
         res = container.resources
@@ -106,6 +117,12 @@ class MemoryManager:
 
     def pod_requests(self, pod: PodSpec) -> Requests:
         """`getPodRequestedResources`: pod-level requests, or the init/app max-sum rule."""
+        hit = self._pod_reqs.get(id(pod))
+        if hit is None:
+            hit = self._pod_reqs[id(pod)] = (pod, self._pod_requests(pod))
+        return dict(hit[1])
+
+    def _pod_requests(self, pod: PodSpec) -> Requests:
         if pod_level_managers(self.config, pod):
             reqs = pod.resources.requests
             return {n: reqs[n] for n in resource_order(reqs) if is_memory_resource(n) and reqs[n] > 0}

@@ -199,6 +199,7 @@ def machine_states_equal(actual: MachineState, expected: MachineState) -> bool:
             return False
         if set(a.memory_map) != set(e.memory_map):
             return False
+        group = [n for n in a.cells if n in actual and n in expected]
         for name, ta in a.memory_map.items():
             te = e.memory_map[name]
             if (ta.total, ta.system_reserved, ta.allocatable) != (
@@ -207,7 +208,6 @@ def machine_states_equal(actual: MachineState, expected: MachineState) -> bool:
                 te.allocatable,
             ):
                 return False
-            group = [n for n in a.cells if n in actual and n in expected]
             free_a = sum(actual[n].memory_map[name].free for n in group if name in actual[n].memory_map)
             free_e = sum(expected[n].memory_map[name].free for n in group if name in expected[n].memory_map)
             res_a = sum(actual[n].memory_map[name].reserved for n in group if name in actual[n].memory_map)

@@ -157,9 +157,13 @@ def node_usage(state: NodeState, *, exclude: str = "") -> NodeUsage:
     uids = (set(state.pods) | set(state.pod_uids())) - {exclude}
     total: dict[str, int] = {}
     unknown: list[str] = []
+    pods = state.pods
     for uid in sorted(uids):
-        reqs, known = pod_requests_on_node(state, uid)
-        if not known:
+        info = pods.get(uid)
+        if info is not None and info.requests is not None:
+            reqs: Mapping[str, int] = info.requests  # read only: no copy (pod_requests_on_node)
+        else:
+            reqs, _ = pod_requests_on_node(state, uid)
             unknown.append(state.pod_label(uid))
         for name, value in reqs.items():
             total[name] = total.get(name, 0) + value

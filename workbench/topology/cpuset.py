@@ -35,6 +35,16 @@ class CPUSet:
         self._set = items
         self._hash = hash(self._ids)
 
+    @classmethod
+    def _trusted(cls, items: frozenset[int]) -> CPUSet:
+        """A CPUSet of ids already known valid (a subset of, or a union of, CPUSets): set
+        algebra runs on every admission step, so it skips the id check of `__init__`."""
+        new = object.__new__(cls)
+        new._set = items
+        new._ids = ids = tuple(sorted(items))
+        new._hash = hash(ids)
+        return new
+
     # construction -------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str, *, limit: int = NR_CPUS) -> CPUSet:
@@ -137,25 +147,26 @@ class CPUSet:
 
     # algebra --------------------------------------------------------------------------
     def union(self, *others: Iterable[int]) -> CPUSet:
+        if all(type(o) is CPUSet for o in others):
+            return CPUSet._trusted(self._set.union(*(o._set for o in others)))  # type: ignore[attr-defined]
         s = set(self._ids)
         for o in others:
             s.update(o)
         return CPUSet(s)
 
     def intersection(self, other: Iterable[int]) -> CPUSet:
-        return CPUSet(self._set.intersection(other))
+        # a subset of this set: its ids are valid already
+        return CPUSet._trusted(self._set.intersection(other._set if type(other) is CPUSet else other))
 
     def difference(self, *others: Iterable[int]) -> CPUSet:
-        o: set[int] = set()
-        for x in others:
-            o.update(x)
-        return CPUSet(i for i in self._ids if i not in o)
+        # a subset of this set: its ids are valid already
+        return CPUSet._trusted(self._set.difference(*(o._set if type(o) is CPUSet else o for o in others)))
 
     def issubset(self, other: Iterable[int]) -> bool:
-        return self._set.issubset(other)
+        return self._set.issubset(other._set if type(other) is CPUSet else other)
 
     def isdisjoint(self, other: Iterable[int]) -> bool:
-        return self._set.isdisjoint(other)
+        return self._set.isdisjoint(other._set if type(other) is CPUSet else other)
 
     __or__ = union
     __and__ = intersection
