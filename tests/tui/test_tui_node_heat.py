@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from tui_helpers import build_demo_app
 
 from workbench.services import usage_heat
-from workbench.tui.viewmodel.grid import cell_at
+from workbench.tui.viewmodel.grid_nav import cell_at
 from workbench.tui.viewmodel.usage_glyphs import HEAT, HEAT_ASCII
 from workbench.tui.widgets.numa_grid import NumaGrid
 

@@ -10,7 +10,8 @@ from workbench.admission.ownership import OwnerKind, cpu_owners, pods_on_node, r
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
-from workbench.tui.viewmodel.grid import LayoutCache, cell_at, distance_rows, layout_grid, move
+from workbench.tui.viewmodel.grid import LayoutCache, distance_rows, layout_grid
+from workbench.tui.viewmodel.grid_nav import cell_at, move
 from workbench.tui.viewmodel.machine_view import machine_view
 
 STATIC = NodeConfig(cpu_manager_policy="static", reserved_system_cpus=CPUSet([0, 32]))
