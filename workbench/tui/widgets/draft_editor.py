@@ -9,8 +9,9 @@ from collections.abc import Mapping
 
 from textual import on
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from workbench.tui.messages import ContainerFocused, FieldChanged
 from workbench.tui.viewmodel import draft as dm
@@ -33,6 +34,28 @@ class FieldInput(Input):
     def container(self) -> int | None:
         scope = self.path.partition(".")[0]
         return int(scope[1:]) if scope.startswith("c") else None
+
+
+class FieldRow(Horizontal):
+    """A row of labelled fields. The row paints the labels itself, in the margin left of each
+    box: a Label widget per field doubled the form's widgets, and every widget costs each key
+    a message round trip and a place in every layout."""
+
+    def __init__(self, fields: list[tuple[str, FieldInput]], *, classes: str = "") -> None:
+        super().__init__(*(box for _, box in fields), classes=f"field-row {classes}".strip())
+        self._labels: list[tuple[str, FieldInput]] = []
+        for n, (label, box) in enumerate(fields):
+            # As the labels were: the first padded to 6 cells, the others one cell either side.
+            text = f" {label}".ljust(6) if n == 0 else f" {label} "
+            box.styles.margin = (0, 0, 0, len(text))
+            self._labels.append((text, box))
+
+    def render(self) -> Content:
+        parts: list[str] = []
+        for text, box in self._labels:
+            parts.append(text)
+            parts.append(" " * box.outer_size.width)
+        return Content("".join(parts))
 
 
 class DraftEditor(VerticalScroll):
@@ -67,19 +90,13 @@ class DraftEditor(VerticalScroll):
         out.append(Static(HINT, classes="status"))
         return out
 
-    def _row(self, scope: str, fields: list[tuple[str, str, str]]) -> Horizontal:
-        widgets: list[Widget] = []
-        for n, (name, label, value) in enumerate(fields):
-            widgets.append(Label(label, classes="first" if n == 0 else ""))
-            widgets.append(FieldInput(f"{scope}.{name}", value, wide=True))
-        return Horizontal(*widgets, classes="field-row")
+    def _row(self, scope: str, fields: list[tuple[str, str, str]]) -> FieldRow:
+        boxes = [(label, FieldInput(f"{scope}.{name}", value, wide=True)) for name, label, value in fields]
+        return FieldRow(boxes)
 
-    def _resources(self, scope: str, values: dm.Draft | dm.DraftContainer) -> Horizontal:
-        widgets: list[Widget] = []
-        for n, (name, label) in enumerate(_RESOURCES):
-            widgets.append(Label(label, classes="first" if n == 0 else ""))
-            widgets.append(FieldInput(f"{scope}.{name}", getattr(values, name)))
-        return Horizontal(*widgets, classes="field-row res-row")
+    def _resources(self, scope: str, values: dm.Draft | dm.DraftContainer) -> FieldRow:
+        boxes = [(label, FieldInput(f"{scope}.{name}", getattr(values, name))) for name, label in _RESOURCES]
+        return FieldRow(boxes, classes="res-row")
 
     def _set_values(self, d: dm.Draft) -> None:
         for box in self.query(FieldInput):
