@@ -37,25 +37,50 @@ class FieldInput(Input):
 
 
 class FieldRow(Horizontal):
-    """A row of labelled fields. The row paints the labels itself, in the margin left of each
-    box: a Label widget per field doubled the form's widgets, and every widget costs each key
-    a message round trip and a place in every layout."""
+    """A row of labelled fields, with the heading of its pod or container above it when `head`.
+    The row paints the labels (in the margin left of each box) and the heading itself: a Label
+    per field and a Static per heading were half the form's widgets, and every widget costs
+    each key a message round trip and a place in every layout."""
 
-    def __init__(self, fields: list[tuple[str, FieldInput]], *, classes: str = "") -> None:
-        super().__init__(*(box for _, box in fields), classes=f"field-row {classes}".strip())
+    def __init__(
+        self,
+        fields: list[tuple[str, FieldInput]],
+        *,
+        classes: str = "",
+        head: bool = False,
+        name: str | None = None,
+    ) -> None:
+        extra = f"{classes} -head" if head else classes
+        super().__init__(*(box for _, box in fields), classes=f"field-row {extra}".strip(), name=name)
+        self._head: str | None = "" if head else None
         self._labels: list[tuple[str, FieldInput]] = []
         for n, (label, box) in enumerate(fields):
             # As the labels were: the first padded to 6 cells, the others one cell either side.
             text = f" {label}".ljust(6) if n == 0 else f" {label} "
-            box.styles.margin = (0, 0, 0, len(text))
+            box.styles.margin = (1 if head else 0, 0, 0, len(text))
             self._labels.append((text, box))
+
+    @property
+    def head(self) -> str | None:
+        return self._head
+
+    def set_head(self, text: str) -> None:
+        if self._head is not None and text != self._head:
+            self._head = text
+            self.refresh()
 
     def render(self) -> Content:
         parts: list[str] = []
         for text, box in self._labels:
             parts.append(text)
             parts.append(" " * box.outer_size.width)
-        return Content("".join(parts))
+        labels = Content("".join(parts))
+        if self._head is None:
+            return labels
+        # As the one-line heading Static drew it: bold, one cell of padding either side, and the
+        # first line of the text wrapped to what is left.
+        head = Content.styled(self._head, "bold $foreground").wrap(max(1, self.size.width - 2))
+        return Content("\n").join([Content(" ") + (head[0] if head else Content()), labels])
 
 
 class DraftEditor(VerticalScroll):
@@ -78,12 +103,12 @@ class DraftEditor(VerticalScroll):
         self.show_heads(draft, current)
 
     def _widgets(self, d: dm.Draft) -> list[Widget]:
-        out: list[Widget] = [Static(id="pod-head", classes="container-head")]
-        out.append(self._row("pod", [("name", "name", d.name), ("namespace", "namespace", d.namespace)]))
+        out: list[Widget] = [
+            self._row("pod", [("name", "name", d.name), ("namespace", "namespace", d.namespace)])
+        ]
         out.append(self._resources("pod", d))
         out.append(Static("", classes="error-text", name="pod"))
         for i, c in enumerate(d.containers):
-            out.append(Static(classes="container-head", name=f"head-c{i}"))
             out.append(self._row(f"c{i}", [("name", "name", c.name)]))
             out.append(self._resources(f"c{i}", c))
             out.append(Static("", classes="error-text", name=f"c{i}"))
@@ -92,7 +117,7 @@ class DraftEditor(VerticalScroll):
 
     def _row(self, scope: str, fields: list[tuple[str, str, str]]) -> FieldRow:
         boxes = [(label, FieldInput(f"{scope}.{name}", value, wide=True)) for name, label, value in fields]
-        return FieldRow(boxes)
+        return FieldRow(boxes, head=True, name=scope)
 
     def _resources(self, scope: str, values: dm.Draft | dm.DraftContainer) -> FieldRow:
         boxes = [(label, FieldInput(f"{scope}.{name}", getattr(values, name))) for name, label in _RESOURCES]
@@ -107,17 +132,15 @@ class DraftEditor(VerticalScroll):
                     box.value = value
 
     def show_heads(self, d: dm.Draft, current: int) -> None:
-        pod_head = f"Pod budget  (source: {shown(d.source or 'new')})"
-        set_content(self.query_one("#pod-head", Static), pod_head, fixed_height=True)
-        for head in self.query(".container-head"):
-            if head.name and head.name.startswith("head-c"):
-                i = int(head.name[6:])
-                if i < len(d.containers):
-                    c = d.containers[i]
-                    mark = "▶" if i == current else " "
-                    mode = "exclusive" if c.exclusive else "shared"
-                    assert isinstance(head, Static)
-                    set_content(head, f"{mark} {c.kind} · {mode}", fixed_height=True)
+        for row in self.query(FieldRow):
+            if row.head is None:
+                continue
+            if row.name == "pod":
+                row.set_head(f"Pod budget  (source: {shown(d.source or 'new')})")
+            elif row.name and (i := int(row.name[1:])) < len(d.containers):
+                c = d.containers[i]
+                mark = "▶" if i == current else " "
+                row.set_head(f"{mark} {c.kind} · {'exclusive' if c.exclusive else 'shared'}")
 
     def mark_errors(self, errors: Mapping[str, str]) -> None:
         """Mark each field with a problem and list the problems under the pod or container."""
