@@ -15,6 +15,19 @@ from workbench.tui.host import Host
 from workbench.tui.messages import SessionChanged
 from workbench.tui.widgets.mode_tabs import ModeTabs
 
+# Full collections at most one per this many middle-generation ones (CPython's default is 10).
+# What the screens keep after their first paint (decisions, grid layouts, Textual's strip
+# caches) still takes a full pass 15-30 ms on a 512-CPU node; at the default one fell every
+# ~70 keys on the Draft screen, and those passes were its slowest keys. Young garbage is still
+# collected as often as before; only cycles that outlive two collections wait longer.
+_FULL_GC_EVERY = 100
+
+
+def _settle_gc() -> None:
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, _FULL_GC_EVERY)
+
 
 class WorkbenchScreen(Screen[None]):
     MODE: ClassVar[str] = ""
@@ -33,7 +46,7 @@ class WorkbenchScreen(Screen[None]):
         # long as the app. Left in the collector's oldest generation, every full collection walks
         # it again: 140-190 ms a pass on a 512-CPU node's Draft screen, its slowest keys. Frozen
         # once painted, a full pass walks only what was made since (7-8 ms).
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(_settle_gc)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the tabs and the footer."""
