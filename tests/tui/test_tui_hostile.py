@@ -173,3 +173,33 @@ def test_a_hostile_value_pasted_into_a_field_is_marked_there(tmp_path: Path) -> 
         assert "ADMITTED" in drawable(app)  # and the app still decides drafts afterwards
 
     run(app, steps)
+
+
+def test_a_fields_problem_is_listed_under_its_block_verbatim_and_goes_when_fixed(tmp_path: Path) -> None:
+    # The problem lines are painted by the row of fields above them (FieldRow): they must sit
+    # under that pod or container, wrap inside the form, show brackets as typed (not as markup)
+    # and leave the blank line they were when the field is fixed.
+    app = build_demo_app(tmp_path)
+
+    async def steps(pilot: Pilot[None]) -> None:
+        editor = app.screen.query_one(DraftEditor)
+        lines_before = screen_text(app).splitlines()
+        box = editor.field("c0.cpu")
+        assert box is not None
+        was = box.value
+        box.focus()
+        box.value = "[bold]x[/bold] " + "y" * 90
+        await pilot.pause()
+        lines = drawable(app).splitlines()
+        warned = [n for n, line in enumerate(lines) if "⚠ cpu:" in line]
+        assert len(warned) == 1, lines
+        at = warned[0]
+        assert "[bold]x[/bold]" in lines[at], lines[at]
+        assert " cpu " in lines[at - 1] and "limit" in lines[at - 1]  # right under c0's resources
+        assert "yyyy" in lines[at + 1]  # wrapped onto a second line, not cut
+        box.value = was
+        await pilot.pause()
+        # As before the edit, all but the footer (which now lists the field's keys).
+        assert screen_text(app).splitlines()[:-1] == lines_before[:-1]
+
+    run(app, steps)

@@ -16,7 +16,6 @@ from textual.widgets import Input, Static
 from workbench.tui.messages import ContainerFocused, FieldChanged
 from workbench.tui.viewmodel import draft as dm
 from workbench.tui.viewmodel.shown import shown
-from workbench.tui.widgets.preview_panel import set_content
 
 # (draft field, label) of a resource row, in screen order.
 _RESOURCES = (("cpu", "cpu"), ("cpu_limit", "limit"), ("memory", "mem"), ("memory_limit", "limit"))
@@ -48,17 +47,20 @@ class FieldRow(Horizontal):
         *,
         classes: str = "",
         head: bool = False,
+        errors: bool = False,
         name: str | None = None,
     ) -> None:
         extra = f"{classes} -head" if head else classes
         super().__init__(*(box for _, box in fields), classes=f"field-row {extra}".strip(), name=name)
         self._head: str | None = "" if head else None
+        self._errors: str | None = "" if errors else None
         self._labels: list[tuple[str, FieldInput]] = []
         for n, (label, box) in enumerate(fields):
             # As the labels were: the first padded to 6 cells, the others one cell either side.
             text = f" {label}".ljust(6) if n == 0 else f" {label} "
             box.styles.margin = (1 if head else 0, 0, 0, len(text))
             self._labels.append((text, box))
+        self._fit()
 
     @property
     def head(self) -> str | None:
@@ -69,12 +71,45 @@ class FieldRow(Horizontal):
             self._head = text
             self.refresh()
 
+    @property
+    def errors(self) -> str | None:
+        return self._errors
+
+    def set_errors(self, text: str) -> None:
+        """The problems of this row's pod or container, below its fields (as the error Static
+        under the row drew them: in $error, wrapped with 7 cells on the left and 1 on the right)."""
+        if self._errors is not None and text != self._errors:
+            self._errors = text
+            self._fit()
+            self.refresh()
+
+    def _error_lines(self, width: int) -> list[Content]:
+        if not self._errors:
+            return [Content()]  # the empty error Static was one blank line too
+        lines = [Content.styled(line, "$error") for line in self._errors.split("\n")]
+        if width <= 8:  # not laid out yet: the resize that follows fits the row again
+            return lines
+        return [part for line in lines for part in line.wrap(width - 8)]
+
+    def _fit(self) -> None:
+        if self._errors is not None:
+            height = 1 + len(self._error_lines(self.size.width))
+            if self.styles.height is None or self.styles.height.value != height:
+                self.styles.height = height
+
+    def on_resize(self) -> None:
+        self._fit()
+
     def render(self) -> Content:
         parts: list[str] = []
         for text, box in self._labels:
             parts.append(text)
             parts.append(" " * box.outer_size.width)
         labels = Content("".join(parts))
+        if self._errors is not None:
+            return Content("\n").join(
+                [labels, *(Content(" " * 7) + e for e in self._error_lines(self.size.width))]
+            )
         if self._head is None:
             return labels
         # As the one-line heading Static drew it: bold, one cell of padding either side, and the
@@ -107,11 +142,9 @@ class DraftEditor(VerticalScroll):
             self._row("pod", [("name", "name", d.name), ("namespace", "namespace", d.namespace)])
         ]
         out.append(self._resources("pod", d))
-        out.append(Static("", classes="error-text", name="pod"))
         for i, c in enumerate(d.containers):
             out.append(self._row(f"c{i}", [("name", "name", c.name)]))
             out.append(self._resources(f"c{i}", c))
-            out.append(Static("", classes="error-text", name=f"c{i}"))
         out.append(Static(HINT, classes="status"))
         return out
 
@@ -121,7 +154,7 @@ class DraftEditor(VerticalScroll):
 
     def _resources(self, scope: str, values: dm.Draft | dm.DraftContainer) -> FieldRow:
         boxes = [(label, FieldInput(f"{scope}.{name}", getattr(values, name))) for name, label in _RESOURCES]
-        return FieldRow(boxes, classes="res-row")
+        return FieldRow(boxes, classes="res-row", errors=True, name=scope)
 
     def _set_values(self, d: dm.Draft) -> None:
         for box in self.query(FieldInput):
@@ -151,14 +184,16 @@ class DraftEditor(VerticalScroll):
             tip = shown(errors[box.path]) if bad else None
             if box.tooltip != tip:
                 box.tooltip = tip
-        for text in self.query(".error-text").results(Static):
-            scope = text.name or ""
+        for row in self.query(FieldRow):
+            if row.errors is None:
+                continue
+            scope = row.name or ""
             msgs = [
                 f"⚠ {shown(p.split('.', 1)[1] if '.' in p else p)}: {shown(r)}"
                 for p, r in errors.items()
                 if p == scope or p.startswith(scope + ".")
             ]
-            set_content(text, "\n".join(msgs))
+            row.set_errors("\n".join(msgs))
 
     # ---- fields ------------------------------------------------------------------------------
     def field(self, path: str) -> FieldInput | None:
