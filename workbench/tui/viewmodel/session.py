@@ -74,19 +74,24 @@ class Session:
     # policy or toggling a container back returns to a state decided before (one admission on a
     # 512-CPU node, with its listed hints, is several frames).
     _decided: _Decided | None = None
-    # The ownership view of the node as it was last computed, and what it was computed from.
-    _ownership: tuple[NodeState, NodeConfig, tuple[str, ...], Ownership] | None = None
+    # The ownership views of the node last computed, newest last, with what each came from: the
+    # Draft screen's policy and scope keys switch between a few configs of one node state, and
+    # the same view (the same object) spares the grid a redraw.
+    _ownership: list[tuple[NodeState, NodeConfig, tuple[str, ...], Ownership]] = field(default_factory=list)
 
     # ---- node -------------------------------------------------------------------------
     def ownership(self) -> Ownership:
-        """Who owns every CPU and the memory of every NUMA node, computed once per node state."""
+        """Who owns every CPU and the memory of every NUMA node, computed once per node state
+        and config."""
         placed = tuple(self.placed)
-        cached = self._ownership
-        if cached and cached[0] is self.state and cached[1] is self.config and cached[2] == placed:
-            return cached[3]
+        for state, config, was_placed, view in reversed(self._ownership):
+            same_config = config is self.config or config == self.config
+            if state is self.state and same_config and was_placed == placed:
+                return view
         decisions = {k: d for k, (_, d) in self.placed.items()}
         view = ownership(self.topology, self.config, self.state, decisions, self.labels())
-        self._ownership = (self.state, self.config, placed, view)
+        self._ownership.append((self.state, self.config, placed, view))
+        del self._ownership[:-_CONFIGS_KEPT]
         return view
 
     def owners(self) -> Mapping[int, Owner]:
