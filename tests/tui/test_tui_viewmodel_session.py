@@ -152,3 +152,23 @@ def test_a_state_decided_before_is_not_decided_again_until_the_node_changes(monk
     s.place(scenario_pod("ml-trainer"))
     assert s.preview(advise=False) is not first
     assert len(calls) == 7  # the placed pod, then the draft on the new node state
+
+
+def test_the_ownership_view_of_a_config_seen_before_is_the_same_until_the_node_changes() -> None:
+    """p or S back to a config shown a few keys ago: the same ownership view (the grid's
+    redraw check is by identity), equal to a fresh one; a pod placed makes a new view."""
+    s = demo_session()
+    first = s.ownership()
+    s.toggle_scope()
+    toggled = s.ownership()
+    s.toggle_scope()
+    assert s.ownership() is first
+    for _ in range(4):
+        s.cycle_policy()
+        s.ownership()
+    assert s.ownership() is first and toggled is not first
+    s.place(scenario_pod("ml-trainer"))
+    placed = s.ownership()
+    assert placed is not first and placed.cpus != first.cpus
+    s._ownership.clear()
+    assert s.ownership() == placed
