@@ -256,6 +256,18 @@ class NumaGrid(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._relayout()
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Lay the grid out for its new size within the screen layout that resized it (Textual
+        # 8.2's hook, called before that layout is painted): waiting for the Resize event drew
+        # the old grid first and laid the screen out and painted again a frame later; the event
+        # then finds the layout made (`_relayout` returns early).
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if changed:
+            self._relayout()
+        return changed
+
     # ---- actions ---------------------------------------------------------------------------
     def action_move(self, direction: Direction) -> None:
         if self.grid_layout is None:
