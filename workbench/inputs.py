@@ -23,7 +23,6 @@ import os
 import sys
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
 from workbench.errors import InputError
 from workbench.sanitize import sanitize
@@ -33,6 +32,7 @@ TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
     # PyYAML loads on first use: the demo node, sysfs trees and `--help` never parse YAML.
     from importlib.resources.abc import Traversable
+    from pathlib import Path
     from typing import Any, TypeAlias
 
     import yaml

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from workbench.record import Record, replace, setfield
 
 TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
+
     # Annotations only: the models load when a node is loaded, not when a parser is built.
     from workbench.kube.model import NodeConfig, NodeState
     from workbench.topology.model import Topology
@@ -167,7 +168,11 @@ def machine_origin(source: NodeSource) -> tuple[str, Path | None]:
         return "spec", source.topology_spec
     if source.demo:
         return "demo", None
-    return "sysfs", source.sysfs_root or Path("/")
+    if source.sysfs_root:
+        return "sysfs", source.sysfs_root
+    from pathlib import Path
+
+    return "sysfs", Path("/")
 
 
 def plain_topology(source: NodeSource) -> Topology:
@@ -178,6 +183,8 @@ def plain_topology(source: NodeSource) -> Topology:
         return topology.load_spec(path)
     if kind == "demo":
         return topology.demo_topology()
+    from pathlib import Path  # reading a sysfs tree walks Paths anyway
+
     return topology.read_sysfs(path or Path("/"), name=source.machine_name)
 
 
