@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,19 @@ def test_a_listed_command_reached_anyway_parses_as_an_empty_parser() -> None:
     assert isinstance(made, argparse.ArgumentParser) and made.prog == "workbench node"
     with pytest.raises(SystemExit):
         parser.parse_args(["node", "--help"])
+
+
+@pytest.mark.parametrize("catalogues", [True, False])
+def test_argparse_keeps_gettext_only_where_a_catalogue_can_be(
+    catalogues: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gettext
+
+    where = tmp_path if catalogues else tmp_path / "missing"
+    monkeypatch.setattr(gettext, "bindtextdomain", lambda domain, localedir=None: str(where))
+    monkeypatch.setattr(argparse, "_", gettext.gettext)
+    build_parser(())
+    assert (argparse._ is gettext.gettext) == catalogues  # type: ignore[attr-defined]
 
 
 def test_an_unknown_command_is_refused_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:

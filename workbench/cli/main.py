@@ -99,6 +99,21 @@ class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
         super().__call__(parser, namespace, values, option_string)
 
 
+def _same(text: str) -> str:
+    return text
+
+
+def _untranslated() -> None:
+    """argparse passes each of its words through `gettext.gettext`, and each look-up reads the
+    locale variables and searches the catalogue directory (the first one imports `locale`, ~1 ms).
+    When that directory does not exist no catalogue can be found and gettext gives every word
+    back as it is, so argparse may as well be given the words directly."""
+    import gettext
+
+    if not os.path.isdir(gettext.bindtextdomain(gettext.textdomain())):
+        argparse._ = _same  # type: ignore[attr-defined]
+
+
 def command_module(name: str) -> str:
     return f"workbench.cli.{name.replace('-', '_')}"
 
@@ -106,6 +121,7 @@ def command_module(name: str) -> str:
 def build_parser(selected: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The argument tree. Commands in `selected` (every command when None) get their full
     parser from their module; the others are listed by name and help line only."""
+    _untranslated()
     parser = _Parser(
         prog="workbench",
         description="See, preview and safely change CPU, memory and NUMA placement on a node.",
