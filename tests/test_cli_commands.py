@@ -46,6 +46,18 @@ def test_one_commands_help_is_the_full_trees(name: str, capsys: pytest.CaptureFi
     assert lazy == full
 
 
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_one_commands_argument_error_is_the_full_trees(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [name, "--no-such-option"]
+    with pytest.raises(SystemExit) as lazy_exit:
+        main(argv)
+    lazy = capsys.readouterr().err
+    with pytest.raises(SystemExit) as full_exit:
+        build_parser().parse_args(argv)
+    assert (lazy_exit.value.code, lazy) == (full_exit.value.code, capsys.readouterr().err)
+    assert lazy_exit.value.code == 2 and ": error: " in lazy
+
+
 def test_top_level_help_is_the_full_trees(capsys: pytest.CaptureFixture[str]) -> None:
     """`workbench --help` lists the commands from the table, without building their parsers."""
     with pytest.raises(SystemExit) as done:
