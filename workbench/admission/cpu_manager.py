@@ -69,6 +69,15 @@ class CPUManager:
             mismatch = policy_mismatch(self.policy_name, state.cpu_policy)
             self.problems.extend([mismatch] if mismatch else [])
 
+    def working_copy(self) -> CPUManager:
+        """A manager for one more admission from this started one, which must not change after
+        (how `start_cache` hands out one start to many admissions)."""
+        new = object.__new__(CPUManager)
+        new.__dict__.update(self.__dict__)
+        new.problems = list(self.problems)
+        new._static = None if self._static is None else self._static.working_copy()
+        return new
+
     # ---- construction --------------------------------------------------------------------
     def _new_static_policy(self) -> StaticPolicy:
         config = self.config

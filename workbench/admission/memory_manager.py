@@ -91,6 +91,20 @@ class MemoryManager:
         self._container_reqs: dict[tuple[int, int], tuple[PodSpec, Container, Requests]] = {}
         self._pod_reqs: dict[int, tuple[PodSpec, Requests]] = {}
 
+    def working_copy(self) -> MemoryManager:
+        """A manager for one more admission from this one, which must not change after: the
+        NUMA tables shared until charged (`MachineState.share`); block lists are never changed
+        in place (an allocation stores new lists), so only the dicts holding them are copied."""
+        new = object.__new__(MemoryManager)
+        new.__dict__.update(self.__dict__)
+        new.machine = self.machine.share()
+        new.assignments = {uid: dict(containers) for uid, containers in self.assignments.items()}
+        new.pod_memory = dict(self.pod_memory)
+        new.reusable = {uid: {m: dict(r) for m, r in per.items()} for uid, per in self.reusable.items()}
+        new._container_reqs = {}
+        new._pod_reqs = {}
+        return new
+
     # ---- requests ------------------------------------------------------------------------
     def guaranteed(self, pod: PodSpec) -> bool:
         return pod_qos(pod, pod_level_resources_gate=gate(self.config, POD_LEVEL_RESOURCES)) == ("Guaranteed")
