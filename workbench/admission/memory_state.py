@@ -97,6 +97,10 @@ class MachineState(dict[int, NodeMem]):
         out._shared = set(self)
         return out
 
+    def shared(self, node_id: int) -> bool:
+        """Whether the node's tables are still those of the state this one was shared from."""
+        return node_id in self._shared
+
     def writable(self, node_id: int) -> NodeMem | None:
         node = self.get(node_id)
         if node is not None and node_id in self._shared:
@@ -156,10 +160,16 @@ def machine_state_from(checkpoint: Mapping[int, NumaMemoryState]) -> MachineStat
     return out
 
 
-def export_machine_state(state: MachineState) -> Mapping[int, NumaMemoryState]:
+def export_machine_state(
+    state: MachineState, origin: Mapping[int, NumaMemoryState] | None = None
+) -> Mapping[int, NumaMemoryState]:
+    """`origin`: the checkpoint a shared state was loaded from, whose entries stand for the
+    nodes not changed since (`machine_state_from` copies them field for field, in order)."""
     return MappingProxyType(
         {
-            node_id: NumaMemoryState(
+            node_id: origin[node_id]
+            if origin and state.shared(node_id) and node_id in origin
+            else NumaMemoryState(
                 number_of_assignments=node.number_of_assignments,
                 memory_map=MappingProxyType(
                     {
