@@ -121,13 +121,14 @@ class FieldRow(Horizontal):
 class DraftEditor(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shape: tuple[str, ...] | None = None
+        self._shape: int | None = None
 
     # ---- drawing ---------------------------------------------------------------------------
     async def show(self, draft: dm.Draft, current: int) -> None:
         """Draw `draft`: the fields are remounted only when the containers changed (remounting
         dozens of inputs restyles them all); otherwise their values are set in place."""
-        shape = tuple(c.kind for c in draft.containers)
+        # A container's fields do not depend on its kind: K relabels the heading in place.
+        shape = len(draft.containers)
         if shape != self._shape or not self.children:
             self._shape = shape
             with self.app.batch_update():
