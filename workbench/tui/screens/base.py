@@ -9,10 +9,10 @@ from typing import ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from workbench.tui.host import Host
 from workbench.tui.messages import SessionChanged
+from workbench.tui.widgets.footer import WorkbenchFooter
 from workbench.tui.widgets.mode_tabs import ModeTabs
 
 
@@ -28,7 +28,7 @@ class WorkbenchScreen(Screen[None]):
         self.set_class(self.wb.ascii_only, "-ascii")
         yield ModeTabs(self.MODE, self.wb.keymap)
         yield from self.compose_body()
-        yield Footer()
+        yield WorkbenchFooter()
         # What a screen builds when it first shows (widgets, styles, the node's model) lives as
         # long as the app. Left in the collector's oldest generation, every full collection walks
         # it again: 140-190 ms a pass on a 512-CPU node's Draft screen, its slowest keys. Frozen
