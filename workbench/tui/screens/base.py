@@ -33,7 +33,7 @@ class WorkbenchScreen(Screen[None]):
         # long as the app. Left in the collector's oldest generation, every full collection walks
         # it again: 140-190 ms a pass on a 512-CPU node's Draft screen, its slowest keys. Frozen
         # once painted, a full pass walks only what was made since (7-8 ms).
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(settle_heap)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the tabs and the footer."""
@@ -45,3 +45,11 @@ class WorkbenchScreen(Screen[None]):
     def on_session_changed(self, event: SessionChanged) -> None:
         event.stop()
         self.refresh_view()
+
+
+def settle_heap() -> None:
+    """Freeze what the app has built so far, then let the collector run: `workbench demo`
+    starts with it off (`tui.launch.run_demo`) so that it does not walk the start-up's objects
+    several times before the first frame, and the first screen drawn turns it back on."""
+    gc.freeze()
+    gc.enable()
