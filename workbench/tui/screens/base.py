@@ -26,6 +26,12 @@ class WorkbenchScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         # `--ascii`: the stylesheet draws panel borders with + - | (workbench.tcss `.-ascii`).
         self.set_class(self.wb.ascii_only, "-ascii")
+        # The width class (-narrow, -wide) Textual gives the screen on its first resize, given
+        # now: added after mounting, it restyled all the screen's widgets before the first frame.
+        breakpoints = self.HORIZONTAL_BREAKPOINTS
+        if breakpoints is None:
+            breakpoints = self.app.HORIZONTAL_BREAKPOINTS
+        self.update_classes(_width_classes(self.app.size.width, breakpoints), update=False)
         yield ModeTabs(self.MODE, self.wb.keymap)
         yield from self.compose_body()
         yield WorkbenchFooter()
@@ -53,3 +59,13 @@ def settle_heap() -> None:
     several times before the first frame, and the first screen drawn turns it back on."""
     gc.freeze()
     gc.enable()
+
+
+def _width_classes(width: int, breakpoints: list[tuple[int, str]] | None) -> dict[str, bool]:
+    """The breakpoint classes as `Screen._on_resize` sets them: the widest one `width` reaches."""
+    classes = {name: False for _, name in breakpoints or []}
+    for least, name in sorted(breakpoints or [], reverse=True):
+        if width >= least:
+            classes[name] = True
+            break
+    return classes
