@@ -59,6 +59,10 @@ def decide_seeds(topology: Topology, config: NodeConfig, state: NodeState) -> Se
     return Seeded(state, tuple(placed), tuple(notices))
 
 
+# What the screens call the demo's tree, and how a screen's usage view knows it is the demo's.
+DEMO_LABEL = "demo sandbox"
+
+
 class DemoSandbox(Record):
     cgroup_root: Path
     journal_path: Path
@@ -66,7 +70,7 @@ class DemoSandbox(Record):
 
     __slots__ = _fields = ("cgroup_root", "journal_path", "label")
 
-    def __init__(self, cgroup_root: Path, journal_path: Path, label: str = "demo sandbox") -> None:
+    def __init__(self, cgroup_root: Path, journal_path: Path, label: str = DEMO_LABEL) -> None:
         setfield(self, "cgroup_root", cgroup_root)
         setfield(self, "journal_path", journal_path)
         setfield(self, "label", label)

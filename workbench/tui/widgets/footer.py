@@ -57,6 +57,8 @@ class WorkbenchFooter(Footer):
     async def _recompose_once(self) -> None:
         # Cleared first: a change arriving while the keys are rebuilt queues another pass.
         self._recompose_queued = False
+        if not self.is_attached:
+            return  # its screen went away meanwhile (as `recompose` itself checks)
         if self._composed is not None and self._keys() == self._composed:
             return  # the signal came, the keys did not change (focus moved within the screen)
         await self.recompose()
