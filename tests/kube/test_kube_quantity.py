@@ -17,6 +17,14 @@ from workbench.quantity import Quantity, format_bytes, format_cpu, parse_bytes, 
 
 F = Fraction
 
+
+def _nanos(amount: Fraction) -> int:
+    """The amount as the whole nano-units a Quantity holds (every amount here is one)."""
+    scaled = amount * 10**9
+    assert scaled.denominator == 1, amount
+    return int(scaled)
+
+
 # TestQuantityParse: input -> (exact amount, format)
 PARSE_TABLE = [
     ("0", F(0), "DecimalSI"),
@@ -90,10 +98,10 @@ PARSE_TABLE = [
 @pytest.mark.parametrize(("text", "amount", "fmt"), PARSE_TABLE)
 def test_parse_matches_upstream_table(text: str, amount: Fraction, fmt: str) -> None:
     q = parse_quantity(text)
-    assert (q.amount, q.format) == (amount, fmt)
+    assert (q.nanos, q.format) == (_nanos(amount), fmt)
     # TestQuantityParse also checks the negative and explicit "+" spelling of every row.
     neg = parse_quantity("-" + text)
-    assert (neg.amount, neg.format) == (-amount, fmt)
+    assert (neg.nanos, neg.format) == (-_nanos(amount), fmt)
     assert parse_quantity("+" + text) == q
 
 
@@ -168,7 +176,7 @@ STRING_TABLE = [
 
 @pytest.mark.parametrize(("amount", "fmt", "text"), STRING_TABLE)
 def test_canonical_string_matches_upstream_table(amount: Fraction, fmt: str, text: str) -> None:
-    q = Quantity(amount, fmt)  # type: ignore[arg-type]
+    q = Quantity(_nanos(amount), fmt)  # type: ignore[arg-type]
     assert str(q) == text
     assert parse_quantity(text) == q
     if amount:
@@ -218,6 +226,14 @@ def test_kubelet_helpers_round_up_like_scaled_value() -> None:
     assert parse_quantity("2").is_whole() and not parse_quantity("2500m").is_whole()
 
 
+def test_a_quantity_hashes_as_its_rational_amount() -> None:
+    """Sets and dicts of quantities iterate as they did when the amount was a Fraction."""
+    for text in ("0", "1", "-1", "1500m", "-3n", "1.5Gi", "1e400", "-7e-9", "12E"):
+        q = parse_quantity(text)
+        assert hash(q) == hash(Fraction(q.nanos, 10**9)), text
+    assert hash(parse_quantity("2")) == hash(2)
+
+
 def test_arithmetic_is_exact_and_keeps_the_format() -> None:
     total = parse_quantity("0.1") + parse_quantity("0.2")
     assert total == parse_quantity("300m") and str(total) == "300m"
@@ -251,7 +267,7 @@ _nano_amounts = st.builds(
 
 @given(_nano_amounts, _formats)
 def test_parse_of_format_is_identity(amount: Fraction, fmt: str) -> None:
-    q = Quantity(amount, fmt)  # type: ignore[arg-type]
+    q = Quantity(_nanos(amount), fmt)  # type: ignore[arg-type]
     back = parse_quantity(str(q))
     assert back == q
     # printing is stable: the canonical form of the reparsed value is the same text
@@ -260,8 +276,8 @@ def test_parse_of_format_is_identity(amount: Fraction, fmt: str) -> None:
 
 @given(_nano_amounts, _nano_amounts, _formats, _formats)
 def test_ordering_agrees_with_the_value(a: Fraction, b: Fraction, fa: str, fb: str) -> None:
-    qa = parse_quantity(str(Quantity(a, fa)))  # type: ignore[arg-type]
-    qb = parse_quantity(str(Quantity(b, fb)))  # type: ignore[arg-type]
+    qa = parse_quantity(str(Quantity(_nanos(a), fa)))  # type: ignore[arg-type]
+    qb = parse_quantity(str(Quantity(_nanos(b), fb)))  # type: ignore[arg-type]
     assert (qa < qb) == (a < b) and (qa == qb) == (a == b)
     assert (qa.milli_value() <= qb.milli_value()) or a > b
 
@@ -275,7 +291,7 @@ _suffixes = st.sampled_from(
 def test_any_well_formed_spelling_round_trips(whole: int, frac: int, suffix: str, sign: str) -> None:
     q = parse_quantity(f"{sign}{whole}.{frac:03d}{suffix}")
     assert parse_quantity(str(q)) == q
-    assert q.milli_value() == -((-q.amount * 1000).__floor__())
+    assert q.milli_value() == -((-Fraction(q.nanos, 10**9) * 1000).__floor__())
 
 
 @given(st.text(max_size=12))

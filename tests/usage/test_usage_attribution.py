@@ -148,3 +148,27 @@ def test_memory_off_the_planned_node_and_oom_kills() -> None:
     assert any("300 MiB" in t and "NUMA node 1" in t for t in texts)
     assert any("3 OOM kills" in t for t in texts)
     assert not any("web/a" in t for t in texts), "10 MiB off the plan is below the threshold"
+
+
+def test_off_plan_bytes_count_every_unplanned_node_and_a_small_share_is_no_finding() -> None:
+    plan = Plan(
+        members=(
+            Member("db/pg", "postgres", "pg/postgres", "pod_exclusive", S("1-4"), S("0-1")),
+            Member("web/a", "app", "a/app", "node_shared", S("0,7"), S("0")),
+        ),
+        pools=(PoolSpec("pod_exclusive", S("1-4"), "db/pg", "postgres", ("pg/postgres",)),),
+    )
+    # Planned on nodes 0 and 1: only 2 and 3 are off the plan (nodes 1 and 5 of the plan hold nothing
+    # or are absent from the map). The app has 100 MiB off its node but that is 1% of 10 GiB.
+    first = {"pg/postgres": counters(0), "a/app": counters(0)}
+    second = {
+        "pg/postgres": counters(0, numa={0: 1 << 30, 2: 200 << 20, 3: 100 << 20}),
+        "a/app": counters(0, numa={0: 10 << 30, 1: 100 << 20}),
+    }
+    rep = attribute(plan, _sample(1.0, first, {}), _sample(2.0, second, {}))
+    rows = {c.member.container: c for c in rep.containers}
+    assert rows["postgres"].off_plan_bytes == 300 << 20
+    assert rows["app"].off_plan_bytes == 100 << 20
+    off = [f for f in findings(rep) if f.kind == "memory-off-plan"]
+    assert [f.subject for f in off] == ["db/pg/postgres"]
+    assert "NUMA node 2,3" in off[0].text and "planned 0-1" in off[0].text

@@ -62,12 +62,24 @@ class CPUManager:
         # Reasons the kubelet would refuse to start with this state (the preview goes on anyway).
         self.problems: list[str] = []
         self._static: StaticPolicy | None = None
+        # the state this manager started from: its entries stand for the pods a working copy
+        # has not changed (`CPUState.shared`)
+        self._origin = state
         if self.policy_name == "static":
             self._static = self._new_static_policy()
             self._load(state)
         else:
             mismatch = policy_mismatch(self.policy_name, state.cpu_policy)
             self.problems.extend([mismatch] if mismatch else [])
+
+    def working_copy(self) -> CPUManager:
+        """A manager for one more admission from this started one, which must not change after
+        (how `start_cache` hands out one start to many admissions)."""
+        new = object.__new__(CPUManager)
+        new.__dict__.update(self.__dict__)
+        new.problems = list(self.problems)
+        new._static = None if self._static is None else self._static.working_copy()
+        return new
 
     # ---- construction --------------------------------------------------------------------
     def _new_static_policy(self) -> StaticPolicy:
@@ -218,12 +230,16 @@ class CPUManager:
                 pod_cpusets=MappingProxyType({}),
             )
         s = self._static.state
+        origin = self._origin.cpu_assignments
         return replace(
             state,
             cpu_policy="static",
             default_cpuset=s.default,
             cpu_assignments=MappingProxyType(
-                {pod: MappingProxyType(dict(entries)) for pod, entries in s.assignments.items()}
+                {
+                    pod: origin[pod] if s.shared(pod) else MappingProxyType(dict(entries))
+                    for pod, entries in s.assignments.items()
+                }
             ),
             pod_cpusets=MappingProxyType(dict(s.pod_cpusets)),
         )

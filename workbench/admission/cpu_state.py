@@ -19,7 +19,9 @@ class CPUState(MutableRecord):
     assignments: dict[str, dict[str, CPUSet]]
     pod_cpusets: dict[str, CPUSet]
 
-    __slots__ = _fields = ("default", "assignments", "pod_cpusets")
+    _fields = ("default", "assignments", "pod_cpusets")
+    # pods whose entry dict is shared with the state this one was `share`d from (not a field)
+    __slots__ = (*_fields, "_shared")
 
     def __init__(
         self,
@@ -30,15 +32,26 @@ class CPUState(MutableRecord):
         self.default = default
         self.assignments = {} if assignments is None else assignments
         self.pod_cpusets = {} if pod_cpusets is None else pod_cpusets
+        self._shared: set[str] = set()
 
     def get(self, pod: str, container: str) -> CPUSet | None:
         return self.assignments.get(pod, {}).get(container)
 
+    def _own(self, pod: str) -> dict[str, CPUSet] | None:
+        entries = self.assignments.get(pod)
+        if entries is not None and pod in self._shared:
+            self._shared.discard(pod)
+            entries = self.assignments[pod] = dict(entries)
+        return entries
+
     def set(self, pod: str, container: str, cpus: CPUSet) -> None:
-        self.assignments.setdefault(pod, {})[container] = cpus
+        entries = self._own(pod)
+        if entries is None:
+            entries = self.assignments[pod] = {}
+        entries[container] = cpus
 
     def delete(self, pod: str, container: str) -> None:
-        entries = self.assignments.get(pod)
+        entries = self._own(pod)
         if entries is not None:
             entries.pop(container, None)
             if not entries:
@@ -48,3 +61,15 @@ class CPUState(MutableRecord):
         return CPUState(
             self.default, {p: dict(cs) for p, cs in self.assignments.items()}, dict(self.pod_cpusets)
         )
+
+    def share(self) -> CPUState:
+        """A copy sharing each pod's entry dict until `set`/`delete` changes it (what the start
+        cache hands out: an admission changes one pod's entries). This state must not change
+        after; the entry dicts must be changed only through `set`/`delete`."""
+        out = CPUState(self.default, dict(self.assignments), dict(self.pod_cpusets))
+        out._shared = set(self.assignments)
+        return out
+
+    def shared(self, pod: str) -> bool:
+        """Whether the pod's entries are still those of the state this one was shared from."""
+        return pod in self._shared

@@ -125,6 +125,17 @@ class StaticPolicy:
         # the pod-scope check and the allocation; the objects are kept so their ids stay theirs.
         self._guaranteed: dict[tuple[int, int], tuple[PodSpec, Container, int]] = {}
 
+    def working_copy(self) -> StaticPolicy:
+        """This started policy for one more admission: the configuration-derived fields shared
+        (never changed after `__init__`), the state shared until changed (`CPUState.share`);
+        this policy must not be changed afterwards."""
+        new = object.__new__(StaticPolicy)
+        new.__dict__.update(self.__dict__)
+        new.state = self.state.share()
+        new.cpus_to_reuse = dict(self.cpus_to_reuse)
+        new._guaranteed = {}
+        return new
+
     # ---- helpers -----------------------------------------------------------------------
     def gate(self, name: str) -> bool:
         return self.gates.get(name, False)

@@ -81,6 +81,10 @@ class MemoryManager:
             uid: {c: list(blocks) for c, blocks in containers.items()}
             for uid, containers in state.memory_assignments.items()
         }
+        # what this manager was built from, for an export that reuses what is unchanged, and
+        # the pods whose entries are still those (none until `working_copy`)
+        self._origin = state
+        self._shared_pods: set[str] = set()
         self.pod_memory: dict[str, list[MemoryBlock]] = {
             uid: list(blocks) for uid, blocks in state.pod_memory.items()
         }
@@ -90,6 +94,31 @@ class MemoryManager:
         # allocation ask for every container again; the objects are kept so their ids stay theirs
         self._container_reqs: dict[tuple[int, int], tuple[PodSpec, Container, Requests]] = {}
         self._pod_reqs: dict[int, tuple[PodSpec, Requests]] = {}
+
+    def working_copy(self) -> MemoryManager:
+        """A manager for one more admission from this one, which must not change after: the
+        NUMA tables shared until charged (`MachineState.share`); block lists are never changed
+        in place (an allocation stores new lists), so only the dicts holding them are copied."""
+        new = object.__new__(MemoryManager)
+        new.__dict__.update(self.__dict__)
+        new.machine = self.machine.share()
+        new.assignments = dict(self.assignments)
+        new._shared_pods = set(self.assignments)
+        new.pod_memory = dict(self.pod_memory)
+        new.reusable = {uid: {m: dict(r) for m, r in per.items()} for uid, per in self.reusable.items()}
+        new._container_reqs = {}
+        new._pod_reqs = {}
+        return new
+
+    def entries(self, pod_key: str) -> dict[str, list[MemoryBlock]]:
+        """The pod's container -> blocks dict, to change (copied first when shared)."""
+        found = self.assignments.get(pod_key)
+        if found is None:
+            found = self.assignments[pod_key] = {}
+        elif pod_key in self._shared_pods:
+            self._shared_pods.discard(pod_key)
+            found = self.assignments[pod_key] = dict(found)
+        return found
 
     # ---- requests ------------------------------------------------------------------------
     def guaranteed(self, pod: PodSpec) -> bool:
@@ -231,7 +260,7 @@ class MemoryManager:
             charged = 0 if reusable >= size else size - reusable
             charge(self.machine, nodes, name, charged)
         self._update_reusable(pod, container, blocks)
-        self.assignments.setdefault(pod.key, {})[container.name] = blocks
+        self.entries(pod.key)[container.name] = blocks
         self._shrink_init_blocks(pod, container, blocks)
 
     def _update_reusable(self, pod: PodSpec, container: Container, blocks: Sequence[MemoryBlock]) -> None:
@@ -280,6 +309,7 @@ class MemoryManager:
                     else:
                         size -= ib.size
                         updated.append(replace(ib, size=0))
+                pod_blocks = self.entries(pod.key)
                 pod_blocks[init.name] = updated
 
     # ---- pod-level path ------------------------------------------------------------------
@@ -322,13 +352,18 @@ class MemoryManager:
     def export(self, state: NodeState) -> NodeState:
         if not self.static:
             return replace(state, memory_policy=POLICY_NONE)
+        # entries unchanged since the start are the start state's own (read-only) mappings
+        origin = self._origin
+        shared = self._shared_pods
         return replace(
             state,
             memory_policy=POLICY_STATIC,
-            memory=export_machine_state(self.machine),
+            memory=export_machine_state(self.machine, origin.memory),
             memory_assignments=MappingProxyType(
                 {
-                    uid: MappingProxyType({c: tuple(b) for c, b in containers.items()})
+                    uid: origin.memory_assignments[uid]
+                    if uid in shared
+                    else MappingProxyType({c: tuple(b) for c, b in containers.items()})
                     for uid, containers in self.assignments.items()
                 }
             ),

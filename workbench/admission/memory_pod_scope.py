@@ -35,6 +35,8 @@ class PodScopeManager(Protocol):
 
     def guaranteed(self, pod: PodSpec) -> bool: ...
 
+    def entries(self, pod_key: str) -> dict[str, list[MemoryBlock]]: ...
+
     def pod_requests(self, pod: PodSpec) -> Requests: ...
 
     def container_requests(self, pod: PodSpec, container: Container) -> Requests: ...
@@ -129,6 +131,6 @@ def allocate_pod(mgr: PodScopeManager, pod: PodSpec, hint: Hint | None) -> None:
     mgr.pod_memory[pod.key] = [MemoryBlock(affinity, n, s) for n, s in total.items()]
     for n, s in total.items():
         charge(mgr.machine, nodes, n, s)
-    entries = mgr.assignments.setdefault(pod.key, {})
+    entries = mgr.entries(pod.key)
     for c in pod.all_containers:
         entries[c.name] = exclusive.get(c.name, shared_blocks)

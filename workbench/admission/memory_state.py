@@ -72,8 +72,48 @@ class NodeMem(MutableRecord):
         self.memory_map = memory_map
         self.cells = [] if cells is None else cells
 
+    def copy(self) -> NodeMem:
+        tables = {
+            n: Table(t.total, t.system_reserved, t.allocatable, t.reserved, t.free)
+            for n, t in self.memory_map.items()
+        }
+        return NodeMem(self.number_of_assignments, tables, list(self.cells))
 
-MachineState = dict[int, NodeMem]
+
+class MachineState(dict[int, NodeMem]):
+    """NUMA node id -> its tables. `share()` hands out a copy that shares every node's tables
+    with this state and copies a node only when `writable` is asked for it (a charge or a
+    release): an admission touches one or two of the nodes, and the start cache hands the same
+    start state to every admission. The shared original must not be changed afterwards."""
+
+    __slots__ = ("_shared",)
+
+    def __init__(self, nodes: Mapping[int, NodeMem] | None = None) -> None:
+        super().__init__(nodes or {})
+        self._shared: set[int] = set()
+
+    def share(self) -> MachineState:
+        out = MachineState(self)
+        out._shared = set(self)
+        return out
+
+    def shared(self, node_id: int) -> bool:
+        """Whether the node's tables are still those of the state this one was shared from."""
+        return node_id in self._shared
+
+    def writable(self, node_id: int) -> NodeMem | None:
+        node = self.get(node_id)
+        if node is not None and node_id in self._shared:
+            self._shared.discard(node_id)
+            node = self[node_id] = node.copy()
+        return node
+
+
+def _writable(state: dict[int, NodeMem], node_id: int) -> NodeMem | None:
+    # tests and older callers pass plain dicts, which they own
+    if isinstance(state, MachineState):
+        return state.writable(node_id)
+    return state.get(node_id)
 
 
 def reserved_by_node(config: NodeConfig) -> dict[int, dict[str, int]]:
@@ -87,7 +127,7 @@ def reserved_by_node(config: NodeConfig) -> dict[int, dict[str, int]]:
 
 def default_machine_state(topology: Topology, config: NodeConfig) -> MachineState:
     reserved = reserved_by_node(config)
-    state: MachineState = {}
+    state = MachineState()
     for node in sorted(topology.numa_nodes, key=lambda n: n.id):
         mem: dict[str, Table] = {}
         node_reserved = reserved.get(node.id, {})
@@ -107,7 +147,7 @@ def default_machine_state(topology: Topology, config: NodeConfig) -> MachineStat
 
 
 def machine_state_from(checkpoint: Mapping[int, NumaMemoryState]) -> MachineState:
-    out: MachineState = {}
+    out = MachineState()
     for node_id, node in sorted(checkpoint.items()):
         out[node_id] = NodeMem(
             node.number_of_assignments,
@@ -120,10 +160,16 @@ def machine_state_from(checkpoint: Mapping[int, NumaMemoryState]) -> MachineStat
     return out
 
 
-def export_machine_state(state: MachineState) -> Mapping[int, NumaMemoryState]:
+def export_machine_state(
+    state: MachineState, origin: Mapping[int, NumaMemoryState] | None = None
+) -> Mapping[int, NumaMemoryState]:
+    """`origin`: the checkpoint a shared state was loaded from, whose entries stand for the
+    nodes not changed since (`machine_state_from` copies them field for field, in order)."""
     return MappingProxyType(
         {
-            node_id: NumaMemoryState(
+            node_id: origin[node_id]
+            if origin and state.shared(node_id) and node_id in origin
+            else NumaMemoryState(
                 number_of_assignments=node.number_of_assignments,
                 memory_map=MappingProxyType(
                     {
@@ -138,10 +184,10 @@ def export_machine_state(state: MachineState) -> Mapping[int, NumaMemoryState]:
     )
 
 
-def charge(state: MachineState, nodes: list[int], resource: str, size: int) -> None:
+def charge(state: dict[int, NodeMem], nodes: list[int], resource: str, size: int) -> None:
     """`updateMachineState`: count the assignment on every node, take memory node by node."""
     for node_id in nodes:
-        node = state.get(node_id)
+        node = _writable(state, node_id)
         if node is None:  # a NUMA node without memory-manager state holds nothing
             continue
         node.number_of_assignments += 1
@@ -161,12 +207,12 @@ def charge(state: MachineState, nodes: list[int], resource: str, size: int) -> N
         table.free = 0
 
 
-def release(state: MachineState, blocks: Iterable[MemoryBlock]) -> None:
+def release(state: dict[int, NodeMem], blocks: Iterable[MemoryBlock]) -> None:
     """`releaseMemory`: the reverse of `charge`, block by block."""
     for block in blocks:
         size = block.size
         for node_id in block.numa_affinity:
-            node = state.get(node_id)
+            node = _writable(state, node_id)
             if node is None:
                 continue
             node.number_of_assignments -= 1

@@ -3,22 +3,18 @@ after the checkpoint file it comes from (the rules: `cpu_validate_state`, `memor
 
 from __future__ import annotations
 
+from workbench.admission.start_cache import start_problems
 from workbench.admission.topology_admit import Managers, build_managers
 from workbench.errors import InputError
-from workbench.kube.checkpoint_cpu import CPU_STATE
-from workbench.kube.checkpoint_memory import MEMORY_STATE
 from workbench.kube.model import NodeConfig, NodeState
 from workbench.topology.model import Topology
 
 
 def manager_problems(managers: Managers) -> list[str]:
-    # Scripted managers in tests may have neither attribute.
-    out = [f"{CPU_STATE}: {p}" for p in getattr(managers.cpu, "problems", ())]
-    check = getattr(managers.memory, "validate_state", None)
-    memory = check() if check is not None else None
-    if memory:
-        out.append(f"{MEMORY_STATE}: {memory}")
-    return out
+    # found once per start by the start cache; managers built otherwise (tests) are asked
+    if managers.problems is not None:
+        return list(managers.problems)
+    return list(start_problems(managers.cpu, managers.memory))
 
 
 def startup_state_problems(topology: Topology, config: NodeConfig, state: NodeState) -> list[str]:

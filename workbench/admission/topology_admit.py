@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from workbench.admission.cpu_manager import CPUManager
 from workbench.admission.decision import Hint, ProviderHints
-from workbench.admission.device_manager import DeviceManager
 from workbench.admission.errors import (
     TOPOLOGY_AFFINITY_ERROR,
     UNEXPECTED_ADMISSION_ERROR,
@@ -22,9 +20,9 @@ from workbench.admission.errors import (
 )
 from workbench.admission.gates import pod_level_managers
 from workbench.admission.hint_list import frozen
-from workbench.admission.memory_manager import MemoryManager
 from workbench.admission.merge import MAX_ALLOWABLE_NUMA_NODES, merge_hints, numa_limit_error, policy_admits
 from workbench.admission.provider import HintMap, HintProvider
+from workbench.admission.start_cache import working_managers
 from workbench.errors import InputError
 from workbench.kube.model import Container, NodeConfig, NodeState, PodSpec
 from workbench.record import EMPTY, MutableRecord, replace
@@ -111,13 +109,16 @@ class Managers(MutableRecord):
     devices: Any
     cpu: Any
     memory: Any
+    # the start-up findings of the state they were started from (`start_cache`); None: not known
+    problems: tuple[str, ...] | None
 
-    __slots__ = _fields = ("devices", "cpu", "memory")
+    __slots__ = _fields = ("devices", "cpu", "memory", "problems")
 
-    def __init__(self, devices: Any, cpu: Any, memory: Any) -> None:
+    def __init__(self, devices: Any, cpu: Any, memory: Any, problems: tuple[str, ...] | None = None) -> None:
         self.devices = devices
         self.cpu = cpu
         self.memory = memory
+        self.problems = problems
 
     @property
     def providers(self) -> tuple[HintProvider, ...]:
@@ -131,12 +132,9 @@ class Managers(MutableRecord):
 
 
 def build_managers(topology: Topology, config: NodeConfig, state: NodeState) -> Managers:
-
-    return Managers(
-        devices=DeviceManager(topology, state),
-        cpu=CPUManager(topology, config, state),
-        memory=MemoryManager(topology, config, state),
-    )
+    """Working copies of the managers started from `state` (the start is kept: `start_cache`)."""
+    devices, cpu, memory, problems = working_managers(topology, config, state)
+    return Managers(devices=devices, cpu=cpu, memory=memory, problems=problems)
 
 
 def _freeze(hints: HintMap | None) -> Mapping[str, Sequence[Hint] | None]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
 from workbench.cli.common import (
     add_format_option,
@@ -20,6 +18,10 @@ from workbench.cli.common import (
     write_text,
 )
 from workbench.services.choices import DEFAULT_PARENT, LAYOUTS
+
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(sub: Any) -> None:
@@ -69,6 +71,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from workbench.services import commit_pod as cp
     from workbench.services.commit import CgroupTarget
     from workbench.services.transactions import JournalAccess, recovery_lines

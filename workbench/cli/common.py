@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from workbench.sanitize import sanitize, sanitize_lines
 
 TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, TypeVar
 
     # Loaded by `node_source` when a handler runs: `--help` never pays for the dataclass machinery.
@@ -78,7 +78,13 @@ def add_wait_option(p: argparse.ArgumentParser, default: float = 10.0) -> None:
 
 def _path(args: argparse.Namespace, name: str) -> Path | None:
     value = getattr(args, name, None)
-    return Path(value) if value else None
+    if not value:
+        return None
+    # Here, not at the top: pathlib (and the urllib it imports) costs ~4 ms that `--help` and a
+    # parse error never need.
+    from pathlib import Path
+
+    return Path(value)
 
 
 def node_source(args: argparse.Namespace) -> NodeSource:

@@ -21,6 +21,10 @@ from collections.abc import Collection, Sequence
 from workbench import __version__
 from workbench.errors import InputError
 
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
+if TYPE_CHECKING:
+    from typing import Any
+
 # One line per command: its name (its module is `workbench.cli.<name>`, `-` read as `_`) and the
 # help line `workbench --help` shows for it. To add a command, write `workbench/cli/<name>.py`
 # with `register(sub)` (calling `sub.add_parser("<name>", ...)`) and `run(args)`, and add its
@@ -70,6 +74,46 @@ class _Parser(argparse.ArgumentParser):
         return self.formatter_class(prog=self.prog, width=_columns() - 2)  # type: ignore[call-arg]
 
 
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """The COMMAND subparsers, where a command that is not being run is its name and help line
+    only: `add_parser` builds a whole ArgumentParser (its groups, its `-h`, two gettext look-ups
+    each) that neither `workbench --help` nor the run of another command ever uses."""
+
+    def add_listed(self, name: str, help_line: str) -> None:
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help_line))
+        self._name_parser_map[name] = None
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if values and values[0] in self._name_parser_map and self._name_parser_map[values[0]] is None:
+            # Reached only past `--` (`workbench -- node`): what `add_parser(name, add_help=False)`
+            # would have made, so the outcome stays the full tree's.
+            self._name_parser_map[values[0]] = self._parser_class(
+                prog=f"{self._prog_prefix} {values[0]}", add_help=False
+            )
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _untranslated() -> None:
+    """argparse passes each of its words through `gettext.gettext`, and each look-up reads the
+    locale variables and searches the catalogue directory (the first one imports `locale`, ~1 ms).
+    When that directory does not exist no catalogue can be found and gettext gives every word
+    back as it is, so argparse may as well be given the words directly."""
+    import gettext
+
+    if not os.path.isdir(gettext.bindtextdomain(gettext.textdomain())):
+        argparse._ = _same  # type: ignore[attr-defined]
+
+
 def command_module(name: str) -> str:
     return f"workbench.cli.{name.replace('-', '_')}"
 
@@ -77,17 +121,20 @@ def command_module(name: str) -> str:
 def build_parser(selected: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The argument tree. Commands in `selected` (every command when None) get their full
     parser from their module; the others are listed by name and help line only."""
+    _untranslated()
     parser = _Parser(
         prog="workbench",
         description="See, preview and safely change CPU, memory and NUMA placement on a node.",
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.register("action", "parsers", _Commands)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    assert isinstance(sub, _Commands)
     for name, help_line in COMMANDS.items():
         if selected is None or name in selected:
             importlib.import_module(command_module(name)).register(sub)
         else:
-            sub.add_parser(name, help=help_line, add_help=False)
+            sub.add_listed(name, help_line)
     return parser
 
 

@@ -5,9 +5,12 @@ Exit 0: nothing wrong (warnings only, unless --strict); 1: problems; 2: a file c
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from workbench.cli.common import add_format_option, add_topology_options, emit, node_source, warn
+
+TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(sub: Any) -> None:

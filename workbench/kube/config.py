@@ -15,7 +15,6 @@ kubelet's reason (`kube.config_startup`); `load_kubelet_config` raises the first
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from types import MappingProxyType
 
 from workbench.errors import InputError
@@ -34,6 +33,7 @@ from workbench.topology.model import Topology
 
 TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 KIND = "KubeletConfiguration"

@@ -8,7 +8,6 @@ Source: kubernetes `pkg/kubelet/apis/config/v1beta1/defaults_linux.go` (`Default
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -30,6 +29,8 @@ DEFAULT_EVICTION_HARD: Mapping[str, str] = MappingProxyType(
 
 
 def _float32(x: float) -> float:
+    import struct  # only a percentage threshold needs it, and the demo's is in bytes
+
     return float(struct.unpack("f", struct.pack("f", x))[0])
 
 

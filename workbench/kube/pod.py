@@ -13,7 +13,6 @@ The raw document is kept so `writer` can write an edited draft back without losi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import MappingProxyType
 
 from workbench.errors import InputError
@@ -34,6 +33,7 @@ from workbench.quantity import Quantity, parse_quantity
 
 TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 # kind -> path of the PodSpec inside the object

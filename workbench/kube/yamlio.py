@@ -5,13 +5,12 @@ documents load here too."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from workbench.errors import InputError
 from workbench.inputs import MAX_INPUT_BYTES, decode, load_yaml_documents, read_text, yaml_error
 
 TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 __all__ = ["MAX_BYTES", "decode", "load_documents", "load_one", "read_documents", "read_text", "yaml_error"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.machine import Machine, machine_of
@@ -21,6 +20,7 @@ from workbench.topology.spec_rows import dump_cpu, parse_cpus
 
 TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 __all__ = ["dump_spec", "format_size", "load_machine_spec", "load_spec", "save_spec", "spec_yaml"]
@@ -36,6 +36,8 @@ def load_machine_spec(spec: Path | str | Mapping[str, Any]) -> Machine:
         doc: object = spec
         default_name = "topology"
     else:
+        from pathlib import Path
+
         path = Path(spec)
         ctx = SpecContext(os.fspath(path))
         doc = read_yaml(path)
@@ -107,4 +109,6 @@ def spec_yaml(topology: Topology | Machine) -> str:
 
 
 def save_spec(topology: Topology | Machine, path: Path | str) -> None:
+    from pathlib import Path
+
     Path(path).write_text(spec_yaml(topology), encoding="utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from workbench.errors import InputError
 from workbench.inputs import load_yaml_document, read_text
@@ -12,6 +11,7 @@ from workbench.topology.cpuset import NR_CPUS
 
 TYPE_CHECKING = False  # typing's, without importing typing (~5 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 # Sizes are bytes in the kernel's (and the kubelet's) int64.

@@ -98,7 +98,13 @@ def _memory(
     # The slow read's own mapping (made by the parser, never changed): no copy per tick.
     numa = slow.numa if slow and slow.numa else {}
     planned = member.planned_mems
-    off = sum(b for node, b in numa.items() if node not in planned) if planned else 0
+    off = 0
+    if planned and numa:
+        # The whole minus the planned nodes' share: the plan has a node or two, the map up to 16.
+        on = 0
+        for node in planned:
+            on += numa.get(node, 0)
+        off = sum(numa.values()) - on
     return c.memory_current, slow.memory_max if slow else None, numa, off, slow.oom_kill if slow else None
 
 

@@ -41,23 +41,22 @@ def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
 
 
-def _idle_exclusive(pools: tuple[PoolFigures, ...], pod: str | None) -> list[PoolFigures]:
+def _idle_exclusive(pools: tuple[PoolFigures, ...]) -> list[PoolFigures]:
     return [
         p
         for p in pools
         if p.spec.kind in EXCLUSIVE_KINDS
-        and (pod is None or p.spec.pod == pod)
         and p.usage_cores is not None
         and p.capacity_cores - p.usage_cores >= IDLE_MIN_CORES
         and p.usage_cores < IDLE_SHARE * p.capacity_cores
     ]
 
 
-def _starved(a: Attribution) -> Iterator[Finding]:
+def _starved(a: Attribution, idle_pools: list[PoolFigures]) -> Iterator[Finding]:
     for p in a.pools:
         if p.spec.kind != "pod_shared" or p.binds not in ("CFS quota", "cpuset width"):
             continue
-        idle = _idle_exclusive(a.pools, p.spec.pod)
+        idle = [i for i in idle_pools if i.spec.pod == p.spec.pod]
         if not idle:
             continue
         idle_cores = sum(i.capacity_cores - (i.usage_cores or 0.0) for i in idle)
@@ -74,8 +73,8 @@ def _starved(a: Attribution) -> Iterator[Finding]:
         )
 
 
-def _idle(a: Attribution) -> Iterator[Finding]:
-    for p in _idle_exclusive(a.pools, None):
+def _idle(idle_pools: list[PoolFigures]) -> Iterator[Finding]:
+    for p in idle_pools:
         yield Finding(
             "idle-exclusive",
             p.spec.key,
@@ -85,8 +84,10 @@ def _idle(a: Attribution) -> Iterator[Finding]:
 
 
 def _off_plan(c: ContainerFigures) -> Finding | None:
+    if not c.member.planned_mems or c.off_plan_bytes < OFF_PLAN_MIN_BYTES:
+        return None  # the common case, decided before summing the map (100 containers a tick)
     total = sum(c.numa_bytes.values())
-    if not c.member.planned_mems or c.off_plan_bytes < max(OFF_PLAN_MIN_BYTES, OFF_PLAN_SHARE * total):
+    if c.off_plan_bytes < OFF_PLAN_SHARE * total:
         return None
     nodes = sorted(n for n, b in c.numa_bytes.items() if b and n not in c.member.planned_mems)
     m = c.member
@@ -126,7 +127,8 @@ def _foreign(a: Attribution) -> Iterator[Finding]:
 
 
 def findings(a: Attribution) -> tuple[Finding, ...]:
-    out: list[Finding] = [*_starved(a), *_idle(a), *_node_pool(a), *_foreign(a)]
+    idle = _idle_exclusive(a.pools)
+    out: list[Finding] = [*_starved(a, idle), *_idle(idle), *_node_pool(a), *_foreign(a)]
     for c in a.containers:
         f = _off_plan(c)
         if f is not None:
