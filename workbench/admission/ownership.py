@@ -12,12 +12,12 @@ the pod shared pool.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from workbench.admission.checkpoint_isolation import checkpoint_isolation
 from workbench.kube.model import NodeConfig, NodeState
+from workbench.record import Record, setfield
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 
@@ -44,15 +44,30 @@ DESCRIPTIONS: Mapping[OwnerKind, str] = {
 UNSURE = "exclusive or pod shared pool (the checkpoint cannot tell)"
 
 
-@dataclass(frozen=True)
-class Owner:
+class Owner(Record):
     kind: OwnerKind
-    pod: str = ""  # pod key (uid or namespace/name)
-    label: str = ""  # pod name for people
-    containers: tuple[str, ...] = ()
+    pod: str  # pod key (uid or namespace/name)
+    label: str  # pod name for people
+    containers: tuple[str, ...]
     # Read from a checkpoint that cannot tell an exclusive set from the pod shared pool of a lone
     # shared container (admission.checkpoint_isolation): drawn as exclusive, described as either.
-    unsure: bool = False
+    unsure: bool
+
+    __slots__ = _fields = ("kind", "pod", "label", "containers", "unsure")
+
+    def __init__(
+        self,
+        kind: OwnerKind,
+        pod: str = "",
+        label: str = "",
+        containers: tuple[str, ...] = (),
+        unsure: bool = False,
+    ) -> None:
+        setfield(self, "kind", kind)
+        setfield(self, "pod", pod)
+        setfield(self, "label", label)
+        setfield(self, "containers", containers)
+        setfield(self, "unsure", unsure)
 
     def describe(self) -> str:
         text = UNSURE if self.unsure else DESCRIPTIONS[self.kind]

@@ -8,10 +8,10 @@ every write to that file.
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
 
 from workbench.cgroups.model_files import FAULTS_FILE
 from workbench.errors import InputError
+from workbench.record import Record, setfield
 
 
 def _errno_value(name: str) -> int:
@@ -23,11 +23,17 @@ def _errno_value(name: str) -> int:
     return code
 
 
-@dataclass(frozen=True)
-class Fault:
+class Fault(Record):
     errno: int
-    at_write: int | None = None
-    target: str | None = None
+    at_write: int | None
+    target: str | None
+
+    __slots__ = _fields = ("errno", "at_write", "target")
+
+    def __init__(self, errno: int, at_write: int | None = None, target: str | None = None) -> None:
+        setfield(self, "errno", errno)
+        setfield(self, "at_write", at_write)
+        setfield(self, "target", target)
 
 
 def parse_faults(text: str) -> list[Fault]:

@@ -33,7 +33,6 @@ import re
 import signal
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -41,6 +40,7 @@ from workbench.cgroups import beneath
 from workbench.cgroups.kernel import Kernel
 from workbench.cgroups.model_files import SANDBOX_MARKER
 from workbench.errors import InputError
+from workbench.record import Record, setfield
 
 Mode = Literal["v2", "v1", "hybrid", "sandbox", "none"]
 
@@ -52,11 +52,17 @@ _OCTAL = re.compile(r"\\([0-7]{3})")
 FAULT_ENV = "WORKBENCH_FAULT"
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(Record):
     point: str
     fstype: str
     options: str
+
+    __slots__ = _fields = ("point", "fstype", "options")
+
+    def __init__(self, point: str, fstype: str, options: str) -> None:
+        setfield(self, "point", point)
+        setfield(self, "fstype", fstype)
+        setfield(self, "options", options)
 
 
 def parse_mountinfo(text: str) -> list[Mount]:

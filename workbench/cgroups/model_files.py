@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from workbench.cgroups import beneath
 from workbench.errors import InputError
+from workbench.record import Record, setfield
 from workbench.topology.cpuset import CPUSet, CPUSetError
 
 SANDBOX_MARKER = ".workbench-sandbox"
@@ -70,18 +70,42 @@ READ_ONLY = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class SandboxConfig:
+class SandboxConfig(Record):
     """What the marker file records about the machine the sandbox pretends to be."""
 
     cpus: CPUSet
     mems: CPUSet
-    controllers: tuple[str, ...] = ALL_CONTROLLERS
+    controllers: tuple[str, ...]
     # "ebusy" (refuse, as runc/crun) or "oom" (accept and kill, as the v2 kernel does)
-    memory_max_below_current: str = "ebusy"
+    memory_max_below_current: str
     # "v2" (narrow silently) or "strict" (also enforce the v1 subset rules)
-    cpuset_rules: str = "v2"
-    version: int = SANDBOX_VERSION
+    cpuset_rules: str
+    version: int
+
+    __slots__ = _fields = (
+        "cpus",
+        "mems",
+        "controllers",
+        "memory_max_below_current",
+        "cpuset_rules",
+        "version",
+    )
+
+    def __init__(
+        self,
+        cpus: CPUSet,
+        mems: CPUSet,
+        controllers: tuple[str, ...] = ALL_CONTROLLERS,
+        memory_max_below_current: str = "ebusy",
+        cpuset_rules: str = "v2",
+        version: int = SANDBOX_VERSION,
+    ) -> None:
+        setfield(self, "cpus", cpus)
+        setfield(self, "mems", mems)
+        setfield(self, "controllers", controllers)
+        setfield(self, "memory_max_below_current", memory_max_below_current)
+        setfield(self, "cpuset_rules", cpuset_rules)
+        setfield(self, "version", version)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,6 @@ the journal's timer, outside any screen or login) and reads every write back.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 from workbench.cgroups.write import Write
 from workbench.errors import InputError
 from workbench.services.choices import DEFAULT_PARENT
+from workbench.services.tree_refusal import write_refusal
 
 if TYPE_CHECKING:
     from workbench.admission.decision import Decision
@@ -110,18 +110,6 @@ def open_tree(root: Path) -> CgroupFS:
     if not root.is_dir():
         raise InputError("no such directory", source=str(root), fix="give the cgroup v2 root (or a sandbox)")
     return CgroupFS(root)
-
-
-def write_refusal(root: Path) -> str | None:
-    """Why the tree at `root` must not be written (missing, no permission, cgroup v1 or hybrid),
-    or None: a face that cannot write starts read-only instead of failing at the first commit."""
-    from workbench.cgroups.fs import CgroupFS
-
-    if not root.is_dir():
-        return f"no cgroup tree at {root}"
-    if not (os.access(root, os.W_OK) and os.access(root / "cgroup.procs", os.W_OK)):
-        return f"no permission to write cgroups under {root}"
-    return CgroupFS(root).refuse_writes_reason()
 
 
 def plan_decision(decision: Decision, target: CgroupTarget) -> PlannedCommit:

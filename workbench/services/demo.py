@@ -6,9 +6,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from workbench.record import Record, setfield
 
 if TYPE_CHECKING:
     from workbench.admission.decision import Decision
@@ -17,13 +18,21 @@ if TYPE_CHECKING:
     from workbench.topology.model import Topology
 
 
-@dataclass(frozen=True)
-class Seeded:
+class Seeded(Record):
     """The demo's running pods, decided away from any screen (so in any thread)."""
 
     state: NodeState
     placed: tuple[tuple[PodSpec, Decision], ...]
     notices: tuple[str, ...]
+
+    __slots__ = _fields = ("state", "placed", "notices")
+
+    def __init__(
+        self, state: NodeState, placed: tuple[tuple[PodSpec, Decision], ...], notices: tuple[str, ...]
+    ) -> None:
+        setfield(self, "state", state)
+        setfield(self, "placed", placed)
+        setfield(self, "notices", notices)
 
 
 def demo_node() -> Node:
@@ -50,11 +59,21 @@ def decide_seeds(topology: Topology, config: NodeConfig, state: NodeState) -> Se
     return Seeded(state, tuple(placed), tuple(notices))
 
 
-@dataclass(frozen=True)
-class DemoSandbox:
+# What the screens call the demo's tree, and how a screen's usage view knows it is the demo's.
+DEMO_LABEL = "demo sandbox"
+
+
+class DemoSandbox(Record):
     cgroup_root: Path
     journal_path: Path
-    label: str = "demo sandbox"
+    label: str
+
+    __slots__ = _fields = ("cgroup_root", "journal_path", "label")
+
+    def __init__(self, cgroup_root: Path, journal_path: Path, label: str = DEMO_LABEL) -> None:
+        setfield(self, "cgroup_root", cgroup_root)
+        setfield(self, "journal_path", journal_path)
+        setfield(self, "label", label)
 
 
 @contextmanager
@@ -62,7 +81,6 @@ def demo_sandbox(topology: Topology) -> Iterator[DemoSandbox]:
     """A sandbox tree for `topology` and a journal beside it, both gone afterwards; the confirm
     timers of anything still waiting for confirmation are stopped first, so none outlives them."""
     from workbench.cgroups.sandbox import init_sandbox
-    from workbench.services.transactions import stop_confirm_timers
 
     with tempfile.TemporaryDirectory(prefix="workbench-demo-") as tmp:
         box = DemoSandbox(Path(tmp) / "cgroup", Path(tmp) / "journal.db")
@@ -70,4 +88,8 @@ def demo_sandbox(topology: Topology) -> Iterator[DemoSandbox]:
         try:
             yield box
         finally:
+            # Imported here: the transactions module (and the journal) is for leaving the demo,
+            # not for opening it before the first paint.
+            from workbench.services.transactions import stop_confirm_timers
+
             stop_confirm_timers(box.journal_path)

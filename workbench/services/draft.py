@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import InputError
 from workbench.kube.model import CPU, MEMORY, Container, ContainerKind, PodSpec
 from workbench.quantity import format_bytes, format_cpu, parse_bytes, parse_quantity
+from workbench.record import EMPTY, Record, setfield
 
 if TYPE_CHECKING:
     from workbench.kube.problem import Problem
@@ -49,14 +49,31 @@ def memory_bytes(text: str) -> int:
     return parse_bytes(text) if text else 0
 
 
-@dataclass(frozen=True)
-class DraftContainer:
+class DraftContainer(Record):
     name: str
-    kind: ContainerKind = "app"
-    cpu: str = ""
-    cpu_limit: str = ""
-    memory: str = ""
-    memory_limit: str = ""
+    kind: ContainerKind
+    cpu: str
+    cpu_limit: str
+    memory: str
+    memory_limit: str
+
+    __slots__ = _fields = ("name", "kind", "cpu", "cpu_limit", "memory", "memory_limit")
+
+    def __init__(
+        self,
+        name: str,
+        kind: ContainerKind = "app",
+        cpu: str = "",
+        cpu_limit: str = "",
+        memory: str = "",
+        memory_limit: str = "",
+    ) -> None:
+        setfield(self, "name", name)
+        setfield(self, "kind", kind)
+        setfield(self, "cpu", cpu)
+        setfield(self, "cpu_limit", cpu_limit)
+        setfield(self, "memory", memory)
+        setfield(self, "memory_limit", memory_limit)
 
     @property
     def exclusive(self) -> bool:
@@ -71,23 +88,61 @@ class DraftContainer:
         return cpu > 0 and cpu % 1000 == 0 and cpu == lim and mem > 0 and mem == mem_lim
 
 
-@dataclass(frozen=True)
-class Draft:
-    name: str = "draft"
-    namespace: str = "default"
-    cpu: str = ""
-    cpu_limit: str = ""
-    memory: str = ""
-    memory_limit: str = ""
-    containers: tuple[DraftContainer, ...] = (DraftContainer("app"),)
-    source: str = ""
+_ONE_APP = (DraftContainer("app"),)
 
 
-@dataclass(frozen=True)
-class DraftResult:
+class Draft(Record):
+    name: str
+    namespace: str
+    cpu: str
+    cpu_limit: str
+    memory: str
+    memory_limit: str
+    containers: tuple[DraftContainer, ...]
+    source: str
+
+    __slots__ = _fields = (
+        "name",
+        "namespace",
+        "cpu",
+        "cpu_limit",
+        "memory",
+        "memory_limit",
+        "containers",
+        "source",
+    )
+
+    def __init__(
+        self,
+        name: str = "draft",
+        namespace: str = "default",
+        cpu: str = "",
+        cpu_limit: str = "",
+        memory: str = "",
+        memory_limit: str = "",
+        containers: tuple[DraftContainer, ...] = _ONE_APP,
+        source: str = "",
+    ) -> None:
+        setfield(self, "name", name)
+        setfield(self, "namespace", namespace)
+        setfield(self, "cpu", cpu)
+        setfield(self, "cpu_limit", cpu_limit)
+        setfield(self, "memory", memory)
+        setfield(self, "memory_limit", memory_limit)
+        setfield(self, "containers", containers)
+        setfield(self, "source", source)
+
+
+class DraftResult(Record):
     pod: PodSpec | None
     # field path ("pod.cpu", "c1.memory_limit", "pod") -> reason
-    errors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    errors: Mapping[str, str]
+
+    __slots__ = _fields = ("pod", "errors")
+
+    def __init__(self, pod: PodSpec | None, errors: Mapping[str, str] = EMPTY) -> None:
+        setfield(self, "pod", pod)
+        setfield(self, "errors", errors)
 
     @property
     def ok(self) -> bool:

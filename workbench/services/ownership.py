@@ -9,7 +9,6 @@ another (`updateMachineState`) for a block spanning several nodes; it is never s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.admission.ownership import (
@@ -23,6 +22,7 @@ from workbench.admission.ownership import (
     related_cpus,
 )
 from workbench.kube.model import MEMORY
+from workbench.record import Record, setfield
 
 if TYPE_CHECKING:
     from workbench.admission.decision import Decision
@@ -46,20 +46,30 @@ __all__ = [
 
 
 
-@dataclass(frozen=True)
-class NumaMemory:
+class NumaMemory(Record):
     """`memory` (not hugepages) of one NUMA node, in bytes: what pods hold, and the node's total."""
 
     used: int
     total: int
 
+    __slots__ = _fields = ("used", "total")
 
-@dataclass(frozen=True)
-class Ownership:
+    def __init__(self, used: int, total: int) -> None:
+        setfield(self, "used", used)
+        setfield(self, "total", total)
+
+
+class Ownership(Record):
     """The whole node at once: computed once per node state, read by every panel."""
 
     cpus: Mapping[int, Owner]
     memory: Mapping[int, NumaMemory]
+
+    __slots__ = _fields = ("cpus", "memory")
+
+    def __init__(self, cpus: Mapping[int, Owner], memory: Mapping[int, NumaMemory]) -> None:
+        setfield(self, "cpus", cpus)
+        setfield(self, "memory", memory)
 
 
 def memory_rows(state: NodeState) -> list[dict[str, Any]]:

@@ -248,8 +248,8 @@ def start_for_face(node: Node, *, tree_label: str, cgroup_root: Path | None) -> 
     """A usage session for a screen showing `node`: the demo (its tree is the demo sandbox) gets
     its own sandbox with the synthetic load; any other node is read at `cgroup_root` (default
     the host's) with the screen's own view of the node."""
-    from workbench.services.demo import DemoSandbox
+    from workbench.services.demo import DEMO_LABEL
 
-    if tree_label == DemoSandbox.label:
+    if tree_label == DEMO_LABEL:
         return start_usage(UsageRequest(NodeSource(demo=True)))
     return start_usage(UsageRequest(NodeSource(), cgroup_root=cgroup_root), node)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
+from workbench.record import Record, setfield
 from workbench.tui.viewmodel.themes import THEME_SUFFIXES, ThemeSpec, load_themes, theme_dirs
 
 DEFAULT_THEME = "workbench-dark"
@@ -54,13 +54,19 @@ def to_textual(spec: ThemeSpec) -> Theme:
     )
 
 
-@dataclass(frozen=True)
-class AppThemes:
+class AppThemes(Record):
     themes: list[Theme]
     problems: list[str]
     # Other names a theme answers to: its file's name (`light` for light.toml, as the README
     # and the theme folder show them) besides the `name` inside the file.
     aliases: dict[str, str]
+
+    __slots__ = _fields = ("themes", "problems", "aliases")
+
+    def __init__(self, themes: list[Theme], problems: list[str], aliases: dict[str, str]) -> None:
+        setfield(self, "themes", themes)
+        setfield(self, "problems", problems)
+        setfield(self, "aliases", aliases)
 
     def resolve(self, wanted: str) -> str | None:
         """The theme `wanted` names: its name, its file's name, or a path to its file."""

@@ -14,7 +14,7 @@ from textual.binding import BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from workbench.services.usage_view import (
     HISTORY_EVERY,
@@ -29,6 +29,7 @@ from workbench.tui import bindings
 from workbench.tui.screens.table_filter import TableFilter
 from workbench.tui.viewmodel.usage_glyphs import HEAT, bar, heat, pct, sparkline, steady, steady_level
 from workbench.tui.widgets.cell_table import CellTable
+from workbench.tui.widgets.footer import WorkbenchFooter
 
 if TYPE_CHECKING:
     from workbench.services.usage import UsageHandle, UsageReport
@@ -110,7 +111,7 @@ class UsageScreen(TableFilter, Screen[None]):
         yield Input(
             placeholder="filter by owner, kind, CPUs or limit (esc clears)", id="ufilter", classes="hidden"
         )
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self._open()

@@ -10,14 +10,17 @@ app is closed. Every method that writes is only reached through the app's single
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.record import MutableRecord
+
 if TYPE_CHECKING:
     from workbench.services.admit import Decision
-    from workbench.services.commit import PlannedCommit, Write
+    from workbench.services.commit import CgroupTarget, PlannedCommit, Write
     from workbench.services.journal_query import History
+    from workbench.services.transactions import JournalAccess
     from workbench.tui.backend import CommitBackend
 
 __all__ = ["Committer", "Pending", "write_refusal"]
@@ -25,16 +28,31 @@ __all__ = ["Committer", "Pending", "write_refusal"]
 CONFIRM_SECONDS = 60.0
 
 
-@dataclass
-class Pending:
+class Pending(MutableRecord):
     """A transaction applied and waiting for the operator's confirmation."""
 
     txid: int
     deadline_boot: float | None  # the journal's confirm deadline, on the boot clock
     writes: tuple[Write, ...]
-    readback: list[tuple[str, str, str]] = field(default_factory=list)  # target, wanted, read
+    readback: list[tuple[str, str, str]]  # target, wanted, read
     # What recovery did before this commit wrote anything (transactions a crash left).
-    recovered: tuple[str, ...] = ()
+    recovered: tuple[str, ...]
+
+    __slots__ = _fields = ("txid", "deadline_boot", "writes", "readback", "recovered")
+
+    def __init__(
+        self,
+        txid: int,
+        deadline_boot: float | None,
+        writes: tuple[Write, ...],
+        readback: list[tuple[str, str, str]] | None = None,
+        recovered: tuple[str, ...] = (),
+    ) -> None:
+        self.txid = txid
+        self.deadline_boot = deadline_boot
+        self.writes = writes
+        self.readback = [] if readback is None else readback
+        self.recovered = recovered
 
     def remaining(self) -> float:
         from workbench.services.transactions import seconds_left
@@ -61,18 +79,31 @@ class Committer:
         confirm_seconds: float = CONFIRM_SECONDS,
         label: str = "",
     ) -> None:
-        from workbench.services.commit import CgroupTarget
-        from workbench.services.transactions import JournalAccess
-
-        self.target = CgroupTarget(Path(root), layout=layout_name, label=label)
-        # A screen cannot print "waiting for the lock"; it waits briefly and says who holds it.
-        self.journal = JournalAccess(journal_path, wait=2.0)
+        # The commit path (`services.commit`, `services.transactions`, the journal) loads on the
+        # first plan or journal read, not at start-up: the node screen needs only `refusal`.
+        self._root = Path(root)
+        self._journal_path = journal_path
+        self._layout_name = layout_name
+        self._label = label
         self.confirm_seconds = confirm_seconds
         self.pending: Pending | None = None
 
+    @cached_property
+    def target(self) -> CgroupTarget:
+        from workbench.services.commit import CgroupTarget
+
+        return CgroupTarget(self._root, layout=self._layout_name, label=self._label)
+
+    @cached_property
+    def journal(self) -> JournalAccess:
+        from workbench.services.transactions import JournalAccess
+
+        # A screen cannot print "waiting for the lock"; it waits briefly and says who holds it.
+        return JournalAccess(self._journal_path, wait=2.0)
+
     @property
     def root(self) -> Path:
-        return self.target.root
+        return self._root
 
     @property
     def label(self) -> str:
@@ -84,7 +115,7 @@ class Committer:
         return self.journal.resolved()
 
     def refusal(self) -> str:
-        from workbench.services.commit import write_refusal as refusal
+        from workbench.services.tree_refusal import write_refusal as refusal
 
         return refusal(self.root) or ""
 

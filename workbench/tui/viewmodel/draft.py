@@ -7,10 +7,9 @@ Editing operations return new drafts, so undo and tests are trivial.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from workbench.kube.model import ContainerKind
 from workbench.quantity import format_bytes
+from workbench.record import replace
 from workbench.services.draft import (
     RESOURCE_FIELDS,
     Draft,
@@ -52,12 +51,12 @@ def set_field(draft: Draft, path: str, value: str) -> Draft:
     if scope == "pod":
         if name not in ("name", "namespace", *RESOURCE_FIELDS):
             raise KeyError(path)
-        return replace(draft, **{name: value})  # type: ignore[arg-type]
+        return replace(draft, **{name: value})
     index = int(scope[1:])
     if name not in ("name", *RESOURCE_FIELDS):
         raise KeyError(path)
     containers = list(draft.containers)
-    containers[index] = replace(containers[index], **{name: value})  # type: ignore[arg-type]
+    containers[index] = replace(containers[index], **{name: value})
     return replace(draft, containers=tuple(containers))
 
 

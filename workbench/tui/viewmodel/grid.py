@@ -8,13 +8,13 @@ fit, and a zoom into one node. Pure layout: the widget maps each cell's role/kin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
 
+from workbench.record import Record, setfield
 from workbench.services.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
+from workbench.tui.viewmodel.grid_cells import Cell, Line
 from workbench.tui.viewmodel.machine_view import NO_NODE, Box, MachineView, machine_view
 from workbench.tui.viewmodel.owners import (
     ASCII_GLYPHS,
@@ -25,30 +25,27 @@ from workbench.tui.viewmodel.owners import (
     PREVIEW_GLYPH,
 )
 
-Role = Literal["text", "border", "title", "cpu", "run", "dim"]
 
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    role: Role = "text"
-    cpu: int | None = None  # the CPU drawn here (first CPU of a collapsed run)
-    kind: OwnerKind | None = None
-    cpus: CPUSet = field(default_factory=CPUSet)  # every CPU this cell stands for
-    preview: bool = False
-    node: int | None = None  # the NUMA node a box title names
-    hidden: bool = False  # a CPU the kubelet cannot see (it has no owner there)
-
-
-Line = tuple[Cell, ...]
-
-
-@dataclass(frozen=True)
-class GridLayout:
+class GridLayout(Record):
     lines: tuple[Line, ...]
     positions: Mapping[int, tuple[int, int]]  # cpu -> (line, x) of the cell standing for it
     width: int
-    collapsed: bool = False
+    collapsed: bool
+
+    # No __slots__: the cached properties below keep their values in the instance's __dict__.
+    _fields = ("lines", "positions", "width", "collapsed")
+
+    def __init__(
+        self,
+        lines: tuple[Line, ...],
+        positions: Mapping[int, tuple[int, int]],
+        width: int,
+        collapsed: bool = False,
+    ) -> None:
+        setfield(self, "lines", lines)
+        setfield(self, "positions", positions)
+        setfield(self, "width", width)
+        setfield(self, "collapsed", collapsed)
 
     def text(self) -> str:
         return "\n".join("".join(c.text for c in line).rstrip() for line in self.lines)
@@ -78,10 +75,15 @@ class GridLayout:
         return {n: tuple(ys) for n, ys in out.items()}
 
 
-@dataclass(frozen=True)
-class _Box:
+class _Box(Record):
     lines: list[list[Cell]]
     width: int
+
+    __slots__ = _fields = ("lines", "width")
+
+    def __init__(self, lines: list[list[Cell]], width: int) -> None:
+        setfield(self, "lines", lines)
+        setfield(self, "width", width)
 
 
 _BOX_UNICODE = {"tl": "┌", "tr": "┐", "bl": "└", "br": "┘", "h": "─", "v": "│"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from workbench.tui.viewmodel.grid import Cell, GridLayout
+from workbench.tui.viewmodel.grid import GridLayout
+from workbench.tui.viewmodel.grid_cells import Cell
 
 Direction = Literal["left", "right", "up", "down"]
 

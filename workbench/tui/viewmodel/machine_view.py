@@ -9,9 +9,9 @@ only groups them into the boxes and headers of the grid.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
+from workbench.record import Record, setfield
 from workbench.topology import Machine, machine_of
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
@@ -19,30 +19,54 @@ from workbench.topology.model import Topology
 NO_NODE = "no NUMA node"
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(Record):
     """One box of the grid: a NUMA node (`node` set) or a package's CPUs in no NUMA node."""
 
     node: int | None
     cores: tuple[tuple[int, ...], ...]  # each core's CPUs, cores by their lowest CPU
-    memory_bytes: int = 0
+    memory_bytes: int
+
+    __slots__ = _fields = ("node", "cores", "memory_bytes")
+
+    def __init__(self, node: int | None, cores: tuple[tuple[int, ...], ...], memory_bytes: int = 0) -> None:
+        setfield(self, "node", node)
+        setfield(self, "cores", cores)
+        setfield(self, "memory_bytes", memory_bytes)
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(Record):
     """The boxes under one header: a package, several packages one NUMA node spans, or the
     memory-only nodes."""
 
     title: str
     boxes: tuple[Box, ...]
 
+    __slots__ = _fields = ("title", "boxes")
 
-@dataclass(frozen=True)
-class MachineView:
+    def __init__(self, title: str, boxes: tuple[Box, ...]) -> None:
+        setfield(self, "title", title)
+        setfield(self, "boxes", boxes)
+
+
+class MachineView(Record):
     bands: tuple[Band, ...]
     hidden: Mapping[int, str]  # CPU the kubelet cannot see -> why, in one line
     read_otherwise: Mapping[int, str]  # CPU the kubelet sees differently -> the first reason
     machine: Machine
+
+    __slots__ = _fields = ("bands", "hidden", "read_otherwise", "machine")
+
+    def __init__(
+        self,
+        bands: tuple[Band, ...],
+        hidden: Mapping[int, str],
+        read_otherwise: Mapping[int, str],
+        machine: Machine,
+    ) -> None:
+        setfield(self, "bands", bands)
+        setfield(self, "hidden", hidden)
+        setfield(self, "read_otherwise", read_otherwise)
+        setfield(self, "machine", machine)
 
     def box_of(self, cpu: int) -> Box | None:
         for band in self.bands:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
 from workbench.kube.model import NodeConfig, NodeState, PodSpec
+from workbench.record import MutableRecord, Record, replace, setfield
 from workbench.services.choices import CPU_OPTIONS, POLICIES, SCOPES
 from workbench.services.demo import Seeded
 from workbench.services.ownership import Owner, Ownership, ownership
@@ -27,12 +27,21 @@ if TYPE_CHECKING:
 __all__ = ["CPU_OPTIONS", "POLICIES", "SCOPES", "Preview", "Seeded", "Session", "demo_session"]
 
 
-@dataclass(frozen=True)
-class Preview:
+class Preview(Record):
     result: DraftResult
     decision: Decision | None
-    seconds: float = 0.0
-    advised: bool = True  # False: a rejection whose advice is still being worked out
+    seconds: float
+    advised: bool  # False: a rejection whose advice is still being worked out
+
+    __slots__ = _fields = ("result", "decision", "seconds", "advised")
+
+    def __init__(
+        self, result: DraftResult, decision: Decision | None, seconds: float = 0.0, advised: bool = True
+    ) -> None:
+        setfield(self, "result", result)
+        setfield(self, "decision", decision)
+        setfield(self, "seconds", seconds)
+        setfield(self, "advised", advised)
 
     @property
     def verdict(self) -> str:
@@ -45,39 +54,97 @@ _CONFIGS_KEPT = 16
 _DRAFTS_KEPT = 32
 
 
-@dataclass
-class _Decided:
+class _Decided(MutableRecord):
     """Decisions on one node state: (config, {draft: preview}) pairs, newest last."""
 
     topology: Topology
     state: NodeState
     placed: tuple[str, ...]
-    configs: list[tuple[NodeConfig, dict[Draft, Preview]]] = field(default_factory=list)
+    configs: list[tuple[NodeConfig, dict[Draft, Preview]]]
+
+    __slots__ = _fields = ("topology", "state", "placed", "configs")
+
+    def __init__(
+        self,
+        topology: Topology,
+        state: NodeState,
+        placed: tuple[str, ...],
+        configs: list[tuple[NodeConfig, dict[Draft, Preview]]] | None = None,
+    ) -> None:
+        self.topology = topology
+        self.state = state
+        self.placed = placed
+        self.configs = [] if configs is None else configs
 
 
-@dataclass
-class Session:
+class Session(MutableRecord):
     topology: Topology
     config: NodeConfig
     state: NodeState
-    placed: dict[str, tuple[PodSpec, Decision]] = field(default_factory=dict)
-    draft: Draft = field(default_factory=Draft)
-    read_only: bool = False
-    read_only_reason: str = ""
-    source: str = ""
+    placed: dict[str, tuple[PodSpec, Decision]]
+    draft: Draft
+    read_only: bool
+    read_only_reason: str
+    source: str
     # Problems to show once (broken theme files, unreadable keymap, refused seeds).
-    notices: list[str] = field(default_factory=list)
+    notices: list[str]
     # Off in snapshot tests: the decision time differs run to run.
-    show_timing: bool = True
-    _preview: Preview | None = None
+    show_timing: bool
+    _preview: Preview | None
     # Decisions already made on this node state, per config then per draft: switching the
     # policy or toggling a container back returns to a state decided before (one admission on a
     # 512-CPU node, with its listed hints, is several frames).
-    _decided: _Decided | None = None
+    _decided: _Decided | None
     # The ownership views of the node last computed, newest last, with what each came from: the
     # Draft screen's policy and scope keys switch between a few configs of one node state, and
     # the same view (the same object) spares the grid a redraw.
-    _ownership: list[tuple[NodeState, NodeConfig, tuple[str, ...], Ownership]] = field(default_factory=list)
+    _ownership: list[tuple[NodeState, NodeConfig, tuple[str, ...], Ownership]]
+
+    __slots__ = _fields = (
+        "topology",
+        "config",
+        "state",
+        "placed",
+        "draft",
+        "read_only",
+        "read_only_reason",
+        "source",
+        "notices",
+        "show_timing",
+        "_preview",
+        "_decided",
+        "_ownership",
+    )
+
+    def __init__(  # the former dataclass's fields, in its order
+        self,
+        topology: Topology,
+        config: NodeConfig,
+        state: NodeState,
+        placed: dict[str, tuple[PodSpec, Decision]] | None = None,
+        draft: Draft | None = None,
+        read_only: bool = False,
+        read_only_reason: str = "",
+        source: str = "",
+        notices: list[str] | None = None,
+        show_timing: bool = True,
+        _preview: Preview | None = None,
+        _decided: _Decided | None = None,
+        _ownership: list[tuple[NodeState, NodeConfig, tuple[str, ...], Ownership]] | None = None,
+    ) -> None:
+        self.topology = topology
+        self.config = config
+        self.state = state
+        self.placed = {} if placed is None else placed
+        self.draft = Draft() if draft is None else draft
+        self.read_only = read_only
+        self.read_only_reason = read_only_reason
+        self.source = source
+        self.notices = [] if notices is None else notices
+        self.show_timing = show_timing
+        self._preview = _preview
+        self._decided = _decided
+        self._ownership = [] if _ownership is None else list(_ownership)
 
     # ---- node -------------------------------------------------------------------------
     def ownership(self) -> Ownership:

@@ -12,12 +12,12 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import InputError
+from workbench.record import EMPTY, Record, setfield
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -57,15 +57,34 @@ DEFAULT_OWNER_COLORS: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class ThemeSpec:
+class ThemeSpec(Record):
     name: str
     dark: bool
     colors: Mapping[str, str]
     owners: Mapping[str, str]
-    variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    ansi: bool = False
-    source: str = ""
+    variables: Mapping[str, str]
+    ansi: bool
+    source: str
+
+    __slots__ = _fields = ("name", "dark", "colors", "owners", "variables", "ansi", "source")
+
+    def __init__(
+        self,
+        name: str,
+        dark: bool,
+        colors: Mapping[str, str],
+        owners: Mapping[str, str],
+        variables: Mapping[str, str] = EMPTY,
+        ansi: bool = False,
+        source: str = "",
+    ) -> None:
+        setfield(self, "name", name)
+        setfield(self, "dark", dark)
+        setfield(self, "colors", colors)
+        setfield(self, "owners", owners)
+        setfield(self, "variables", variables)
+        setfield(self, "ansi", ansi)
+        setfield(self, "source", source)
 
     def all_variables(self) -> dict[str, str]:
         out = dict(self.variables)

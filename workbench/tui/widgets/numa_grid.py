@@ -19,7 +19,8 @@ from workbench.services.ownership import Owner, OwnerKind
 from workbench.topology.cpuset import CPUSet
 from workbench.topology.model import Topology
 from workbench.tui import bindings
-from workbench.tui.viewmodel.grid import Cell, GridLayout, LayoutCache, layout_grid
+from workbench.tui.viewmodel.grid import GridLayout, LayoutCache, layout_grid
+from workbench.tui.viewmodel.grid_cells import Cell
 from workbench.tui.viewmodel.grid_nav import Direction, move
 from workbench.tui.viewmodel.heat_overlay import HeatMarks, changed_lines
 from workbench.tui.viewmodel.machine_view import MachineView, machine_view
