@@ -23,6 +23,8 @@ from workbench.tui.viewmodel.session import Session
 from workbench.tui.viewmodel.themes import DEFAULT_OWNER_COLORS
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from workbench.tui.backend import CommitBackend
 
 
@@ -116,11 +118,38 @@ class WorkbenchApp(App[None]):
         if self.after_first_paint is None:
             self.show_notices()
 
+    # Whether a frame has gone to the terminal (or, headless, would have), and whether the work
+    # after the first paint waits for it.
+    _painted = False
+    _paint_waiting = False
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Textual's frame writer (8.2.8, pinned), with the first frame sent whole and sooner.
+
+        Textual renders the first screen inside its start-up batch and drops that frame, but its
+        compositor counts it as shown: the next frame carried only what changed since (the tabs
+        and the footer) and the node waited a timer tick or two more. Marking the whole screen
+        still to draw makes the first frame written the full one."""
+        dropped = renderable is not None and self._batch_count > 0
+        super()._display(screen, renderable)
+        if dropped:
+            screen._compositor._dirty_regions.add(screen._compositor.size.region)
+        elif renderable is not None and not self._painted:
+            self._painted = True
+            if self._paint_waiting:
+                self.call_later(self.run_after_first_paint)
+
     def run_after_first_paint(self) -> None:
+        # A screen asks after its first refresh, which Textual's start-up batch runs before any
+        # frame is written: wait for the first frame, so that the work below (in a thread, but
+        # holding the interpreter's lock most of the time) does not slow the first paint.
+        if not self._painted:
+            self._paint_waiting = True
+            return
         hook, self.after_first_paint = self.after_first_paint, None
         if hook is None:
             return
-        # In a thread: the first frame is rendered and written meanwhile instead of after it.
+        # In a thread: keys and repaints are served while the seed pods are decided.
         self.run_worker(partial(self._after_paint, hook), thread=True, group="after-paint")
 
     def _after_paint(self, hook: Callable[[Session], Callable[[], None]]) -> None:
