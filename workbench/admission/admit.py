@@ -7,8 +7,6 @@ with `release`, the public entry points of the admission package.
 
 from __future__ import annotations
 
-from workbench.admission.advice import advise as make_advice
-from workbench.admission.advice import notes
 from workbench.admission.decide import decide
 from workbench.admission.decision import Decision
 from workbench.admission.topology_admit import release
@@ -29,6 +27,12 @@ def admit(
     decision = decide(topology, config, state, pod)
     if not advise:
         return decision
+    # Imported on the first advice: the what-if search and its modules (eviction, resize,
+    # what-if) are not needed to decide, so `workbench demo` admits its seed pods without them
+    # (~0.1 MiB of the RSS when its pods are drawn).
+    from workbench.admission.advice import advise as make_advice
+    from workbench.admission.advice import notes
+
     if decision.admitted:
         return replace(decision, advice=decision.advice + notes(config, pod, decision))
     return replace(decision, advice=make_advice(topology, config, state, pod, decision))
