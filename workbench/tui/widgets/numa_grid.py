@@ -185,6 +185,11 @@ class NumaGrid(ScrollView, can_focus=True):
         if self.cursor is None or self.cursor not in self.grid_layout.positions:
             self.cursor = move(self.grid_layout, None, "right")
         self.virtual_size = Size(self.grid_layout.width, len(self.grid_layout.lines))
+        if self.styles.scrollbar_gutter == "stable":
+            # The content width does not depend on the scrollbar: show or hide it now, in the
+            # layout the new size asks for, not in a second one (Textual decides it only once
+            # that layout has run).
+            self._refresh_scrollbars()
         self._update_related()
         saved = self._saved_strips.pop(id(layout), None)
         if saved is not None and saved[0] is layout and saved[1] == self._strip_marks():
