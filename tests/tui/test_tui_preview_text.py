@@ -42,3 +42,29 @@ def test_a_shorter_decision_leaves_the_grid_where_it_was(tmp_path: Path) -> None
             assert shorter  # some decision's text was shorter than the height kept
 
     asyncio.run(main())
+
+
+def test_the_grid_scrollbar_follows_the_decision_without_a_second_layout(tmp_path: Path) -> None:
+    # The preview grid sets its scrollbars with its new size (numa_grid._relayout): they must be
+    # what Textual would decide, on every key, as the grid switches zoomed / whole node.
+    app = build_demo_app(tmp_path)
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("2")
+            await pilot.pause()
+            grid = app.screen.query_one("#preview-grid", NumaGrid)
+            shown: set[bool] = set()
+            for key in ("p", "S", "S", "p", "p", "p", "e", "p", "S", "e"):
+                await pilot.press(key)
+                await pilot.pause()
+                needed = grid.virtual_size.height > grid.container_size.height
+                assert grid.show_vertical_scrollbar == needed, key
+                assert not grid.show_horizontal_scrollbar
+                if needed:
+                    assert grid.vertical_scrollbar.window_virtual_size == grid.virtual_size.height
+                shown.add(needed)
+            assert shown == {True, False}  # the scrollbar came and went
+
+    asyncio.run(main())
