@@ -184,7 +184,15 @@ class NumaGrid(ScrollView, can_focus=True):
         self.grid_layout = layout
         if self.cursor is None or self.cursor not in self.grid_layout.positions:
             self.cursor = move(self.grid_layout, None, "right")
-        self.virtual_size = Size(self.grid_layout.width, len(self.grid_layout.lines))
+        virtual_size = Size(self.grid_layout.width, len(self.grid_layout.lines))
+        if self.styles.scrollbar_gutter == "stable" and self.container_size:
+            # The width does not depend on the scrollbar, the region stays: no screen layout,
+            # the scrollbars updated now (a layout only if one comes or goes; Textual decides
+            # that after a layout, then lays the screen out again).
+            self.set_reactive(NumaGrid.virtual_size, virtual_size)
+            self._scroll_update(virtual_size)
+        else:
+            self.virtual_size = virtual_size
         self._update_related()
         saved = self._saved_strips.pop(id(layout), None)
         if saved is not None and saved[0] is layout and saved[1] == self._strip_marks():

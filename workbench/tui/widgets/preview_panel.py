@@ -4,11 +4,13 @@ the node grid with the CPUs the draft would take."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Static
 
 from workbench.services.ownership import Owner
@@ -18,6 +20,9 @@ from workbench.tui.viewmodel.preview_view import preview_lines
 from workbench.tui.viewmodel.session import Preview
 from workbench.tui.viewmodel.shown import shown
 from workbench.tui.widgets.numa_grid import NumaGrid
+
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
 
 _TAGS = {
     "ok": "$success bold",
@@ -34,6 +39,45 @@ def set_content(widget: Static, content: str | Content, *, fixed_height: bool = 
     which `fixed_height` (a one-line header or status whose CSS height is fixed) spares."""
     if widget.content != content:
         widget.update(content, layout=not fixed_height)
+
+
+class PreviewText(Static):
+    """The preview's text, keeping the tallest height it has had at its width: most decisions
+    change the text by a line or two, and each change of its height moved and resized the grid
+    below it (a layout of the grid, often a scrollbar toggled, and a repaint of the panel: the
+    slowest Draft keys). A shorter text leaves blank lines instead; a new width starts afresh."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._floor = (0, 0)  # (width, tallest height at that width)
+
+    def show(self, content: Content) -> None:
+        """Update to `content`; without a layout when it fits the kept height (nothing moves)."""
+        if self.content == content:
+            return
+        width, tallest = self._floor
+        fits = (
+            tallest > 0
+            and width == self.content_size.width
+            # Measured as Textual measures a Static (`Widget.get_content_height`).
+            and content.get_height(cast("RulesMap", self.styles), width) <= tallest
+        )
+        self.update(content, layout=not fits)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if changed:
+            width, tallest = self._floor
+            if size.width != width and tallest:
+                # Measured again (the next layout) without the old width's floor.
+                self._floor = (size.width, 0)
+                self.styles.min_height = None
+            elif size.width != width or size.height > tallest:
+                self._floor = (size.width, size.height)
+                self.styles.min_height = size.height
+        return changed
 
 
 class PreviewPanel(VerticalScroll, can_focus=True):
@@ -56,7 +100,7 @@ class PreviewPanel(VerticalScroll, can_focus=True):
         self.scroll_down(animate=False)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="preview-text")
+        yield PreviewText(id="preview-text")
         grid = NumaGrid(id="preview-grid", ascii_only=self.ascii_only)
         grid.can_focus = False
         yield grid
@@ -71,7 +115,7 @@ class PreviewPanel(VerticalScroll, can_focus=True):
         cpus: CPUSet,
         memory: dict[int, tuple[int, int]],
     ) -> None:
-        set_content(self.query_one("#preview-text", Static), self._text(preview, show_timing))
+        self.query_one("#preview-text", PreviewText).show(self._text(preview, show_timing))
         grid = self.query_one("#preview-grid", NumaGrid)
         zoom = None
         if preview.decision and preview.decision.hint and preview.decision.hint.mask:
