@@ -20,7 +20,6 @@ Every label and value put in a message is sanitised when the message is printed
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -44,52 +43,9 @@ MAX_DEPTH = 200
 _MIB = 1024 * 1024
 STDIN = "-"
 
-# PyYAML's pure-Python reader compiles this class over all of Unicode when `yaml` is imported
-# (~5 ms, more than the rest of `admit`'s parsing), and libyaml's loader never uses it.
-_NON_PRINTABLE = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]"
-
-
-class _DeferredPattern:
-    """A regular expression compiled the first time it is used."""
-
-    __slots__ = ("_pattern", "_flags", "_compiled")
-
-    def __init__(self, pattern: str, flags: int) -> None:
-        self._pattern = pattern
-        self._flags = flags
-        self._compiled: re.Pattern[str] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._compiled is None:
-            self._compiled = re.compile(self._pattern, self._flags)
-        return getattr(self._compiled, name)
-
-
-def _deferring(pattern: Any, flags: Any = 0) -> Any:
-    if pattern == _NON_PRINTABLE and flags == 0:
-        return _DeferredPattern(pattern, flags)
-    return _COMPILE(pattern, flags)
-
-
-_COMPILE = re.compile
-
-
-def _import_yaml() -> None:
-    """Import PyYAML, its reader's `NON_PRINTABLE` left to compile when first used (with the
-    pure-Python loader only). The first import of `yaml` on a reading path comes here."""
-    if "yaml" in sys.modules:
-        return
-    re.compile = _deferring
-    try:
-        import yaml  # noqa: F401
-    finally:
-        re.compile = _COMPILE
-
-
 @cache
 def loader() -> type[yaml.SafeLoader]:
     """The YAML loader every reader uses (libyaml's when present)."""
-    _import_yaml()
     import yaml
 
     found: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -297,7 +253,6 @@ def load_yaml_documents(text: str, source: str) -> list[Any]:
     as_json = _json_documents(text)
     if as_json is not None:
         return [scrub(d) for d in as_json] if _may_hold_surrogates(text) else as_json
-    _import_yaml()
     import yaml
 
     _check_depth(text, source)

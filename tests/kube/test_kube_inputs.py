@@ -4,8 +4,6 @@ as a user meets them: one clear line for any bad file, nothing unprintable on th
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -98,23 +96,3 @@ def test_unreadable_paths_are_one_line(tmp_path: Path) -> None:
         with pytest.raises(InputError, match=message) as err:
             read_text(path)
         assert "\n" not in err.value.line() and "\x00" not in err.value.line()
-
-
-def test_yaml_is_imported_without_compiling_the_pure_readers_character_class() -> None:
-    """libyaml's loader never uses PyYAML's `Reader.NON_PRINTABLE` (~5 ms to compile); it is
-    compiled on first use, by the pure-Python loader, which still refuses what it refused."""
-    code = (
-        "import re, sys\n"
-        "compile = re.compile\n"
-        "from workbench.inputs import load_yaml_documents\n"
-        "assert load_yaml_documents('a: 1', 'x') == [{'a': 1}]\n"
-        "import yaml, yaml.reader\n"
-        "deferred = yaml.reader.Reader.NON_PRINTABLE\n"
-        "assert re.compile is compile and deferred._compiled is None, deferred\n"
-        "try:\n    yaml.load('a: b\\x07', Loader=yaml.SafeLoader)\n"
-        "except yaml.YAMLError as exc:\n    print(str(exc).splitlines()[0])\n"
-        "assert deferred._compiled is compile(deferred._pattern)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout == "unacceptable character #x0007: special characters are not allowed\n"
