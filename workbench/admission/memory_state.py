@@ -109,13 +109,6 @@ class MachineState(dict[int, NodeMem]):
         return node
 
 
-def _writable(state: dict[int, NodeMem], node_id: int) -> NodeMem | None:
-    # tests and older callers pass plain dicts, which they own
-    if isinstance(state, MachineState):
-        return state.writable(node_id)
-    return state.get(node_id)
-
-
 def reserved_by_node(config: NodeConfig) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {}
     for entry in config.reserved_memory:
@@ -184,10 +177,10 @@ def export_machine_state(
     )
 
 
-def charge(state: dict[int, NodeMem], nodes: list[int], resource: str, size: int) -> None:
+def charge(state: MachineState, nodes: list[int], resource: str, size: int) -> None:
     """`updateMachineState`: count the assignment on every node, take memory node by node."""
     for node_id in nodes:
-        node = _writable(state, node_id)
+        node = state.writable(node_id)
         if node is None:  # a NUMA node without memory-manager state holds nothing
             continue
         node.number_of_assignments += 1
@@ -207,12 +200,12 @@ def charge(state: dict[int, NodeMem], nodes: list[int], resource: str, size: int
         table.free = 0
 
 
-def release(state: dict[int, NodeMem], blocks: Iterable[MemoryBlock]) -> None:
+def release(state: MachineState, blocks: Iterable[MemoryBlock]) -> None:
     """`releaseMemory`: the reverse of `charge`, block by block."""
     for block in blocks:
         size = block.size
         for node_id in block.numa_affinity:
-            node = _writable(state, node_id)
+            node = state.writable(node_id)
             if node is None:
                 continue
             node.number_of_assignments -= 1
